@@ -1,0 +1,33 @@
+"""micrograd44: a small, fast, honest scalar autograd engine.
+
+``Value`` records every operation into a computation graph and ``backward()`` runs the
+chain rule over it in reverse topological order; ``Neuron``, ``Layer`` and ``MLP`` are
+built on top, with optimizers in ``micrograd44.optim`` and losses in
+``micrograd44.losses``. Data sets (numpy) live in ``micrograd44.data``.
+"""
+
+from . import losses, optim
+from .engine import Value, linear, sum_values, topological_order
+from .errors import DivisionByZeroError, DomainError, OpError, OverflowValueError, StateDictError
+from .nn import MLP, Layer, Module, Neuron
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Value",
+    "linear",
+    "sum_values",
+    "topological_order",
+    "Module",
+    "Neuron",
+    "Layer",
+    "MLP",
+    "optim",
+    "losses",
+    "OpError",
+    "DomainError",
+    "DivisionByZeroError",
+    "OverflowValueError",
+    "StateDictError",
+    "__version__",
+]

@@ -1,0 +1,54 @@
+"""The ``micrograd44`` command line: one sub-command per job, each in micrograd44/commands/."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from . import __version__
+
+# Sub-command modules in micrograd44/commands/; each defines register(subparsers).
+COMMANDS: tuple[str, ...] = ()
+
+
+class CommandError(Exception):
+    """A problem with what the user asked for: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line and exit status 2, never a traceback."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every sub-command."""
+    parser = _Parser(
+        prog="micrograd44",
+        description="A small, fast, honest scalar autograd engine and the 44-parameter XOR exercise.",
+    )
+    parser.add_argument("--version", action="version", version=f"micrograd44 {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(f"micrograd44.commands.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return args.run(args)
+    except CommandError as error:
+        print(f"micrograd44 {args.command}: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

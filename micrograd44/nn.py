@@ -1,0 +1,392 @@
+"""Neural-network modules on top of Value: Module, Neuron, Layer and MLP."""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import os
+import random
+from collections.abc import Iterator, Mapping, Sequence
+
+from . import init
+from .engine import Value, linear, set_scope
+from .errors import StateDictError
+from .files import read_json, write_text_atomic
+
+# activation name -> the Value method that applies it (None: no activation)
+ACTIVATIONS = {"tanh": Value.tanh, "relu": Value.relu, "sigmoid": Value.sigmoid, None: None}
+
+FILE_FORMAT = "micrograd44.module"
+
+
+def activation_function(name: str | None):
+    """The Value method for an activation name; ValueError listing the accepted names."""
+    try:
+        return ACTIVATIONS[name]
+    except (KeyError, TypeError):
+        names = ", ".join(repr(n) for n in ACTIVATIONS)
+        raise ValueError(f"unknown activation {name!r}; choose one of {names}") from None
+
+
+def _positive_int(value, what: str) -> int:
+    """value if it is a positive int; ValueError naming ``what`` otherwise."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value > 0:
+        return int(value)
+    raise ValueError(f"{what} must be a positive integer, got {value!r}")
+
+
+class Module:
+    """The base of every model: a tree of named parameters and sub-modules.
+
+    Subclasses list their direct members in ``_named_members()`` and compute in
+    ``forward()``; calling the module runs ``forward`` with the module's name scope active,
+    so every Value it makes records which module made it (pictures group by it).
+    """
+
+    _scope: tuple | None = None
+
+    def _named_members(self) -> Iterator[tuple[str, Value | Module]]:
+        """The module's own parameters and sub-modules, with their names."""
+        return iter(())
+
+    def forward(self, x):
+        """The module's computation; subclasses define it."""
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def __call__(self, x):
+        previous = set_scope(self._scope)
+        try:
+            return self.forward(x)
+        finally:
+            set_scope(previous)
+
+    def config(self) -> dict:
+        """The constructor arguments that rebuild this module's architecture (for files)."""
+        raise NotImplementedError(f"{type(self).__name__} does not define config()")
+
+    def _assign_names(self, path: str = "", outer: tuple = ()) -> None:
+        """Label every parameter with its dotted path and give every module its scope."""
+        self._scope = (*outer, (type(self).__name__.lower(), path))
+        for name, member in self._named_members():
+            full = f"{path}.{name}" if path else name
+            if isinstance(member, Module):
+                member._assign_names(full, self._scope)
+            else:
+                member.label = full
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """(dotted path, module) for this module ("" when no prefix) and every module below it."""
+        yield prefix, self
+        for name, member in self._named_members():
+            if isinstance(member, Module):
+                yield from member.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Value]]:
+        """(dotted name, Value) for every parameter, in a stable order.
+
+        Names follow the attributes: ``layers.0.neurons.3.w.1`` is weight 1 of neuron 3
+        of layer 0; ``...b`` is a bias. Each parameter's ``label`` is its name.
+        """
+        for name, member in self._named_members():
+            full = f"{prefix}.{name}" if prefix else name
+            if isinstance(member, Module):
+                yield from member.named_parameters(full)
+            else:
+                yield full, member
+
+    def parameters(self) -> list[Value]:
+        """Every parameter Value, in the order of ``named_parameters()``."""
+        return [p for _, p in self.named_parameters()]
+
+    def num_parameters(self) -> int:
+        """How many scalar parameters the module has."""
+        return sum(1 for _ in self.named_parameters())
+
+    def zero_grad(self) -> None:
+        """Set every parameter's grad to 0.0 (backward() adds to it)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def state_dict(self) -> dict[str, float]:
+        """{parameter name: value}, in the order of ``named_parameters()``."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, float]) -> None:
+        """Set every parameter from ``state``, all or nothing.
+
+        Raises:
+            StateDictError: listing every missing, unexpected, non-numeric or non-finite
+                entry; the parameters are then left exactly as they were.
+        """
+        if not isinstance(state, Mapping):
+            raise StateDictError(
+                f"load_state_dict: expected a mapping of names to numbers, got {type(state).__name__}",
+                [f"not a mapping: {type(state).__name__}"],
+            )
+        params = dict(self.named_parameters())
+        problems = [f"missing: {name}" for name in params if name not in state]
+        problems += [f"unexpected: {name}" for name in state if name not in params]
+        for name, value in state.items():
+            if name not in params:
+                continue
+            if not isinstance(value, numbers.Real) or isinstance(value, bool):
+                problems.append(f"not a number: {name} = {value!r:.40}")
+            elif not math.isfinite(value):
+                problems.append(f"not finite: {name} = {value!r}")
+        if problems:
+            raise StateDictError(
+                f"load_state_dict: {len(problems)} problem(s), nothing was changed: " + "; ".join(problems),
+                problems,
+            )
+        for name, p in params.items():
+            p.data = float(state[name])
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the architecture and every parameter to a JSON file, atomically.
+
+        The file is replaced in one rename, so a failure leaves any previous file intact.
+
+        Raises:
+            ValueError: if a parameter is nan or infinite (JSON cannot hold it).
+        """
+        state = self.state_dict()
+        bad = [f"{name} = {value!r}" for name, value in state.items() if not math.isfinite(value)]
+        if bad:
+            raise ValueError(f"save: {path}: non-finite parameters cannot be saved: {', '.join(bad)}")
+        document = {
+            "format": FILE_FORMAT,
+            "version": 1,
+            "module": type(self).__name__,
+            "config": self.config(),
+            "parameters": state,
+        }
+        write_text_atomic(path, json.dumps(document, indent=1) + "\n")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Module:
+        """Build the module saved in a JSON file by ``save()``.
+
+        ``MLP.load(path)`` checks that the file holds an MLP; ``Module.load(path)`` builds
+        whichever module the file names. Nothing is unpickled or evaluated.
+
+        Raises:
+            StateDictError: the file is not a model file of this kind, or its parameters
+                do not fit (each problem listed).
+        """
+        document = read_json(path)
+        if not isinstance(document, dict) or document.get("format") != FILE_FORMAT:
+            raise StateDictError(f"{path}: not a micrograd44 model file", ["wrong format"])
+        kinds = {k.__name__: k for k in (Neuron, Layer, MLP)}
+        kind = kinds.get(document.get("module"))
+        if kind is None or (cls is not Module and kind is not cls):
+            expected = cls.__name__ if cls is not Module else " or ".join(kinds)
+            raise StateDictError(
+                f"{path}: holds {document.get('module')!r}, expected {expected}",
+                ["wrong module"],
+            )
+        config = document.get("config")
+        try:
+            module = kind(**config, seed=0)
+        except (TypeError, ValueError) as error:
+            raise StateDictError(f"{path}: bad config {config!r}: {error}", ["bad config"]) from None
+        try:
+            module.load_state_dict(document.get("parameters"))
+        except StateDictError as error:
+            raise StateDictError(f"{path}: {error}", error.problems) from None
+        return module
+
+    def summary(self) -> str:
+        """A table of the direct sub-modules: name, type, output size and parameters, with the total."""
+        rows = [
+            (name, repr(member), str(member.nout), str(member.num_parameters()))
+            for name, member in self._named_members()
+            if isinstance(member, Module)
+        ] or [("", repr(self), str(getattr(self, "nout", "")), str(self.num_parameters()))]
+        header = ("Module", "Type", "Output size", "Parameters")
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in [header, *rows]]
+        rule = "-" * len(max(lines, key=len))
+        return "\n".join([lines[0], rule, *lines[1:], rule, f"Total parameters: {self.num_parameters()}"])
+
+
+class Neuron(Module):
+    """One neuron: activation(w . x + b).
+
+    Args:
+        nin: number of inputs.
+        activation: "tanh", "relu", "sigmoid" or None (no activation).
+        weight_init: scheme for the weights (see ``micrograd44.init.SCHEMES``).
+        bias_init: scheme for the bias.
+        seed: an int or a random.Random to draw from (None: unseeded).
+
+    Example:
+        >>> n = Neuron(2, activation="tanh", seed=0)
+        >>> out = n([1.0, -2.0])
+        >>> [name for name, _ in n.named_parameters()]
+        ['w.0', 'w.1', 'b']
+    """
+
+    nout = 1
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str | None = "relu",
+        *,
+        weight_init: str = "uniform",
+        bias_init: str = "zeros",
+        seed: int | random.Random | None = None,
+    ):
+        self.nin = _positive_int(nin, "Neuron nin")
+        self.activation = activation
+        self._activate = activation_function(activation)
+        draw_weight, draw_bias = init.scheme(weight_init), init.scheme(bias_init)
+        rng = init.make_rng(seed)
+        self.w = [Value(draw_weight(rng, nin)) for _ in range(nin)]
+        self.b = Value(draw_bias(rng, nin))
+        self._assign_names()
+
+    def _named_members(self):
+        yield from ((f"w.{i}", w) for i, w in enumerate(self.w))
+        yield "b", self.b
+
+    def forward(self, x: Sequence) -> Value:
+        """activation(w . x + b) for a sequence of nin Values or numbers."""
+        out = linear(self.w, x, self.b)
+        return out if self._activate is None else self._activate(out)
+
+    def config(self) -> dict:
+        return {"nin": self.nin, "activation": self.activation}
+
+    def __repr__(self) -> str:
+        return f"Neuron(nin={self.nin}, act={self.activation})"
+
+
+class Layer(Module):
+    """A layer of ``nout`` neurons that all read the same ``nin`` inputs; returns a list.
+
+    Args:
+        nin, nout: inputs and neurons.
+        activation, weight_init, bias_init, seed: as for Neuron (one seed for the layer).
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str | None = "relu",
+        *,
+        weight_init: str = "uniform",
+        bias_init: str = "zeros",
+        seed: int | random.Random | None = None,
+    ):
+        self.nin = _positive_int(nin, "Layer nin")
+        self.nout = _positive_int(nout, "Layer nout")
+        self.activation = activation
+        rng = init.make_rng(seed)
+        self.neurons = [
+            Neuron(nin, activation, weight_init=weight_init, bias_init=bias_init, seed=rng)
+            for _ in range(nout)
+        ]
+        self._assign_names()
+
+    def _named_members(self):
+        return ((f"neurons.{i}", n) for i, n in enumerate(self.neurons))
+
+    def forward(self, x: Sequence) -> list[Value]:
+        """Every neuron's output, as a list (even for one neuron)."""
+        x = [v if isinstance(v, Value) else Value(v) for v in x]
+        return [neuron(x) for neuron in self.neurons]
+
+    def config(self) -> dict:
+        return {"nin": self.nin, "nout": self.nout, "activation": self.activation}
+
+    def __repr__(self) -> str:
+        return f"Layer(nin={self.nin}, nout={self.nout}, act={self.activation})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: layers of sizes ``nouts`` on ``nin`` inputs.
+
+    Hidden layers use ``activation``; the last layer uses ``final_activation`` (None: a
+    linear output). Calling it returns one Value when the last layer has one neuron,
+    else a list. ``MLP(nin, nouts)`` is micrograd's MLP: ReLU hidden layers, U(-1, 1)
+    weights, zero biases.
+
+    Args:
+        nin: number of inputs.
+        nouts: sizes of the layers, the last one being the output layer.
+        activation: activation of the hidden layers ("tanh", "relu", "sigmoid", None).
+        final_activation: activation of the output layer.
+        weight_init, bias_init: init schemes (see ``micrograd44.init.SCHEMES``).
+        seed: an int or random.Random; the same seed gives the same weights.
+
+    Example:
+        >>> model = MLP(2, [5, 4, 1], activation="tanh", weight_init="normal",
+        ...             bias_init="torch", seed=2)
+        >>> model
+        MLP(2 -> 5 -> 4 -> 1, act=tanh, 44 parameters)
+        >>> y = model([0.0, 1.0])
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str | None = "relu",
+        final_activation: str | None = None,
+        *,
+        weight_init: str = "uniform",
+        bias_init: str = "zeros",
+        seed: int | random.Random | None = None,
+    ):
+        self.nin = _positive_int(nin, "MLP nin")
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
+            raise ValueError(f"MLP nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        self.nouts = [_positive_int(n, "MLP layer size") for n in nouts]
+        self.activation = activation
+        self.final_activation = final_activation
+        rng = init.make_rng(seed)
+        sizes = [self.nin, *self.nouts]
+        self.layers = [
+            Layer(
+                sizes[i],
+                sizes[i + 1],
+                activation if i < len(self.nouts) - 1 else final_activation,
+                weight_init=weight_init,
+                bias_init=bias_init,
+                seed=rng,
+            )
+            for i in range(len(self.nouts))
+        ]
+        self._assign_names()
+
+    @property
+    def nout(self) -> int:
+        """Size of the output layer."""
+        return self.nouts[-1]
+
+    def _named_members(self):
+        return ((f"layers.{i}", layer) for i, layer in enumerate(self.layers))
+
+    def forward(self, x: Sequence) -> Value | list[Value]:
+        """The output for one input sample (a sequence of nin Values or numbers)."""
+        if len(x) != self.nin:
+            raise ValueError(f"{self!r} takes {self.nin} inputs, got {len(x)}")
+        for layer in self.layers:
+            x = layer(x)
+        return x[0] if len(x) == 1 else x
+
+    def config(self) -> dict:
+        return {
+            "nin": self.nin,
+            "nouts": list(self.nouts),
+            "activation": self.activation,
+            "final_activation": self.final_activation,
+        }
+
+    def __repr__(self) -> str:
+        sizes = " -> ".join(str(n) for n in [self.nin, *self.nouts])
+        final = f", final={self.final_activation}" if self.final_activation else ""
+        return f"MLP({sizes}, act={self.activation}{final}, {self.num_parameters()} parameters)"
