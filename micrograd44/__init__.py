@@ -9,6 +9,7 @@ built on top, with optimizers in ``micrograd44.optim`` and losses in
 from . import losses, optim
 from .engine import Value, linear, sum_values, topological_order
 from .errors import DivisionByZeroError, DomainError, OpError, OverflowValueError, StateDictError
+from .gradcheck import gradcheck
 from .nn import MLP, Layer, Module, Neuron
 
 __version__ = "0.1.0"
@@ -18,6 +19,7 @@ __all__ = [
     "linear",
     "sum_values",
     "topological_order",
+    "gradcheck",
     "Module",
     "Neuron",
     "Layer",
