@@ -1,0 +1,369 @@
+"""``micrograd44 train``: run the course recipe (or a variant), print the log and write its files."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import io
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+from .. import init
+from ..cli import CommandError
+from ..files import write_text_atomic
+from ..nn import ACTIVATIONS, MLP
+from ..train import (
+    INPUTS,
+    LOSSES,
+    OPTIMIZERS,
+    SAMPLINGS,
+    TARGETS,
+    History,
+    Recipe,
+    RecipeError,
+    TrainingDiverged,
+    TrainingInterrupted,
+    build_model,
+    forward_backward,
+    run,
+)
+
+# activation as typed on the command line -> as in the Recipe ("none": no activation)
+ACTIVATION_NAMES = {name or "none": name for name in ACTIVATIONS}
+
+# exit status of a program stopped by Ctrl-C (128 + SIGINT), as shells report it
+EXIT_INTERRUPTED = 130
+
+
+def register(subparsers) -> None:
+    """Add the ``train`` sub-command."""
+    default = Recipe()
+    parser = subparsers.add_parser(
+        "train",
+        help="train the 44-parameter XOR network of the course and write its files",
+        description=(
+            "Train an MLP on XOR. The defaults are the course's 44-parameter recipe: "
+            "2 -> 5 -> 4 -> 1 with tanh, L1 loss, SGD lr 0.02 momentum 0.9, 2001 epochs of "
+            "4 single-sample steps."
+        ),
+    )
+    recipe = parser.add_argument_group("recipe")
+    recipe.add_argument("--epochs", type=int, default=default.epochs, help="epochs (default: %(default)s)")
+    recipe.add_argument("--lr", type=float, default=default.lr, help="learning rate (default: %(default)s)")
+    recipe.add_argument(
+        "--momentum", type=float, default=default.momentum, help="SGD momentum (default: %(default)s)"
+    )
+    recipe.add_argument(
+        "--loss", choices=list(LOSSES), default=default.loss, help="loss (default: %(default)s)"
+    )
+    recipe.add_argument(
+        "--hidden",
+        type=_hidden_sizes,
+        default=",".join(map(str, default.hidden)),
+        metavar="N,N",
+        help="hidden layer sizes, comma-separated; '' for none (default: %(default)s)",
+    )
+    recipe.add_argument(
+        "--activation",
+        choices=list(ACTIVATION_NAMES),
+        default=default.activation,
+        help="activation of the hidden layers (default: %(default)s)",
+    )
+    recipe.add_argument(
+        "--weight-init",
+        choices=list(init.SCHEMES),
+        default=default.weight_init,
+        help="(default: %(default)s)",
+    )
+    recipe.add_argument(
+        "--bias-init", choices=list(init.SCHEMES), default=default.bias_init, help="(default: %(default)s)"
+    )
+    recipe.add_argument(
+        "--sampling",
+        choices=SAMPLINGS,
+        default=default.sampling,
+        help="random: 4 steps per epoch on samples drawn with replacement; cycle: 4 steps on "
+        "samples 0..3; full-batch: 1 step on the mean loss (default: %(default)s)",
+    )
+    recipe.add_argument(
+        "--optimizer", choices=list(OPTIMIZERS), default=default.optimizer, help="(default: %(default)s)"
+    )
+    recipe.add_argument(
+        "--seed", type=int, default=default.seed, help="seeds weights and sample draws (default: %(default)s)"
+    )
+    recipe.add_argument(
+        "--print-every",
+        type=int,
+        default=default.print_every,
+        help="log every N epochs (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--out",
+        default="out/",
+        metavar="DIR",
+        help="folder for the files and pictures (default: %(default)s)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="print only the result and any problem")
+    parser.set_defaults(run=run_command)
+
+
+def _hidden_sizes(text: str) -> tuple[int, ...]:
+    """'5,4' -> (5, 4); '' -> (); argparse error for anything that is not integers."""
+    try:
+        return tuple(int(part) for part in text.split(",")) if text.strip() else ()
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integers such as 5,4, got {text!r}"
+        ) from None
+
+
+def _recipe(args: argparse.Namespace) -> Recipe:
+    """The Recipe the flags ask for; CommandError naming the flag when a value is invalid."""
+    values = {field.name: getattr(args, field.name) for field in dataclasses.fields(Recipe)}
+    values["activation"] = ACTIVATION_NAMES[args.activation]
+    try:
+        return Recipe(**values)
+    except RecipeError as error:
+        flag = "--" + error.field.replace("_", "-")
+        raise CommandError(f"{flag} {error.rule}, got {error.value!r}") from None
+
+
+def _output_folder(path: str) -> Path:
+    """The --out folder, created if needed; CommandError when that fails."""
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CommandError(f"--out {path}: cannot create the folder ({error.strerror or error})") from None
+    return folder
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Train, print the log and the truth table, write the files; the exit status."""
+    try:
+        return _train_and_write(args)
+    except KeyboardInterrupt:
+        print("\nInterrupted.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _train_and_write(args: argparse.Namespace) -> int:
+    """The command's work: train, print, write; TrainingInterrupted is handled here."""
+    recipe = _recipe(args)
+    out = _output_folder(args.out)
+    if not args.quiet:
+        print(describe_recipe(recipe), flush=True)
+    started = time.perf_counter()
+    try:
+        history = run(recipe, on_log=None if args.quiet else _print_log)
+    except TrainingInterrupted as stop:
+        return _finish_interrupted(stop.history, out)
+    except TrainingDiverged as error:
+        return _finish_diverged(error, out)
+    seconds = time.perf_counter() - started
+    print(describe_result(history, seconds, table=not args.quiet))
+    _report_files(write_files(history, out, pictures=True), out, quiet=args.quiet)
+    return 0
+
+
+def _finish_interrupted(history: History, out: Path) -> int:
+    """Write what was trained before Ctrl-C and return 130."""
+    epochs = len(history.epoch_losses)
+    print(f"\nInterrupted after {len(history.step_losses)} steps ({epochs} complete epochs).", flush=True)
+    _report_files(write_files(history, out, pictures=False), out, quiet=False)
+    return EXIT_INTERRUPTED
+
+
+def _finish_diverged(error: TrainingDiverged, out: Path) -> int:
+    """Write the history up to the failing step, print the error and return 1."""
+    write_files(error.history, out, pictures=False)
+    print(f"micrograd44 train: error: {error}", file=sys.stderr)
+    print(f"The history up to step {error.step} is in {out}.", file=sys.stderr)
+    return 1
+
+
+def _print_log(epoch: int, loss: float, epoch_mean: float) -> None:
+    """The course's log line, with the epoch mean beside it."""
+    print(f"Epoch: {epoch}, Loss: {loss:.6f}  (epoch mean {epoch_mean:.6f})", flush=True)
+
+
+def parameter_count(model: MLP) -> str:
+    """The parameter count worked out per layer, e.g. '(2*5+5) + (5*4+4) + (4*1+1) = 15 + 24 + 5 = 44'."""
+    terms = [f"({layer.nin}*{layer.nout}+{layer.nout})" for layer in model.layers]
+    counts = [str(layer.num_parameters()) for layer in model.layers]
+    total = model.num_parameters()
+    if len(counts) == 1:
+        return f"{terms[0]} = {total}"
+    return f"{' + '.join(terms)} = {' + '.join(counts)} = {total}"
+
+
+def describe_recipe(recipe: Recipe) -> str:
+    """The recipe and its parameter count, printed before training."""
+    model = build_model(recipe)
+    sizes = " -> ".join(str(n) for n in [model.nin, *model.nouts])
+    title = (
+        "the course's 44-parameter XOR exercise" if recipe == Recipe() else "a variant of the course recipe"
+    )
+    momentum = f", momentum {recipe.momentum:g}" if recipe.optimizer == "sgd" else ""
+    steps = recipe.epochs * recipe.steps_per_epoch
+    return "\n".join(
+        [
+            f"Recipe: {title}",
+            f"  model       MLP {sizes}, {recipe.activation or 'no activation'} after the hidden layers, "
+            "linear output",
+            f"  parameters  {parameter_count(model)}",
+            f"  init        weights {recipe.weight_init}, biases {recipe.bias_init}, seed {recipe.seed}",
+            f"  loss        {recipe.loss}",
+            f"  optimizer   {recipe.optimizer}, lr {recipe.lr:g}{momentum}",
+            f"  training    {recipe.epochs} epochs x {recipe.steps_per_epoch} steps ({recipe.sampling}) "
+            f"= {steps} steps",
+        ]
+    )
+
+
+def describe_result(history: History, seconds: float, *, table: bool = True) -> str:
+    """The truth table (when ``table``) and whether XOR was solved."""
+    steps = len(history.step_losses)
+    last = f", last step loss {history.step_losses[-1]:.6f}" if steps else ""
+    lines = [f"Trained {steps} steps in {seconds:.2f} s{last}."]
+    if table:
+        lines += ["", "  input   target  prediction  rounded  correct"]
+        for x, target, raw, rounded in zip(INPUTS, TARGETS, history.predictions, history.rounded):
+            correct = "yes" if rounded == target else "NO"
+            lines.append(f"  ({x[0]:g}, {x[1]:g})  {target:6g}  {raw:10.6f}  {rounded!s:>7}  {correct:>7}")
+        lines.append("")
+    wrong = sum(rounded != target for rounded, target in zip(history.rounded, TARGETS))
+    lines.append("XOR solved: yes" if history.solved else f"XOR solved: no ({wrong} of 4 predictions wrong)")
+    return "\n".join(lines)
+
+
+# file name -> what it holds, in the order they are written and listed
+FILES = {
+    "history.csv": "the loss of every step (epoch, step, sample, loss)",
+    "model.json": "the trained model; MLP.load() reads it",
+    "recipe.json": "the recipe that was run",
+    "training.png": "loss per step and epoch mean",
+    "network.svg": "the network with its parameters",
+    "graph.svg": "the computation graph of one step, with its gradients",
+    "parameters.svg": "the table of parameters",
+}
+
+
+def _skip(name: str, reason: str) -> None:
+    """Say, in one line, that an optional file was not written."""
+    print(f"skipped {name}: {reason}", file=sys.stderr)
+
+
+def write_files(history: History, out: Path, *, pictures: bool) -> list[str]:
+    """Write the run's files (and, when ``pictures``, its plot and diagrams) to ``out``; their names."""
+    written = [_write_history_csv(history, out / "history.csv")]
+    try:
+        history.model.save(out / "model.json")
+        written.append("model.json")
+    except ValueError as error:
+        _skip("model.json", str(error))
+    recipe = json.dumps(dataclasses.asdict(history.recipe), indent=2) + "\n"
+    write_text_atomic(out / "recipe.json", recipe)
+    written.append("recipe.json")
+    if not pictures:
+        _skip("training.png and the pictures", "training did not finish")
+        return written
+    written += _write_plot(history, out / "training.png")
+    written += _write_diagrams(history, out)
+    return written
+
+
+def _write_history_csv(history: History, path: Path) -> str:
+    """history.csv: one row per step; sample is 'all' for a full-batch step."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(["epoch", "step", "sample", "loss"])
+    per_epoch = history.recipe.steps_per_epoch
+    for step, (sample, loss) in enumerate(zip(history.samples, history.step_losses)):
+        writer.writerow([step // per_epoch, step, "all" if sample is None else sample, repr(loss)])
+    write_text_atomic(path, text.getvalue())
+    return path.name
+
+
+def _write_plot(history: History, path: Path) -> list[str]:
+    """training.png with matplotlib's Agg canvas; [] with a message when matplotlib is missing."""
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError as error:
+        _skip(path.name, f"matplotlib is not installed ({error}); pip install 'micrograd44[plot]'")
+        return []
+    figure = Figure(figsize=(8, 4.5), layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    per_epoch = history.recipe.steps_per_epoch
+    axes.plot(history.step_losses, linewidth=0.5, alpha=0.5, label="loss of each step")
+    epoch_ends = [(epoch + 1) * per_epoch - 1 for epoch in range(len(history.epoch_losses))]
+    axes.plot(epoch_ends, history.epoch_losses, linewidth=0.8, alpha=0.8, label="epoch mean")
+    block = history.recipe.print_every
+    block_ends, block_means = _block_means(epoch_ends, history.epoch_losses, block)
+    axes.plot(block_ends, block_means, color="black", linewidth=1.5, label=f"mean over {block} epochs")
+    axes.set_yscale("log")
+    axes.set_xlabel("step")
+    axes.set_ylabel(f"{history.recipe.loss} loss")
+    axes.set_title(f"Training on XOR: {history.model!r}")
+    axes.legend()
+    figure.savefig(path, dpi=120)
+    return [path.name]
+
+
+def _block_means(ends: list[int], losses: list[float], size: int) -> tuple[list[int], list[float]]:
+    """The mean of each run of ``size`` epochs, placed at the last step of the run."""
+    starts = range(0, len(losses) - size + 1, size)
+    return [ends[i + size - 1] for i in starts], [math.fsum(losses[i : i + size]) / size for i in starts]
+
+
+def _step_indices(history: History) -> list[int]:
+    """The samples of the run's last step (sample 0 before any step)."""
+    if history.recipe.sampling == "full-batch":
+        return list(range(len(INPUTS)))
+    return [history.samples[-1] if history.samples else 0]
+
+
+def _write_diagrams(history: History, out: Path) -> list[str]:
+    """network.svg, graph.svg and parameters.svg with the viz package; a message per file it cannot write."""
+    names = ["network.svg", "graph.svg", "parameters.svg"]
+    try:
+        import viz
+    except ImportError as error:
+        for name in names:
+            _skip(
+                name,
+                f"the viz package or graphviz is not available ({error}); pip install 'micrograd44[viz]'",
+            )
+        return []
+    model = history.model
+    model.zero_grad()
+    root = forward_backward(model, history.recipe, _step_indices(history))
+    drawings = {
+        "network.svg": lambda: viz.draw_network(model),
+        "graph.svg": lambda: viz.draw_graph(root),
+        "parameters.svg": lambda: viz.draw_parameters(model),
+    }
+    written = []
+    for name, draw in drawings.items():
+        try:
+            viz.save(draw(), out / name)
+            written.append(name)
+        except viz.DotNotFoundError as error:
+            _skip(name, str(error))
+    return written
+
+
+def _report_files(written: list[str], out: Path, *, quiet: bool) -> None:
+    """List the files written, with what each holds."""
+    if quiet:
+        return
+    print(f"\nWrote to {out}/:")
+    width = max(map(len, written))
+    for name in written:
+        print(f"  {name:<{width}}  {FILES[name]}")

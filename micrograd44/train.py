@@ -1,0 +1,474 @@
+"""The course recipe end to end: train an MLP on XOR and keep the whole history.
+
+``Recipe()`` is the 44-parameter exercise of the course: an MLP 2 -> 5 -> 4 -> 1 with tanh
+after the hidden layers and a linear output, weights drawn from N(0, 1), biases from
+PyTorch's default U(+-1/sqrt(fan_in)), L1 loss, SGD with lr 0.02 and momentum 0.9, 2001
+epochs of 4 single-sample steps, each sample drawn at random with replacement. ``run()``
+trains it and returns a ``History``. Training fails loudly: a loss or gradient that turns
+nan or infinite stops it with ``TrainingDiverged``; Ctrl-C stops it at the end of the
+current step with ``TrainingInterrupted``. Both carry the history up to that point.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+import numbers
+import random
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+
+from . import data, init
+from .engine import Value
+from .errors import OpError
+from .losses import l1_loss, mse_loss
+from .nn import ACTIVATIONS, MLP
+from .optim import SGD, Adam, Optimizer
+
+# The four XOR samples as plain floats: inputs [x1, x2] and targets 0, 1, 1, 0.
+INPUTS, TARGETS = (array.tolist() for array in data.xor())
+
+# loss name -> the loss function (mean over the samples given)
+LOSSES = {"l1": l1_loss, "mse": mse_loss}
+
+# sampling name -> how one epoch picks its steps
+SAMPLINGS = ("random", "cycle", "full-batch")
+
+
+def _sgd(params: list[Value], recipe: Recipe) -> Optimizer:
+    """SGD with the recipe's learning rate and momentum."""
+    return SGD(params, lr=recipe.lr, momentum=recipe.momentum)
+
+
+def _adam(params: list[Value], recipe: Recipe) -> Optimizer:
+    """Adam with the recipe's learning rate and PyTorch's default betas and eps."""
+    return Adam(params, lr=recipe.lr)
+
+
+# optimizer name -> make(params, recipe)
+OPTIMIZERS: dict[str, Callable[[list[Value], Recipe], Optimizer]] = {"sgd": _sgd, "adam": _adam}
+
+
+class RecipeError(ValueError):
+    """An invalid Recipe field.
+
+    Attributes:
+        field: the name of the field ("lr", "hidden", ...).
+        value: the value it was given.
+        rule: what the value must be, e.g. "must be > 0".
+    """
+
+    def __init__(self, field: str, value, rule: str):
+        super().__init__(f"Recipe.{field} {rule}, got {value!r}")
+        self.field = field
+        self.value = value
+        self.rule = rule
+
+
+def _is_int(value) -> bool:
+    """True for an integer that is not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_finite_number(value) -> bool:
+    """True for a finite real number that is not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _require(ok: bool, field: str, value, rule: str) -> None:
+    """Raise RecipeError for the field unless ok."""
+    if not ok:
+        raise RecipeError(field, value, rule)
+
+
+def _require_choice(field: str, value, names) -> None:
+    """Raise RecipeError, listing the accepted names, unless value is one of them."""
+    known = (value is None or isinstance(value, str)) and value in names
+    _require(known, field, value, "is unknown (choose one of " + ", ".join(repr(n) for n in names) + ")")
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """How to train: the defaults are the course's 44-parameter XOR recipe.
+
+    Args:
+        epochs: passes over the data (>= 0); the course ran 2001 (epochs 0 to 2000).
+        lr: learning rate (> 0).
+        momentum: SGD momentum (>= 0); Adam uses PyTorch's default betas instead.
+        loss: "l1" (mean absolute error, the course) or "mse" (mean squared error).
+        hidden: sizes of the hidden layers; the output layer (1 neuron, no activation)
+            is added after them.
+        activation: activation after each hidden layer ("tanh", "relu", "sigmoid" or None).
+        weight_init, bias_init: init schemes by name (see ``micrograd44.init.SCHEMES``).
+        sampling: "random" (each epoch 4 steps on one sample drawn at random with
+            replacement, the course), "cycle" (4 steps on samples 0, 1, 2, 3) or
+            "full-batch" (one step per epoch on the mean loss over the 4 samples).
+        optimizer: "sgd" or "adam".
+        seed: seeds the initial weights and the sample draws (two separate streams).
+        print_every: log every this many epochs (epoch 0, 50, 100, ...).
+
+    Raises:
+        RecipeError: a ValueError naming the invalid field and its value.
+
+    Example:
+        >>> Recipe().lr
+        0.02
+        >>> Recipe(loss="mse", hidden=[8]).hidden
+        (8,)
+        >>> Recipe(lr=-1)
+        Traceback (most recent call last):
+        ...
+        micrograd44.train.RecipeError: Recipe.lr must be a finite number > 0, got -1
+    """
+
+    epochs: int = 2001
+    lr: float = 0.02
+    momentum: float = 0.9
+    loss: str = "l1"
+    hidden: tuple[int, ...] = (5, 4)
+    activation: str | None = "tanh"
+    weight_init: str = "normal"
+    bias_init: str = "torch"
+    sampling: str = "random"
+    optimizer: str = "sgd"
+    seed: int = 2
+    print_every: int = 50
+
+    def __post_init__(self):
+        _require(_is_int(self.epochs) and self.epochs >= 0, "epochs", self.epochs, "must be an integer >= 0")
+        _require(_is_finite_number(self.lr) and self.lr > 0, "lr", self.lr, "must be a finite number > 0")
+        _require(
+            _is_finite_number(self.momentum) and self.momentum >= 0,
+            "momentum",
+            self.momentum,
+            "must be a finite number >= 0",
+        )
+        _require_choice("loss", self.loss, LOSSES)
+        self._check_hidden()
+        _require_choice("activation", self.activation, ACTIVATIONS)
+        _require_choice("weight_init", self.weight_init, init.SCHEMES)
+        _require_choice("bias_init", self.bias_init, init.SCHEMES)
+        _require_choice("sampling", self.sampling, SAMPLINGS)
+        _require_choice("optimizer", self.optimizer, OPTIMIZERS)
+        _require(_is_int(self.seed), "seed", self.seed, "must be an integer")
+        _require(
+            _is_int(self.print_every) and self.print_every >= 1,
+            "print_every",
+            self.print_every,
+            "must be an integer >= 1",
+        )
+
+    def _check_hidden(self) -> None:
+        """Check the hidden sizes and store them as a tuple of ints."""
+        sizes = self.hidden
+        ok = isinstance(sizes, Sequence) and not isinstance(sizes, str)
+        ok = ok and all(_is_int(size) and size > 0 for size in sizes)
+        _require(ok, "hidden", sizes, "must be a sequence of positive integers, e.g. (5, 4)")
+        object.__setattr__(self, "hidden", tuple(int(size) for size in sizes))
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """1 for full-batch, else one step per sample (4)."""
+        return 1 if self.sampling == "full-batch" else len(INPUTS)
+
+
+@dataclasses.dataclass
+class History:
+    """Everything a training run did, step by step.
+
+    Attributes:
+        recipe: the Recipe that was run.
+        model: the trained MLP (as it was when training stopped).
+        initial_state: the state dict before the first step.
+        step_losses: the loss of every completed step, in order.
+        samples: the XOR sample index of every step (0 to 3), None for a full-batch step.
+        epoch_losses: the mean step loss of every completed epoch.
+        final_state: the state dict when training stopped.
+        predictions: the model's raw outputs on the 4 XOR inputs when training stopped.
+    """
+
+    recipe: Recipe
+    model: MLP
+    initial_state: dict[str, float]
+    step_losses: list[float] = dataclasses.field(default_factory=list)
+    samples: list[int | None] = dataclasses.field(default_factory=list)
+    epoch_losses: list[float] = dataclasses.field(default_factory=list)
+    final_state: dict[str, float] = dataclasses.field(default_factory=dict)
+    predictions: list[float] = dataclasses.field(default_factory=list)
+
+    @property
+    def rounded(self) -> list[int | None]:
+        """Each prediction rounded at 0.5 to 0 or 1; None where it is nan or infinite."""
+        return [None if not math.isfinite(p) else int(p >= 0.5) for p in self.predictions]
+
+    @property
+    def solved(self) -> bool:
+        """True when every rounded prediction equals its XOR target."""
+        return self.rounded == [int(t) for t in TARGETS]
+
+    def _record_step(self, indices: Sequence[int], loss: float) -> None:
+        """Append one completed step."""
+        self.step_losses.append(loss)
+        self.samples.append(indices[0] if len(indices) == 1 else None)
+
+    def _record_epoch(self, steps: int) -> None:
+        """Append the mean loss of the epoch that just ended after ``steps`` steps (never overflows)."""
+        self.epoch_losses.append(math.fsum(loss / steps for loss in self.step_losses[-steps:]))
+
+    def _finish(self) -> None:
+        """Record the model's final state and predictions."""
+        self.final_state = self.model.state_dict()
+        self.predictions = [self.model(x).data for x in INPUTS]
+
+
+class TrainingDiverged(FloatingPointError):
+    """A loss, gradient or parameter became nan or infinite; training stopped at that step.
+
+    Attributes:
+        history: the History of every completed step; its model is as training left it
+            (still finite, unless the failing update itself made a parameter non-finite).
+        epoch, step: where it happened (0-based, as in the log and history.csv).
+    """
+
+    def __init__(self, message: str, history: History, epoch: int, step: int):
+        super().__init__(message)
+        self.history = history
+        self.epoch = epoch
+        self.step = step
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped the training; ``history`` holds every step completed before it."""
+
+    def __init__(self, history: History):
+        super().__init__("training interrupted")
+        self.history = history
+
+
+def build_model(recipe: Recipe) -> MLP:
+    """The recipe's model with its initial weights: MLP 2 -> *hidden -> 1, linear output.
+
+    Args:
+        recipe: the Recipe; its seed, hidden, activation, weight_init and bias_init are used.
+
+    Returns:
+        A new MLP; the same recipe always gives the same weights (those ``run()`` starts from).
+
+    Example:
+        >>> build_model(Recipe())
+        MLP(2 -> 5 -> 4 -> 1, act=tanh, 44 parameters)
+    """
+    return MLP(
+        len(INPUTS[0]),
+        [*recipe.hidden, 1],
+        activation=recipe.activation,
+        final_activation=None,
+        weight_init=recipe.weight_init,
+        bias_init=recipe.bias_init,
+        seed=recipe.seed,
+    )
+
+
+def sample_loss(model: MLP, recipe: Recipe, indices: Sequence[int]) -> Value:
+    """The recipe's loss on the given XOR samples, the mean over them, as a graph to backward().
+
+    Args:
+        model: the MLP being trained.
+        recipe: its Recipe (for the loss function).
+        indices: XOR sample indices (0 to 3): one for a single-sample step, all four for
+            a full-batch step.
+
+    Returns:
+        The loss Value.
+
+    Example:
+        >>> model = build_model(Recipe())
+        >>> loss = sample_loss(model, Recipe(), [0, 1, 2, 3])
+        >>> loss.backward()
+    """
+    predictions = [model(INPUTS[i]) for i in indices]
+    return LOSSES[recipe.loss](predictions, [TARGETS[i] for i in indices])
+
+
+def forward_backward(model: MLP, recipe: Recipe, indices: Sequence[int]) -> Value:
+    """One step's computation: the loss on the samples, with every parameter's grad filled in.
+
+    This is the part of a step an engine does (the optimizer then updates the weights);
+    parameter grads must be zero before the call.
+    """
+    loss = sample_loss(model, recipe, indices)
+    loss.backward()
+    return loss
+
+
+def _sampler(seed: int) -> random.Random:
+    """The random stream of the sample draws, separate from the weights' stream."""
+    return random.Random(f"micrograd44 samples {seed}")
+
+
+def _epoch_batches(recipe: Recipe, rng: random.Random) -> list[list[int]]:
+    """The sample indices of each step of one epoch."""
+    n = len(INPUTS)
+    if recipe.sampling == "full-batch":
+        return [list(range(n))]
+    if recipe.sampling == "cycle":
+        return [[i] for i in range(n)]
+    return [[rng.randrange(n)] for _ in range(n)]
+
+
+def _largest_parameter(model: MLP) -> str:
+    """'name = value' for the parameter of largest magnitude."""
+    name, p = max(model.named_parameters(), key=lambda item: abs(item[1].data))
+    return f"{name} = {p.data:.6g}"
+
+
+def _first_nonfinite(model: MLP) -> str:
+    """Describe the first parameter whose value or grad is nan or infinite, or say there is none."""
+    for name, p in model.named_parameters():
+        if not (math.isfinite(p.data) and math.isfinite(p.grad)):
+            return f"first parameter with a non-finite value or grad: {name} = {p.data!r}, grad {p.grad!r}"
+    return f"no parameter or gradient is non-finite yet, the largest parameter is {_largest_parameter(model)}"
+
+
+def _diverged(cause: str, history: History, epoch: int) -> TrainingDiverged:
+    """The error for a step that produced nan or infinity."""
+    step = len(history.step_losses)
+    lr = history.recipe.lr
+    message = (
+        f"training diverged at epoch {epoch}, step {step}: {cause}; {_first_nonfinite(history.model)}. "
+        f"The learning rate {lr:g} is too large for this recipe: try a smaller one, e.g. {lr / 10:g}."
+    )
+    return TrainingDiverged(message, history, epoch, step)
+
+
+def _all_finite(values: Iterable[float]) -> bool:
+    """True when none of the values is nan or infinite."""
+    return all(map(math.isfinite, values))
+
+
+def _train_step(optimizer: Optimizer, history: History, epoch: int, indices: list[int]) -> None:
+    """Zero grads, forward, backward, check everything is finite, update; record the step."""
+    params = optimizer.params
+    optimizer.zero_grad()
+    try:
+        loss = forward_backward(history.model, history.recipe, indices).data
+    except OpError as error:
+        raise _diverged(f"the forward pass failed ({error})", history, epoch) from None
+    if not math.isfinite(loss):
+        raise _diverged(f"the loss is {loss!r}", history, epoch)
+    if not _all_finite(p.grad for p in params):
+        raise _diverged("a gradient is not finite", history, epoch)
+    optimizer.step()
+    if not _all_finite(p.data for p in params):
+        raise _diverged("the update made a parameter non-finite", history, epoch)
+    history._record_step(indices, loss)
+
+
+@contextlib.contextmanager
+def _ctrl_c_between_steps() -> Iterator[Callable[[], None]]:
+    """Defer Ctrl-C to the end of the current step, so no update is left half done.
+
+    Yields a function to call between steps: it raises KeyboardInterrupt once Ctrl-C was
+    pressed. A second Ctrl-C interrupts at once. Outside the main thread, or when SIGINT
+    already has a handler of its own, Ctrl-C is left alone.
+    """
+    pressed = []
+
+    def on_ctrl_c(signum, frame):
+        if pressed:
+            raise KeyboardInterrupt
+        pressed.append(signum)
+
+    def stop_if_pressed() -> None:
+        if pressed:
+            raise KeyboardInterrupt
+
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if not in_main_thread or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield stop_if_pressed
+        return
+    previous = signal.signal(signal.SIGINT, on_ctrl_c)
+    try:
+        yield stop_if_pressed
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+LogFunction = Callable[[int, float, float], None]
+
+
+def _train(optimizer: Optimizer, history: History, on_log: LogFunction | None, stop_if_pressed) -> None:
+    """Run every epoch of the recipe, logging every print_every epochs."""
+    recipe = history.recipe
+    rng = _sampler(recipe.seed)
+    for epoch in range(recipe.epochs):
+        batches = _epoch_batches(recipe, rng)
+        for indices in batches:
+            _train_step(optimizer, history, epoch, indices)
+            stop_if_pressed()
+        history._record_epoch(len(batches))
+        if on_log is not None and epoch % recipe.print_every == 0:
+            on_log(epoch, history.step_losses[-1], history.epoch_losses[-1])
+
+
+def run(recipe: Recipe, *, on_log: LogFunction | None = None) -> History:
+    """Train the recipe's model on XOR and return the full history.
+
+    The same recipe gives the same history, bit for bit: the weights and the sample draws
+    come from random.Random streams seeded by ``recipe.seed``.
+
+    Args:
+        recipe: what to train and how.
+        on_log: called as ``on_log(epoch, loss, epoch_mean)`` every ``recipe.print_every``
+            epochs, from epoch 0; ``loss`` is the loss of the epoch's last step (what the
+            course printed), ``epoch_mean`` the mean over the epoch's steps.
+
+    Returns:
+        The History of the run; ``history.model`` is the trained model.
+
+    Raises:
+        TrainingDiverged: a loss, gradient or parameter became nan or infinite (or the
+            forward pass overflowed); the error names the epoch, the step and the first
+            non-finite parameter, and its ``history`` holds every completed step.
+        TrainingInterrupted: Ctrl-C (or a KeyboardInterrupt from on_log); its ``history``
+            holds every completed step.
+
+    Example:
+        >>> history = run(Recipe(epochs=10))
+        >>> len(history.step_losses), len(history.epoch_losses)
+        (40, 10)
+    """
+    model = build_model(recipe)
+    optimizer = OPTIMIZERS[recipe.optimizer](model.parameters(), recipe)
+    history = History(recipe=recipe, model=model, initial_state=model.state_dict())
+    try:
+        with _ctrl_c_between_steps() as stop_if_pressed:
+            _train(optimizer, history, on_log, stop_if_pressed)
+    except TrainingDiverged:
+        history._finish()
+        raise
+    except KeyboardInterrupt:
+        history._finish()
+        raise TrainingInterrupted(history) from None
+    history._finish()
+    return history
+
+
+__all__ = [
+    "INPUTS",
+    "LOSSES",
+    "OPTIMIZERS",
+    "SAMPLINGS",
+    "TARGETS",
+    "History",
+    "Recipe",
+    "RecipeError",
+    "TrainingDiverged",
+    "TrainingInterrupted",
+    "build_model",
+    "forward_backward",
+    "run",
+    "sample_loss",
+]
