@@ -29,6 +29,14 @@ def activation_function(name: str | None):
         raise ValueError(f"unknown activation {name!r}; choose one of {names}") from None
 
 
+def _fits_a_finite_float(value: numbers.Real) -> bool:
+    """True if float(value) is finite: not nan, not infinite, not an int beyond the float range."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large to convert, as JSON's 1000-digit integers are
+        return False
+
+
 def _positive_int(value, what: str) -> int:
     """value if it is a positive int; ValueError naming ``what`` otherwise."""
     if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value > 0:
@@ -132,8 +140,8 @@ class Module:
                 continue
             if not isinstance(value, numbers.Real) or isinstance(value, bool):
                 problems.append(f"not a number: {name} = {value!r:.40}")
-            elif not math.isfinite(value):
-                problems.append(f"not finite: {name} = {value!r}")
+            elif not _fits_a_finite_float(value):
+                problems.append(f"not finite: {name} = {value!r:.40}")
         if problems:
             raise StateDictError(
                 f"load_state_dict: {len(problems)} problem(s), nothing was changed: " + "; ".join(problems),
