@@ -41,3 +41,7 @@ def read_json(path: str | os.PathLike):
         raise ValueError(
             f"{path}: not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})"
         ) from None
+    except RecursionError:
+        raise ValueError(f"{path}: not readable as JSON (nested too deeply)") from None
+    except ValueError as error:  # an integer literal longer than Python's int-conversion limit
+        raise ValueError(f"{path}: not readable as JSON ({error})") from None
