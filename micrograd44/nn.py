@@ -179,18 +179,23 @@ class Module:
         whichever module the file names. Nothing is unpickled or evaluated.
 
         Raises:
-            StateDictError: the file is not a model file of this kind, or its parameters
-                do not fit (each problem listed).
+            StateDictError: the file is not JSON, not a model file of this kind, or its
+                parameters do not fit (each problem listed).
+            OSError: the file cannot be read.
         """
-        document = read_json(path)
+        try:
+            document = read_json(path)
+        except ValueError as error:
+            raise StateDictError(str(error), ["not JSON"]) from None
         if not isinstance(document, dict) or document.get("format") != FILE_FORMAT:
             raise StateDictError(f"{path}: not a micrograd44 model file", ["wrong format"])
         kinds = {k.__name__: k for k in (Neuron, Layer, MLP)}
-        kind = kinds.get(document.get("module"))
+        module_name = document.get("module")
+        kind = kinds.get(module_name) if isinstance(module_name, str) else None
         if kind is None or (cls is not Module and kind is not cls):
             expected = cls.__name__ if cls is not Module else " or ".join(kinds)
             raise StateDictError(
-                f"{path}: holds {document.get('module')!r}, expected {expected}",
+                f"{path}: holds {module_name!r:.60}, expected {expected}",
                 ["wrong module"],
             )
         config = document.get("config")
