@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 
@@ -15,7 +15,9 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> None:
     over ``path``; on any failure the temporary file is removed and ``path`` is untouched.
     """
     path = Path(path)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    # mode 0o666 less the umask, as open() creates files (tempfile.mkstemp would give 0o600)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
