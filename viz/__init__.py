@@ -1,0 +1,27 @@
+"""Pictures of micrograd44 models and graphs, drawn with Graphviz.
+
+Reads only the engine's public fields (``data``, ``grad``, ``label``, ``op``,
+``children``, ``local_grads()``, ``scope``); the engine never imports viz.
+
+- ``draw_graph(root)``: the computation graph with the gradient on every edge.
+- ``draw_network(model)``: the MLP as a network diagram, one edge per weight.
+- ``draw_parameters(model)``: a table of every parameter's value and grad.
+- ``save(graph, path)``: write .svg, .png, .pdf (or the .dot source) by the suffix.
+
+Every ``draw_*`` returns a ``graphviz.Digraph``, which displays inline in Jupyter.
+"""
+
+from .flowgraph import GraphTooLargeError
+from .graph import draw_graph
+from .network import draw_network
+from .parameters import draw_parameters
+from .render import DotNotFoundError, save
+
+__all__ = [
+    "draw_graph",
+    "draw_network",
+    "draw_parameters",
+    "save",
+    "DotNotFoundError",
+    "GraphTooLargeError",
+]

@@ -1,0 +1,203 @@
+"""draw_graph: the computation graph of a Value, with the gradient that flows back along every edge."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable
+from functools import partial
+
+import graphviz
+
+from micrograd44 import Value
+
+from . import legend, style
+from .clusters import GROUPS, add_clustered
+from .flowgraph import FlowGraph, Node, build_flow_graph
+
+RANKDIRS = ("LR", "TB", "RL", "BT")
+COLLAPSES = (None, "neuron")
+EDGE_LABELS = ("gradient", "chain", None)
+DEFAULT_MAX_NODES = 200
+
+
+def draw_graph(
+    root: Value,
+    *,
+    rankdir: str = "LR",
+    group: str | None = None,
+    collapse: str | None = None,
+    edge_labels: str | None = "gradient",
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    parameters: Iterable[Value] | None = None,
+    title: str | None = None,
+) -> graphviz.Digraph:
+    """Draw root's computation graph with the gradient that backward() sends along every edge.
+
+    Each Value is a box with its name (its label; a module's parameters are labelled with
+    their path, like ``layers.1.neurons.3.w.0``), data and grad; each op is a small oval;
+    edges run child -> op -> result. The edge from a child into an op carries the gradient
+    the chain rule sends back along it, ``local derivative * grad of the result``: it is
+    the edge's label, its colour is its sign (blue positive, vermillion negative, grey
+    dashed zero) and its pen width is its magnitude on a log scale relative to the largest
+    in the picture. Node fills tell parameters, inputs/constants, intermediate values and
+    the root apart; a caption holds the title and a small legend. If ``root.grad`` is 0.0
+    (no backward() has reached this graph), the caption says so and no grads are drawn.
+
+    In the DOT source, the i-th Value of ``micrograd44.topological_order(root)`` is the node
+    ``v<i>``, the op that made it ``op<i>``, and a collapsed neuron call whose output is
+    that Value ``n<i>``. In Jupyter the returned Digraph displays inline; ``viz.save``
+    writes it to a file.
+
+    Args:
+        root: the Value whose graph to draw, usually the loss after ``loss.backward()``.
+        rankdir: layout direction: "LR" (default, left to right), "TB", "RL" or "BT".
+        group: None, "layer" (a labelled cluster per layer) or "neuron" (a cluster per
+            neuron inside its layer's), from the module scope each Value records.
+        collapse: None, or "neuron" to draw each call of a neuron as one node (its output's
+            data and grad; its parameters are left out) so a batch's graph stays small.
+        edge_labels: "gradient" (the gradient sent back), "chain" (``local x upstream =
+            gradient``) or None (no labels; colours and widths stay).
+        max_nodes: refuse (GraphTooLargeError, a ValueError) when the drawing would have
+            more nodes than this, before any layout work; None for no limit.
+        parameters: the Values to draw as parameters; default: every labelled leaf.
+        title: the caption's title; default: the root's name, value and the graph's size.
+
+    Returns:
+        graphviz.Digraph: render it with ``viz.save(graph, "graph.svg")``.
+
+    Raises:
+        ValueError: an unknown rankdir, group, collapse or edge_labels value (the message
+            lists the accepted ones), or a graph larger than max_nodes.
+
+    Example:
+        >>> from micrograd44 import Value
+        >>> x = Value(0.5, label="x")
+        >>> y = (1 + x.sin()).log()
+        >>> y.backward()
+        >>> graph = draw_graph(y)
+        >>> "grad 0.5932" in graph.source  # dy/dx = cos x / (1 + sin x)
+        True
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"draw_graph needs a micrograd44 Value, got {type(root).__name__}")
+    style.check_choice("rankdir", rankdir, RANKDIRS)
+    style.check_choice("group", group, tuple(GROUPS))
+    style.check_choice("collapse", collapse, COLLAPSES)
+    style.check_choice("edge_labels", edge_labels, EDGE_LABELS)
+    if max_nodes is not None and (not isinstance(max_nodes, numbers.Integral) or max_nodes < 1):
+        raise ValueError(f"max_nodes must be a positive integer or None, got {max_nodes!r}")
+    chosen = None if parameters is None else set(parameters)
+    flow = build_flow_graph(root, collapse=collapse, parameters=chosen, max_nodes=max_nodes)
+
+    graph = graphviz.Digraph(
+        name="computation_graph",
+        graph_attr={
+            "rankdir": rankdir,
+            "fontname": style.FONT,
+            "nodesep": "0.15",
+            "ranksep": "0.4",
+            "labelloc": "t",
+            "labeljust": "l",
+        },
+        node_attr={"fontname": style.FONT, "fontsize": "11"},
+        edge_attr={"fontname": style.FONT, "fontsize": "9", "arrowsize": "0.6"},
+    )
+    add_clustered(graph, flow.nodes, group, partial(_add_node, show_grad=flow.backpropagated))
+    largest = style.largest_magnitude(edge.flow for edge in flow.edges)
+    for edge in flow.edges:
+        if flow.backpropagated:
+            attributes = style.signed_edge(edge.flow, largest)
+            attributes["label"] = _edge_text(edge, edge_labels)
+        else:
+            attributes = {"color": style.ZERO}
+        graph.edge(edge.tail, edge.head, **attributes)
+    graph.attr(label=_caption(flow, title or _default_title(root, flow), largest, edge_labels))
+    return graph
+
+
+def _add_node(graph: graphviz.Digraph, node: Node, show_grad: bool) -> None:
+    """Add one drawn node: a small oval for an op, a table of name, data and grad otherwise."""
+    if node.kind == "op":
+        graph.node(
+            node.key,
+            label=node.name,
+            shape="ellipse",
+            style="filled",
+            fillcolor=style.FILLS["op"],
+            fontsize="10",
+            width="0.3",
+            height="0.25",
+            margin="0.04,0.02",
+        )
+    else:
+        graph.node(node.key, label=value_label(node, show_grad), shape="plaintext", margin="0")
+
+
+def value_label(node: Node, show_grad: bool) -> str:
+    """The HTML-like table of a Value or collapsed neuron: name, then data and grad."""
+    fill = style.FILLS["root" if node.root else node.kind]
+    name = node.name or ("root" if node.root else "")
+    rows = []
+    if name:
+        rows.append(f"<B>{style.text(name)}</B>")
+    if node.ops:
+        rows.append(style.text(" \u2192 ".join(node.ops)))
+    cells = f"<TD>data {style.format_number(node.data)}</TD>"
+    if show_grad:
+        colour = style.sign_colour(node.grad)
+        cells += f'<TD><FONT COLOR="{colour}">grad {style.format_number(node.grad)}</FONT></TD>'
+    span = 2 if show_grad else 1
+    body = "".join(f'<TR><TD COLSPAN="{span}">{row}</TD></TR>' for row in rows) + f"<TR>{cells}</TR>"
+    border = 2 if node.root else 0
+    table = (
+        f'<TABLE BORDER="{border}" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3" BGCOLOR="{fill}">'
+        f"{body}</TABLE>"
+    )
+    return style.html_label(table)
+
+
+def _edge_text(edge, edge_labels: str | None) -> str:
+    """An edge's label: the gradient it carries, with its chain-rule product in "chain" mode."""
+    if edge_labels is None:
+        return ""
+    flow = style.format_number(edge.flow)
+    if edge_labels == "chain" and edge.local is not None:
+        return f"{style.format_number(edge.local)} \u00d7 {style.format_number(edge.upstream)} = {flow}"
+    return flow
+
+
+def _default_title(root: Value, flow: FlowGraph) -> str:
+    """The root's name and value and the size of the drawing."""
+    ops = sum(1 for node in flow.nodes if node.kind == "op")
+    neurons = sum(1 for node in flow.nodes if node.kind == "neuron")
+    values = len(flow.nodes) - ops - neurons
+    parts = [f"{values} values", f"{ops} ops"] + ([f"{neurons} neuron calls"] if neurons else [])
+    return f"{root.label or 'root'} = {style.format_number(root.data)}: {', '.join(parts)}"
+
+
+def _caption(flow: FlowGraph, title: str, largest: float, edge_labels: str | None) -> str:
+    """Title, the no-backward notice when needed, and the legend."""
+    rows = [legend.title_row(title)]
+    if not flow.backpropagated:
+        rows.append(
+            legend.notice_row(
+                "No backward() yet: root.grad is 0, so there are no gradients to show. "
+                "Call root.backward() first to see the gradient flow."
+            )
+        )
+    elif edge_labels == "chain":
+        rows.append(
+            legend.text_row("edge label = local derivative \u00d7 upstream grad = gradient sent back")
+        )
+    elif edge_labels == "gradient":
+        rows.append(
+            legend.text_row(
+                "edge label = gradient sent back: local derivative \u00d7 grad of the op's result"
+            )
+        )
+    if flow.backpropagated:
+        rows += legend.sign_rows("gradient", largest)
+    drawn_kinds = {node.kind for node in flow.nodes}
+    kinds = [kind for kind in ("parameter", "input", "value", "neuron") if kind in drawn_kinds]
+    rows.append(legend.kind_row([*kinds, "root"]))
+    return legend.caption(rows)

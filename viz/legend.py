@@ -1,0 +1,59 @@
+"""The caption under a picture: its title, an optional notice, and a small legend of colours and widths."""
+
+from __future__ import annotations
+
+from . import style
+
+
+def title_row(title: str) -> str:
+    """A caption row with the picture's title in bold."""
+    return f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="16"><B>{style.text(title)}</B></FONT></TD></TR>'
+
+
+def notice_row(notice: str) -> str:
+    """A caption row with a warning the reader must not miss."""
+    return f'<TR><TD ALIGN="LEFT"><FONT COLOR="{style.NOTICE}"><B>{style.text(notice)}</B></FONT></TD></TR>'
+
+
+def text_row(line: str) -> str:
+    """A caption row of plain text."""
+    return f'<TR><TD ALIGN="LEFT">{style.text(line)}</TD></TR>'
+
+
+def sign_rows(quantity: str, largest: float) -> list[str]:
+    """Caption rows explaining an edge's colour (sign) and width (log-scale magnitude)."""
+    swatches = " ".join(
+        f'<FONT COLOR="{colour}"><B>&#9473;&#9473; {name}</B></FONT>'
+        for colour, name in (
+            (style.POSITIVE, "positive"),
+            (style.NEGATIVE, "negative"),
+            (style.ZERO, "zero (dashed)"),
+        )
+    )
+    thinnest = largest / 10**style.DECADES
+    widths = (
+        f"width: |{quantity}| on a log scale; widest = {style.format_number(largest)} (the largest), "
+        f"thinnest = {style.format_number(thinnest)} or less"
+    )
+    return [
+        f'<TR><TD ALIGN="LEFT">edge colour = sign of the {style.text(quantity)}: {swatches}</TD></TR>',
+        text_row(widths),
+    ]
+
+
+def kind_row(kinds: list[str]) -> str:
+    """A caption row with a filled swatch per node kind."""
+    cells = "".join(
+        f'<TD BGCOLOR="{style.FILLS[kind]}" BORDER="1">{style.text(style.KIND_NAMES[kind])}</TD>'
+        for kind in kinds
+    )
+    return (
+        '<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="4" CELLPADDING="3"><TR>'
+        f"<TD>nodes:</TD>{cells}</TR></TABLE></TD></TR>"
+    )
+
+
+def caption(rows: list[str]) -> str:
+    """The HTML-like graph label that stacks the caption rows."""
+    body = "".join(rows)
+    return style.html_label(f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="2">{body}</TABLE>')
