@@ -1,0 +1,102 @@
+"""``micrograd44 graph``: the pictures of the 44-parameter model after the first step of the course recipe."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+
+from ..cli import CommandError
+from ..engine import Value
+from ..nn import MLP
+from ..train import INPUTS, TARGETS, Recipe, build_model, forward_backward, run
+
+# --what -> the file names it writes (without the format suffix)
+PICTURES = {
+    "graph": ["graph"],
+    "network": ["network"],
+    "parameters": ["parameters"],
+    "all": ["graph", "network", "parameters"],
+}
+FORMATS = ("svg", "png", "pdf")
+GROUPS = ("neuron", "layer")
+
+
+def register(subparsers) -> None:
+    """Add the ``graph`` sub-command."""
+    parser = subparsers.add_parser(
+        "graph",
+        help="draw the 44-parameter model after one training step: graph, network, parameters",
+        description=(
+            "Draw the course's 44-parameter model at its initial weights with the gradients of "
+            "the recipe's first training step (one XOR sample, L1 loss): the computation graph "
+            "with the gradient on every edge, the network diagram and the parameter table. "
+            "Needs Graphviz's dot program."
+        ),
+    )
+    parser.add_argument("--what", choices=list(PICTURES), default="all", help="(default: %(default)s)")
+    parser.add_argument("--format", choices=FORMATS, default="svg", help="(default: %(default)s)")
+    parser.add_argument(
+        "--group",
+        choices=GROUPS,
+        default=None,
+        help="cluster the computation graph per neuron or per layer (default: no clusters)",
+    )
+    parser.add_argument(
+        "--out", default="out/", metavar="DIR", help="folder for the pictures (default: %(default)s)"
+    )
+    parser.set_defaults(run=run_command)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Draw the pictures asked for and list the files written."""
+    for path in write_pictures(Path(args.out), PICTURES[args.what], args.format, args.group):
+        print(f"wrote {path}")
+    return 0
+
+
+def first_step(recipe: Recipe) -> tuple[MLP, Value, int]:
+    """The recipe's model at its initial weights, after the backward of its first training step.
+
+    Returns the model, the step's loss (its grads filled in) and the XOR sample it drew.
+    """
+    sample = run(dataclasses.replace(recipe, epochs=1)).samples[0]
+    model = build_model(recipe)
+    loss = forward_backward(model, recipe, [sample])
+    return model, loss, sample
+
+
+def write_pictures(out: Path, names: list[str], fmt: str, group: str | None = None) -> list[Path]:
+    """Write the named pictures of the course recipe's first step to ``out``; the paths written.
+
+    Raises:
+        CommandError: the viz package or Graphviz is missing, or a file cannot be written.
+    """
+    try:
+        import viz
+    except ImportError as error:
+        raise CommandError(
+            f"the pictures need the viz package and graphviz ({error}); pip install 'micrograd44[viz]'"
+        ) from None
+    recipe = Recipe()
+    model, loss, sample = first_step(recipe)
+    loss.label = f"{recipe.loss} loss"
+    x = ", ".join(f"{v:g}" for v in INPUTS[sample])
+    title = (
+        f"First training step of the course recipe: sample {sample}, input ({x}), "
+        f"target {TARGETS[sample]:g}; {recipe.loss.upper()} loss = {loss.data:.4f}"
+    )
+    drawings = {
+        "graph": lambda: viz.draw_graph(loss, group=group, title=title),
+        "network": lambda: viz.draw_network(model),
+        "parameters": lambda: viz.draw_parameters(model),
+    }
+    written = []
+    for name in names:
+        try:
+            written.append(viz.save(drawings[name](), out / f"{name}.{fmt}"))
+        except viz.DotNotFoundError as error:
+            raise CommandError(str(error)) from None
+        except OSError as error:
+            raise CommandError(f"cannot write {out / name}.{fmt}: {error.strerror or error}") from None
+    return written
