@@ -271,3 +271,15 @@ def test_bad_arguments():
 @pytest.mark.parametrize("rankdir", ["LR", "TB"])
 def test_rankdir_is_passed_to_graphviz(rankdir):
     assert f"rankdir={rankdir}" in viz.draw_graph(Value(1.0), rankdir=rankdir).source
+
+
+def test_an_infinite_gradient_gets_its_own_colour_and_legend_entry():
+    x = Value(0.0, label="x")
+    y = x.sqrt()
+    y.backward()
+    source = viz.draw_graph(y).source
+    _, edges = parse(source)
+    assert edges[0][2]["label"] == "inf" and edges[0][2]["color"] == style.NOT_FINITE
+    finite = Value(1.0, label="w") * 2.0
+    finite.backward()
+    assert "nan or infinite" in source and "nan or infinite" not in viz.draw_graph(finite).source

@@ -130,10 +130,10 @@ def _add_node(graph: graphviz.Digraph, node: Node, show_grad: bool) -> None:
             margin="0.04,0.02",
         )
     else:
-        graph.node(node.key, label=value_label(node, show_grad), shape="plaintext", margin="0")
+        graph.node(node.key, label=_value_label(node, show_grad), shape="plaintext", margin="0")
 
 
-def value_label(node: Node, show_grad: bool) -> str:
+def _value_label(node: Node, show_grad: bool) -> str:
     """The HTML-like table of a Value or collapsed neuron: name, then data and grad."""
     fill = style.FILLS["root" if node.root else node.kind]
     name = node.name or ("root" if node.root else "")
@@ -171,7 +171,8 @@ def _default_title(root: Value, flow: FlowGraph) -> str:
     ops = sum(1 for node in flow.nodes if node.kind == "op")
     neurons = sum(1 for node in flow.nodes if node.kind == "neuron")
     values = len(flow.nodes) - ops - neurons
-    parts = [f"{values} values", f"{ops} ops"] + ([f"{neurons} neuron calls"] if neurons else [])
+    counts = [(values, "value"), (ops, "op")] + ([(neurons, "neuron call")] if neurons else [])
+    parts = [f"{n} {name}{'' if n == 1 else 's'}" for n, name in counts]
     return f"{root.label or 'root'} = {style.format_number(root.data)}: {', '.join(parts)}"
 
 
@@ -196,7 +197,7 @@ def _caption(flow: FlowGraph, title: str, largest: float, edge_labels: str | Non
             )
         )
     if flow.backpropagated:
-        rows += legend.sign_rows("gradient", largest)
+        rows += legend.sign_rows("gradient", largest, [edge.flow for edge in flow.edges])
     drawn_kinds = {node.kind for node in flow.nodes}
     kinds = [kind for kind in ("parameter", "input", "value", "neuron") if kind in drawn_kinds]
     rows.append(legend.kind_row([*kinds, "root"]))

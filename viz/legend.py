@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from . import style
 
 
@@ -20,15 +22,13 @@ def text_row(line: str) -> str:
     return f'<TR><TD ALIGN="LEFT">{style.text(line)}</TD></TR>'
 
 
-def sign_rows(quantity: str, largest: float) -> list[str]:
-    """Caption rows explaining an edge's colour (sign) and width (log-scale magnitude)."""
+def sign_rows(quantity: str, largest: float, values: list[float]) -> list[str]:
+    """Caption rows explaining an edge's colour (sign) and width (log-scale magnitude) for these values."""
+    colours = [(style.POSITIVE, "positive"), (style.NEGATIVE, "negative"), (style.ZERO, "zero (dashed)")]
+    if not all(math.isfinite(x) for x in values):
+        colours.append((style.NOT_FINITE, "nan or infinite (widest)"))
     swatches = " ".join(
-        f'<FONT COLOR="{colour}"><B>&#9473;&#9473; {name}</B></FONT>'
-        for colour, name in (
-            (style.POSITIVE, "positive"),
-            (style.NEGATIVE, "negative"),
-            (style.ZERO, "zero (dashed)"),
-        )
+        f'<FONT COLOR="{colour}"><B>&#9473;&#9473; {name}</B></FONT>' for colour, name in colours
     )
     thinnest = largest / 10**style.DECADES
     widths = (

@@ -100,7 +100,9 @@ def draw_network(model: MLP, *, width_by: str = "grad", title: str | None = None
     rows.append(
         legend.text_row("edge = one weight; it ends at its row w.k (value, grad g) in the neuron it feeds")
     )
-    rows += legend.sign_rows("weight's grad" if width_by == "grad" else "weight", largest)
+    rows += legend.sign_rows(
+        "weight's grad" if width_by == "grad" else "weight", largest, [shown(w) for w in weights]
+    )
     graph.attr(label=legend.caption(rows))
     return graph
 
