@@ -165,7 +165,7 @@ class Recipe:
         sizes = self.hidden
         ok = isinstance(sizes, Sequence) and not isinstance(sizes, str)
         ok = ok and all(_is_int(size) and size > 0 for size in sizes)
-        _require(ok, "hidden", sizes, "must be a sequence of positive integers, e.g. (5, 4)")
+        _require(ok, "hidden", sizes, "must be a sequence of positive integers (the hidden layer sizes)")
         object.__setattr__(self, "hidden", tuple(int(size) for size in sizes))
 
     @property

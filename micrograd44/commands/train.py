@@ -322,11 +322,27 @@ def _block_means(ends: list[int], losses: list[float], size: int) -> tuple[list[
     return [ends[i + size - 1] for i in starts], [math.fsum(losses[i : i + size]) / size for i in starts]
 
 
-def _step_indices(history: History) -> list[int]:
-    """The samples of the run's last step (sample 0 before any step)."""
-    if history.recipe.sampling == "full-batch":
-        return list(range(len(INPUTS)))
-    return [history.samples[-1] if history.samples else 0]
+# The sample drawn in graph.svg: input (1, 1), where both inputs are non-zero, so every
+# weight of the first layer gets a gradient too.
+PICTURE_SAMPLE = 3
+
+
+def _picture_step(history: History) -> tuple[list[int], str]:
+    """The samples of the step drawn in the pictures, and a title saying what it is."""
+    recipe = history.recipe
+    if recipe.sampling == "full-batch":
+        return list(range(len(INPUTS))), f"one full-batch step of the trained model: mean {recipe.loss} loss"
+    x, target = INPUTS[PICTURE_SAMPLE], TARGETS[PICTURE_SAMPLE]
+    where = f"input ({x[0]:g}, {x[1]:g}), target {target:g}"
+    return [PICTURE_SAMPLE], f"one step of the trained model on {where}: {recipe.loss} loss"
+
+
+def _draw_step_graph(viz, root, title: str):
+    """The step's computation graph; one node per neuron call when every node would be too many."""
+    try:
+        return viz.draw_graph(root, title=title)
+    except viz.GraphTooLargeError:
+        return viz.draw_graph(root, collapse="neuron", title=f"{title} (one node per neuron call)")
 
 
 def _write_diagrams(history: History, out: Path) -> list[str]:
@@ -342,19 +358,20 @@ def _write_diagrams(history: History, out: Path) -> list[str]:
             )
         return []
     model = history.model
+    indices, step = _picture_step(history)
     model.zero_grad()
-    root = forward_backward(model, history.recipe, _step_indices(history))
+    root = forward_backward(model, history.recipe, indices)
     drawings = {
-        "network.svg": lambda: viz.draw_network(model),
-        "graph.svg": lambda: viz.draw_graph(root),
-        "parameters.svg": lambda: viz.draw_parameters(model),
+        "network.svg": lambda: viz.draw_network(model, title=f"{model!r}, grads of {step}"),
+        "graph.svg": lambda: _draw_step_graph(viz, root, f"{step} = {root.data:.4f}"),
+        "parameters.svg": lambda: viz.draw_parameters(model, title=f"{model!r}, grads of {step}"),
     }
     written = []
     for name, draw in drawings.items():
         try:
             viz.save(draw(), out / name)
             written.append(name)
-        except viz.DotNotFoundError as error:
+        except (viz.DotNotFoundError, viz.GraphTooLargeError) as error:
             _skip(name, str(error))
     return written
 
