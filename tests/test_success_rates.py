@@ -1,0 +1,22 @@
+"""examples/success_rates.py, the script behind the README's success table, runs and prints the table."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parent.parent / "examples" / "success_rates.py"
+
+
+def test_fast_run_prints_a_row_per_loss():
+    result = subprocess.run([sys.executable, str(SCRIPT), "--fast"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "6 runs of 100 epochs (400 steps) each"
+    assert lines[1].startswith("| loss | solved XOR (of 3 seeds) |")
+    assert lines[3].startswith("| L1 (the course) | ") and lines[4].startswith("| MSE | ")
+
+
+def test_bad_option_is_one_line_and_status_2():
+    result = subprocess.run([sys.executable, str(SCRIPT), "--seeds", "0"], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].endswith("--seeds and --jobs must be at least 1")
