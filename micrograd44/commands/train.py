@@ -38,6 +38,10 @@ ACTIVATION_NAMES = {name or "none": name for name in ACTIVATIONS}
 # exit status of a program stopped by Ctrl-C (128 + SIGINT), as shells report it
 EXIT_INTERRUPTED = 130
 
+# The sample drawn in graph.svg: input (1, 1), where both inputs are non-zero, so every
+# weight of the first layer gets a gradient too.
+PICTURE_SAMPLE = 3
+
 
 def register(subparsers) -> None:
     """Add the ``train`` sub-command."""
@@ -156,7 +160,7 @@ def _train_and_write(args: argparse.Namespace) -> int:
     recipe = _recipe(args)
     out = _output_folder(args.out)
     if not args.quiet:
-        print(describe_recipe(recipe), flush=True)
+        print(_describe_recipe(recipe), flush=True)
     started = time.perf_counter()
     try:
         history = run(recipe, on_log=None if args.quiet else _print_log)
@@ -165,8 +169,8 @@ def _train_and_write(args: argparse.Namespace) -> int:
     except TrainingDiverged as error:
         return _finish_diverged(error, out)
     seconds = time.perf_counter() - started
-    print(describe_result(history, seconds, table=not args.quiet))
-    _report_files(write_files(history, out, pictures=True), out, quiet=args.quiet)
+    print(_describe_result(history, seconds, table=not args.quiet))
+    _report_files(_write_files(history, out, pictures=True), out, quiet=args.quiet)
     return 0
 
 
@@ -174,13 +178,13 @@ def _finish_interrupted(history: History, out: Path) -> int:
     """Write what was trained before Ctrl-C and return 130."""
     epochs = len(history.epoch_losses)
     print(f"\nInterrupted after {len(history.step_losses)} steps ({epochs} complete epochs).", flush=True)
-    _report_files(write_files(history, out, pictures=False), out, quiet=False)
+    _report_files(_write_files(history, out, pictures=False), out, quiet=False)
     return EXIT_INTERRUPTED
 
 
 def _finish_diverged(error: TrainingDiverged, out: Path) -> int:
     """Write the history up to the failing step, print the error and return 1."""
-    write_files(error.history, out, pictures=False)
+    _write_files(error.history, out, pictures=False)
     print(f"micrograd44 train: error: {error}", file=sys.stderr)
     print(f"The history up to step {error.step} is in {out}.", file=sys.stderr)
     return 1
@@ -191,7 +195,7 @@ def _print_log(epoch: int, loss: float, epoch_mean: float) -> None:
     print(f"Epoch: {epoch}, Loss: {loss:.6f}  (epoch mean {epoch_mean:.6f})", flush=True)
 
 
-def parameter_count(model: MLP) -> str:
+def _parameter_count(model: MLP) -> str:
     """The parameter count worked out per layer, e.g. '(2*5+5) + (5*4+4) + (4*1+1) = 15 + 24 + 5 = 44'."""
     terms = [f"({layer.nin}*{layer.nout}+{layer.nout})" for layer in model.layers]
     counts = [str(layer.num_parameters()) for layer in model.layers]
@@ -201,7 +205,7 @@ def parameter_count(model: MLP) -> str:
     return f"{' + '.join(terms)} = {' + '.join(counts)} = {total}"
 
 
-def describe_recipe(recipe: Recipe) -> str:
+def _describe_recipe(recipe: Recipe) -> str:
     """The recipe and its parameter count, printed before training."""
     model = build_model(recipe)
     sizes = " -> ".join(str(n) for n in [model.nin, *model.nouts])
@@ -215,7 +219,7 @@ def describe_recipe(recipe: Recipe) -> str:
             f"Recipe: {title}",
             f"  model       MLP {sizes}, {recipe.activation or 'no activation'} after the hidden layers, "
             "linear output",
-            f"  parameters  {parameter_count(model)}",
+            f"  parameters  {_parameter_count(model)}",
             f"  init        weights {recipe.weight_init}, biases {recipe.bias_init}, seed {recipe.seed}",
             f"  loss        {recipe.loss}",
             f"  optimizer   {recipe.optimizer}, lr {recipe.lr:g}{momentum}",
@@ -225,7 +229,7 @@ def describe_recipe(recipe: Recipe) -> str:
     )
 
 
-def describe_result(history: History, seconds: float, *, table: bool = True) -> str:
+def _describe_result(history: History, seconds: float, *, table: bool = True) -> str:
     """The truth table (when ``table``) and whether XOR was solved."""
     steps = len(history.step_losses)
     last = f", last step loss {history.step_losses[-1]:.6f}" if steps else ""
@@ -246,7 +250,7 @@ FILES = {
     "history.csv": "the loss of every step (epoch, step, sample, loss)",
     "model.json": "the trained model; MLP.load() reads it",
     "recipe.json": "the recipe that was run",
-    "training.png": "loss per step and epoch mean",
+    "training.png": "loss of every step, with epoch means and their running trend",
     "network.svg": "the network with its parameters",
     "graph.svg": "the computation graph of one step, with its gradients",
     "parameters.svg": "the table of parameters",
@@ -258,7 +262,7 @@ def _skip(name: str, reason: str) -> None:
     print(f"skipped {name}: {reason}", file=sys.stderr)
 
 
-def write_files(history: History, out: Path, *, pictures: bool) -> list[str]:
+def _write_files(history: History, out: Path, *, pictures: bool) -> list[str]:
     """Write the run's files (and, when ``pictures``, its plot and diagrams) to ``out``; their names."""
     written = [_write_history_csv(history, out / "history.csv")]
     try:
@@ -322,11 +326,6 @@ def _block_means(ends: list[int], losses: list[float], size: int) -> tuple[list[
     return [ends[i + size - 1] for i in starts], [math.fsum(losses[i : i + size]) / size for i in starts]
 
 
-# The sample drawn in graph.svg: input (1, 1), where both inputs are non-zero, so every
-# weight of the first layer gets a gradient too.
-PICTURE_SAMPLE = 3
-
-
 def _picture_step(history: History) -> tuple[list[int], str]:
     """The samples of the step drawn in the pictures, and a title saying what it is."""
     recipe = history.recipe
@@ -335,6 +334,13 @@ def _picture_step(history: History) -> tuple[list[int], str]:
     x, target = INPUTS[PICTURE_SAMPLE], TARGETS[PICTURE_SAMPLE]
     where = f"input ({x[0]:g}, {x[1]:g}), target {target:g}"
     return [PICTURE_SAMPLE], f"one step of the trained model on {where}: {recipe.loss} loss"
+
+
+def _viz_import_problem(error: ImportError) -> str:
+    """Why viz cannot be imported, and what to do about it."""
+    if error.name == "graphviz":
+        return f"the graphviz Python package is not installed ({error}); pip install 'micrograd44[viz]'"
+    return f"the viz package cannot be imported ({error}); reinstall micrograd44 (checkout: pip install -e .)"
 
 
 def _draw_step_graph(viz, root, title: str):
@@ -352,10 +358,7 @@ def _write_diagrams(history: History, out: Path) -> list[str]:
         import viz
     except ImportError as error:
         for name in names:
-            _skip(
-                name,
-                f"the viz package or graphviz is not available ({error}); pip install 'micrograd44[viz]'",
-            )
+            _skip(name, _viz_import_problem(error))
         return []
     model = history.model
     indices, step = _picture_step(history)
