@@ -1,0 +1,179 @@
+"""Lowering: a tape written out as straight-line Python, forward and backward.
+
+Each node becomes one assignment; the engine refuses a node whose value is not finite, so
+the forward lines end with a test that they all are. The backward lines visit the op nodes in the reverse of
+the tape's order, which is the order eager's backward() visits them, and add every
+contribution ``local * upstream`` into the child's gradient in the same order as the
+engine, so the sums round the same way. Only the gradients on a path from the root to a
+wanted leaf are computed. An interior gradient starts from its first contribution where
+the engine starts from 0.0 and adds it: the same number, except that a zero may come out
+with the other sign.
+"""
+
+from __future__ import annotations
+
+import itertools
+import linecache
+import re
+from collections.abc import Callable, Iterable
+
+from .rules import ONE
+from .tape import CONSTANT, INPUT, PARAMETER, Tape
+
+Rule = Callable[[str, str, list[str]], tuple[str | list[str], list[str]]]
+
+# A name or a number literal: usable as a term without parentheses.
+_ATOM = re.compile(r"[\w.]+|\(-[\w.+]+\)")
+
+
+def _literal(value: float) -> str:
+    """A float as source text (negative numbers in parentheses, so ``x ** (-1.0)`` parses right)."""
+    text = repr(value)
+    return f"({text})" if text.startswith("-") else text
+
+
+def _factor(expression: str) -> str:
+    """The expression, in parentheses unless it is a single name or number."""
+    return expression if _ATOM.fullmatch(expression) else f"({expression})"
+
+
+def slot_names(tape: Tape) -> list[str]:
+    """The source name of every slot: x0.. inputs, p0.. parameters, literals for constants, v0.. ops."""
+    counters = {INPUT: itertools.count(), PARAMETER: itertools.count()}
+    names = []
+    for kind, constant in zip(tape.kinds, tape.constants):
+        if kind == CONSTANT:
+            names.append(_literal(constant))
+        elif kind in counters:
+            names.append(("x" if kind == INPUT else "p") + str(next(counters[kind])))
+        else:
+            names.append(f"v{len(names) - tape.first_op}")
+    return names
+
+
+class Lowering:
+    """The tape of one graph as lines of Python, with one rule set (floats or arrays)."""
+
+    def __init__(self, tape: Tape, rule: Rule):
+        self.tape = tape
+        self.names = slot_names(tape)
+        self._rules = {
+            s: rule(tape.kinds[s], self.names[s], [self.names[c] for c in tape.children[s]]) for s in tape.ops
+        }
+
+    def grad_name(self, slot: int) -> str:
+        """The variable holding d(root)/d(node) for a slot."""
+        return f"g_{self.names[slot]}"
+
+    def forward(self) -> list[str]:
+        """One assignment per op node (more for a long sum), children before parents."""
+        lines = []
+        for s in self.tape.ops:
+            forward = self._rules[s][0]
+            note = f"  # {self.tape.notes[s]}" if self.tape.notes[s] else ""
+            for expression in [forward] if isinstance(forward, str) else forward:
+                lines.append(f"{self.names[s]} = {expression}{note}")
+                note = ""
+        return lines
+
+    def finite_check(self) -> list[str]:
+        """Raise EagerWouldRaise unless every op node's value is finite, as the engine requires.
+
+        The sum of the values is finite only if each is; only when it is not (an overflow
+        of the sum itself, or a non-finite node) are the values tested one by one.
+        """
+        if not self.tape.ops:
+            return []
+        values = tuple_source(self.names[s] for s in self.tape.ops)
+        return [
+            f"if not isfinite(sum({values})) and not all(map(isfinite, {values})):",
+            "    engine_would_raise()",
+        ]
+
+    def outputs(self) -> list[str]:
+        """The source names of the outputs."""
+        return [self.names[s] for s in self.tape.outputs]
+
+    def _needs_grad(self, wanted: set[int]) -> set[int]:
+        """The slots on a path from the root down to a wanted leaf."""
+        below_wanted = set(wanted)
+        for s in self.tape.ops:
+            if any(c in below_wanted for c in self.tape.children[s]):
+                below_wanted.add(s)
+        under_root, stack = set(), [self.tape.root]
+        while stack:
+            s = stack.pop()
+            if s not in under_root:
+                under_root.add(s)
+                stack.extend(self.tape.children[s])
+        return below_wanted & under_root
+
+    def backward(
+        self, seed: str, wanted: Iterable[int], accumulate: bool
+    ) -> tuple[list[str], dict[int, str]]:
+        """The chain rule from the root down to the wanted leaves.
+
+        Args:
+            seed: d(loss)/d(root) as source text, "1.0" for ``root.backward()``.
+            wanted: the leaf slots whose gradients are wanted.
+            accumulate: add into the leaves' gradient variables (``g_p0`` ...), as the
+                engine adds into ``.grad``; otherwise each leaf's gradient starts afresh.
+
+        Returns:
+            The lines, and for each wanted slot the expression of its gradient.
+        """
+        wanted = set(wanted)
+        needs = self._needs_grad(wanted)
+        grads = {s: self.grad_name(s) for s in wanted} if accumulate else {}
+        lines: list[str] = []
+
+        def add(child: int, contribution: str) -> None:
+            if child in grads:
+                lines.append(f"{self.grad_name(child)} = {grads[child]} + {contribution}")
+                grads[child] = self.grad_name(child)
+            elif _ATOM.fullmatch(contribution):
+                grads[child] = contribution
+            else:
+                lines.append(f"{self.grad_name(child)} = {contribution}")
+                grads[child] = self.grad_name(child)
+
+        if self.tape.root in needs:
+            add(self.tape.root, seed)
+        for s in reversed(self.tape.ops):
+            if s not in needs:
+                continue
+            upstream = grads[s]
+            for child, local in zip(self.tape.children[s], self._rules[s][1]):
+                if child in needs:
+                    if upstream == ONE:
+                        add(child, local)
+                    else:
+                        add(child, upstream if local == ONE else f"{_factor(local)} * {upstream}")
+        return lines, {s: grads.get(s, "0.0") for s in wanted}
+
+
+_serial = itertools.count()
+
+
+def define(name: str, arguments: list[str], body: list[str], namespace: dict) -> tuple[Callable, str]:
+    """Compile ``def name(arguments): body`` in a copy of the namespace; the function and its source.
+
+    The source is registered with linecache, so tracebacks through it show the generated lines.
+    """
+    source = f"def {name}({', '.join(arguments)}):\n" + "".join(f"    {line}\n" for line in body)
+    filename = f"<micrograd44.compiled {name} #{next(_serial)}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    scope = dict(namespace)
+    exec(compile(source, filename, "exec"), scope)
+    return scope[name], source
+
+
+def tuple_source(names: Iterable[str]) -> str:
+    """Source for a tuple of the names: "(a, b,)", "(a,)" or "()"."""
+    names = list(names)
+    return f"({', '.join(names)},)" if names else "()"
+
+
+def indent(lines: Iterable[str], levels: int = 1) -> list[str]:
+    """The lines, indented by four spaces per level."""
+    return ["    " * levels + line for line in lines]

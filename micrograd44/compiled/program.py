@@ -1,0 +1,356 @@
+"""Program: a captured graph compiled to straight-line Python, replayed for new inputs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from math import isfinite
+
+import numpy as np
+
+from ..engine import Value
+from ..nn import Module
+from ..optim import Optimizer
+from .batched import DEFAULT_CHUNK_SIZE, ArrayProgram, BatchGradients, broadcast_columns
+from .codegen import Lowering, define, tuple_source
+from .rules import SCALAR_NAMESPACE, scalar_rule
+from .tape import GraphMismatchError, Tape, capture_tape, first_difference, rebuild
+from .training import TrainingLoop
+
+
+def parameter_list(parameters) -> list[Value]:
+    """The parameters as a list of Values: a Module's, or the Values given."""
+    if isinstance(parameters, Module):
+        return parameters.parameters()
+    if isinstance(parameters, Value):
+        return [parameters]
+    return list(parameters)
+
+
+def _finite_input(value, name: str) -> float:
+    """value as a float, checked as the engine checks a Value's data (TypeError, ValueError)."""
+    if type(value) is float and isfinite(value):
+        return value
+    return Value(value, label=name).data
+
+
+class Program:
+    """A graph captured once and compiled to Python code that replays it for new inputs.
+
+    Make one with ``trace(fn, example, parameters=...)`` or ``capture(outputs, inputs,
+    parameters)``. The program replays the captured graph exactly: the same ops on the
+    same wiring, with the inputs given at each call and the parameters' current ``data``.
+    Its numbers are the engine's, bit for bit (a zero may come out with the other sign).
+    Every other leaf of the graph is a constant, frozen at its captured value.
+
+    The static-graph contract: Python code that chose the graph by looking at the data
+    (``if x.data > 0: ...``) is not re-run; the branch taken at capture time is replayed
+    for every input. Ops whose derivative depends on the data (relu, abs, pow, ...) are
+    fine: their branches are part of the replayed code. ``trace(..., check=[...])`` and
+    ``check_graph`` detect a function that builds different graphs for different inputs.
+
+    Where the engine raises (log of a negative, overflow in exp, ...), the program
+    rebuilds the graph with the engine, which raises its own error.
+
+    Attributes:
+        input_names: the names of the inputs, in call order.
+        parameters: the parameter Values, read at every call.
+        source: the generated Python of one sample (compiled on first use).
+
+    Example:
+        >>> from micrograd44 import MLP
+        >>> from micrograd44.compiled import trace
+        >>> model = MLP(2, [5, 4, 1], activation="tanh", seed=2)
+        >>> net = trace(lambda x, y: model([x, y]), example=(0.0, 0.0), parameters=model)
+        >>> net(0.5, -1.0) == model([0.5, -1.0]).data
+        True
+        >>> net.input_names
+        ('x', 'y')
+    """
+
+    _scalar_rule = staticmethod(scalar_rule)
+
+    def __init__(self, tape: Tape, input_names: Sequence[str], parameters: Sequence[Value]):
+        self._tape = tape
+        self.input_names = tuple(input_names)
+        self.parameters = tuple(parameters)
+        self._compiled: tuple | None = None
+        self._array_program: ArrayProgram | None = None
+
+    def _functions(self) -> tuple:
+        """(forward, backward, source) of one sample, compiled on first use."""
+        if self._compiled is None:
+            tape = self._tape
+            lowering = Lowering(tape, scalar_rule)
+            xs = [lowering.names[s] for s in tape.inputs]
+            ps = [lowering.names[s] for s in tape.parameters]
+            previous = [f"{name}_grad" for name in ps]  # the parameters' .grad before the call
+            forward = [*lowering.forward(), *lowering.finite_check()]
+            outputs = tuple_source(lowering.outputs())
+            forward_function, forward_source = define(
+                "forward", [*xs, *ps], [*forward, f"return {outputs}"], SCALAR_NAMESPACE
+            )
+            backward, grads = lowering.backward("1.0", tape.parameters, accumulate=False)
+            # as the engine: this call's gradient of each parameter, then one addition to its grad
+            totals = [
+                g if grads[s] == "0.0" else f"{g} + {grads[s]}" for s, g in zip(tape.parameters, previous)
+            ]
+            backward_function, backward_source = define(
+                "backward",
+                [*xs, *ps, *previous],
+                [*forward, *backward, f"return {outputs}, {tuple_source(totals)}"],
+                SCALAR_NAMESPACE,
+            )
+            source = "\n".join([*self._header(lowering), "", forward_source, "", backward_source])
+            self._compiled = (forward_function, backward_function, source)
+        return self._compiled
+
+    @property
+    def source(self) -> str:
+        """The generated Python of one sample: ``forward``, and ``backward`` (forward, then chain rule)."""
+        return self._functions()[2]
+
+    def _header(self, lowering: Lowering) -> list[str]:
+        """Comment lines naming the inputs, parameters and outputs of the generated code."""
+        tape = self._tape
+        inputs = ", ".join(f"{lowering.names[s]} = {name}" for s, name in zip(tape.inputs, self.input_names))
+        lines = [
+            f"# {self!r}",
+            f"# inputs: {inputs or 'none'}",
+            f"# outputs: {', '.join(lowering.outputs())} (the first is the root backward differentiates)",
+        ]
+        lines += [
+            f"# {lowering.names[s]} = {p.label or 'an unlabelled parameter'}"
+            for s, p in zip(tape.parameters, self.parameters)
+        ]
+        return lines
+
+    def __repr__(self) -> str:
+        tape = self._tape
+        return (
+            f"Program(inputs={len(tape.inputs)}, parameters={len(tape.parameters)}, "
+            f"ops={len(tape.ops)}, outputs={len(tape.outputs)})"
+        )
+
+    # ---- one sample ----
+
+    def __call__(self, *inputs) -> float | tuple[float, ...]:
+        """The outputs for one sample: a float, or a tuple of floats for several outputs.
+
+        Raises:
+            TypeError: the number of inputs is not ``len(program.input_names)``.
+            micrograd44.OpError: where the engine would raise (DomainError, ...).
+        """
+        xs = self._inputs(inputs)
+        try:
+            outputs = self._functions()[0](*xs, *[p.data for p in self.parameters])
+        except (ArithmeticError, ValueError):
+            outputs = [v.data for v in self._rebuild(xs)]
+        return self._result(outputs)
+
+    def backward(self, *inputs) -> float | tuple[float, ...]:
+        """The outputs for one sample, and d(root)/d(p) added into every parameter's ``.grad``.
+
+        Exactly what ``root.backward()`` does on the eagerly built graph: the parameters'
+        grads accumulate (zero them between steps), so two calls add up two gradients.
+
+        Raises:
+            TypeError: the number of inputs is not ``len(program.input_names)``.
+            micrograd44.OpError: where the engine would raise.
+
+        Example:
+            >>> from micrograd44 import Value
+            >>> from micrograd44.compiled import trace
+            >>> w = Value(3.0, label="w")
+            >>> square = trace(lambda x: (w * x) ** 2, example=(1.0,), parameters=[w])
+            >>> square.backward(2.0)  # (3 * 2)^2
+            36.0
+            >>> w.grad  # 2 (w x) x
+            24.0
+        """
+        xs = self._inputs(inputs)
+        parameters = self.parameters
+        backward = self._functions()[1]
+        try:
+            outputs, grads = backward(*xs, *[p.data for p in parameters], *[p.grad for p in parameters])
+        except (ArithmeticError, ValueError):
+            built = self._rebuild(xs)
+            built[0].backward()
+            return self._result([v.data for v in built])
+        for p, grad in zip(parameters, grads):
+            p.grad = grad
+        return self._result(outputs)
+
+    # ---- many samples at once ----
+
+    def evaluate(self, *inputs, chunk_size: int = DEFAULT_CHUNK_SIZE):
+        """The outputs for many samples at once, on numpy arrays.
+
+        Args:
+            inputs: one array-like (or number) per input; they broadcast together, and
+                the outputs take their shape (a meshgrid gives a grid of outputs).
+            chunk_size: samples per chunk of computation.
+
+        Returns:
+            An array of the inputs' broadcast shape, or a tuple of them for several outputs.
+            Each element equals the engine's output for that sample up to a few units in
+            the last place (numpy's exp, tanh, ... round differently from the math
+            module's); where the engine would raise, the element is nan or infinite.
+
+        Example:
+            >>> import numpy as np
+            >>> from micrograd44 import MLP
+            >>> from micrograd44.compiled import trace
+            >>> model = MLP(2, [5, 4, 1], activation="tanh", seed=2)
+            >>> net = trace(lambda x, y: model([x, y]), example=(0.0, 0.0), parameters=model)
+            >>> xx, yy = np.meshgrid(np.linspace(-1, 2, 300), np.linspace(-1, 2, 200))
+            >>> net.evaluate(xx, yy).shape
+            (200, 300)
+        """
+        self._check_count(len(inputs))
+        columns = broadcast_columns(inputs)
+        outputs = self._arrays().evaluate(columns, [p.data for p in self.parameters], chunk_size)
+        return self._result(outputs)
+
+    def gradients(
+        self, *inputs, per_sample: bool = False, root_grad=1.0, chunk_size: int = DEFAULT_CHUNK_SIZE
+    ) -> BatchGradients:
+        """The outputs and the root's gradients for many samples at once; ``.grad`` is not touched.
+
+        Args:
+            inputs: one array-like (or number) per input, broadcast together as in ``evaluate``.
+            per_sample: return each sample's parameter gradients instead of their sum.
+            root_grad: d(loss)/d(root), a number or one per sample, e.g. ``1 / n`` for the
+                gradient of a mean loss (the engine seeds 1.0).
+            chunk_size: samples per chunk of computation.
+
+        Returns:
+            BatchGradients(outputs, parameters, inputs): the outputs as ``evaluate`` gives
+            them, d(root)/d(parameter) of shape (P,) summed over the samples (or
+            (*shape, P) per sample), and d(root)/d(input) of shape (*shape, number of inputs).
+            Equal to the engine's up to rounding, as for ``evaluate``.
+
+        Example:
+            >>> import numpy as np
+            >>> from micrograd44.compiled import trace
+            >>> f = trace(lambda x: (1 + x.sin()).log(), example=(0.0,))
+            >>> x = np.linspace(0.0, 1.0, 5)
+            >>> slope = f.gradients(x).inputs[:, 0]
+            >>> bool(np.allclose(slope, np.cos(x) / (1 + np.sin(x))))
+            True
+        """
+        self._check_count(len(inputs))
+        columns = broadcast_columns([*inputs, root_grad])
+        outputs, parameter_grads, input_grads = self._arrays().evaluate_gradients(
+            columns, [p.data for p in self.parameters], per_sample, chunk_size
+        )
+        return BatchGradients(self._result(outputs), parameter_grads, input_grads)
+
+    @property
+    def array_source(self) -> str:
+        """The generated numpy code of ``evaluate`` and ``gradients``."""
+        return self._arrays().source
+
+    # ---- training ----
+
+    def training_loop(self, optimizer: Optimizer) -> TrainingLoop:
+        """Compiled training steps of the root with this optimizer (SGD or Adam over ``parameters``).
+
+        See TrainingLoop: ``single_sample(samples, order)`` takes one step per sample
+        index, ``full_batch(samples, epochs)`` one step per epoch on the mean loss.
+        """
+        return TrainingLoop(self, optimizer)
+
+    # ---- the static-graph contract ----
+
+    def check_graph(self, outputs, inputs: Sequence[Value], parameters=None) -> None:
+        """Raise GraphMismatchError unless the graph below ``outputs`` has the captured structure.
+
+        Args:
+            outputs: the output Value(s) of a graph built by the engine.
+            inputs: its input leaves, in call order.
+            parameters: its parameters (default: this program's).
+
+        Raises:
+            GraphMismatchError: naming the first node that differs (op, wiring or constant).
+        """
+        outputs = [outputs] if isinstance(outputs, Value) else list(outputs)
+        parameters = self.parameters if parameters is None else parameter_list(parameters)
+        difference = first_difference(self._tape, capture_tape(outputs, list(inputs), parameters))
+        if difference is not None:
+            raise GraphMismatchError(
+                f"the graph differs from the captured one: {difference}. A program replays one fixed graph; "
+                "Python code that chooses ops by looking at the data cannot be replayed"
+            )
+
+    # ---- helpers ----
+
+    def _check_count(self, given: int) -> None:
+        """TypeError unless ``given`` inputs is the program's number of inputs."""
+        expected = len(self.input_names)
+        if given != expected:
+            names = ", ".join(self.input_names) or "none"
+            raise TypeError(f"this program takes {expected} inputs ({names}), got {given}")
+
+    def _inputs(self, values: tuple) -> list[float]:
+        """The inputs of one sample as floats, checked as the engine checks a Value's data."""
+        self._check_count(len(values))
+        return [_finite_input(v, name) for v, name in zip(values, self.input_names)]
+
+    def _result(self, outputs):
+        """One output as itself, several as a tuple."""
+        return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+    def _rebuild(self, xs: Sequence[float]) -> list[Value]:
+        """The graph built by the engine for one sample's inputs: its outputs."""
+        return rebuild(self._tape, xs, self.input_names, self.parameters)
+
+    def _rows(self, samples) -> list[tuple[float, ...]]:
+        """Samples as tuples of floats, one per row; ValueError for a wrong shape or a non-finite value."""
+        rows = np.asarray(samples, dtype=np.float64)
+        if rows.size == 0:
+            return []
+        if not np.isfinite(rows).all():
+            raise ValueError("samples must be finite numbers (a Value holds a finite number)")
+        n = len(self.input_names)
+        if rows.ndim != 2 or rows.shape[1] != n:
+            raise ValueError(
+                f"samples must have shape (n, {n}), one row of inputs per sample; got {rows.shape}"
+            )
+        return [tuple(row) for row in rows.tolist()]
+
+    def _arrays(self) -> ArrayProgram:
+        """The numpy version of the program, made on first use."""
+        if self._array_program is None:
+            self._array_program = ArrayProgram(self._tape)
+        return self._array_program
+
+
+def capture(outputs, inputs: Sequence[Value], parameters=()) -> Program:
+    """Compile a graph already built by the engine.
+
+    Args:
+        outputs: the output Value, or a sequence of them; the first is the root that
+            ``backward`` and the training loops differentiate.
+        inputs: the leaf Values that become the program's inputs, in call order.
+        parameters: a Module, or the leaf Values read (and trained) at every call.
+
+    Returns:
+        The Program; its input names are the inputs' labels (x0, x1, ... where unlabelled).
+
+    Raises:
+        CaptureError: an input or parameter is not a leaf, or a labelled leaf is neither.
+
+    Example:
+        >>> from micrograd44 import Value
+        >>> from micrograd44.compiled import capture
+        >>> x, w = Value(2.0, label="x"), Value(0.5, label="w")
+        >>> program = capture((w * x).tanh(), inputs=[x], parameters=[w])
+        >>> round(program(1.0), 6)  # tanh(0.5 * 1)
+        0.462117
+    """
+    outputs = [outputs] if isinstance(outputs, Value) else list(outputs)
+    inputs = list(inputs)
+    parameters = parameter_list(parameters)
+    tape = capture_tape(outputs, inputs, parameters)
+    names = [v.label if isinstance(v, Value) and v.label else f"x{i}" for i, v in enumerate(inputs)]
+    return Program(tape, names, parameters)

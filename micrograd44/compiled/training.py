@@ -1,0 +1,412 @@
+"""Training loops: many optimizer steps of a program's root in one generated Python function.
+
+Inside the function every parameter, gradient and optimizer buffer is a local variable,
+so a step costs only its arithmetic. The optimizers' updates are written out with the
+same expressions as ``micrograd44.optim`` (SGD and Adam), so a compiled run follows the
+eager run step for step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from ..engine import sum_values
+from ..optim import SGD, Adam, Optimizer
+from .codegen import Lowering, define, indent, tuple_source
+from .rules import SCALAR_NAMESPACE
+
+STAGES = ("forward", "loss", "gradient", "update")
+
+
+class StepFailed(ArithmeticError):
+    """A step of a compiled training loop failed; the loop stopped there.
+
+    The parameters, their grads and the optimizer are left as the eager loop would leave
+    them at that point: before the update for the stages "forward", "loss" and
+    "gradient", after it for "update". For "forward" the engine's own error (a
+    DomainError, ...) is the ``__cause__``.
+
+    Attributes:
+        stage: "forward" (the forward pass raised), "loss" (the loss is nan or infinite),
+            "gradient" (a parameter's gradient is) or "update" (a parameter is, after the update).
+        step: the index of the failed step in this call (the epoch, for ``full_batch``).
+        losses: the losses of the steps completed before it in this call.
+    """
+
+    def __init__(self, message: str, stage: str, step: int, losses: list[float]):
+        super().__init__(message)
+        self.stage = stage
+        self.step = step
+        self.losses = losses
+
+
+def _all_finite(names: list[str]) -> str:
+    """A cheap test that every variable is finite: their sum first, each one only if the sum is not."""
+    if not names:
+        return "True"
+    values = tuple_source(names)
+    return f"(isfinite(sum({values})) or all(map(isfinite, {values})))"
+
+
+class _SGDUpdate:
+    """SGD's update as source lines, and its state moved in and out of the loop."""
+
+    def __init__(self, optimizer: SGD, parameters: list[str]):
+        self.parameters = parameters
+        self.momentum = optimizer.momentum != 0.0
+        self.nesterov = optimizer.nesterov
+        self.decay = optimizer.weight_decay != 0.0
+        self.damped = optimizer.dampening != 0.0
+        self.key = ("sgd", self.momentum, self.nesterov, self.decay, self.damped)
+        self.hyper = (optimizer.lr, optimizer.momentum, 1.0 - optimizer.dampening, optimizer.weight_decay)
+        self.hyper_names = ("lr", "momentum", "keep", "decay")
+        self.state = ["first", *(f"b_{p}" for p in parameters)] if self.momentum else []
+
+    def read_state(self, optimizer: SGD, positions: list[int]) -> list:
+        """The loop's state from the optimizer: the first-step flag and the momentum buffers."""
+        if not self.momentum:
+            return []
+        if optimizer.buffers is None:
+            return [True, *([0.0] * len(positions))]
+        return [False, *(optimizer.buffers[k] for k in positions)]
+
+    def write_state(self, optimizer: SGD, state: Sequence, positions: list[int]) -> None:
+        """Store the loop's final state into the optimizer."""
+        if self.momentum and not state[0]:
+            buffers = [0.0] * len(positions)
+            for b, k in zip(state[1:], positions):
+                buffers[k] = b
+            optimizer.buffers = buffers
+
+    def step(self, grads: list[str]) -> list[str]:
+        """One update of every parameter from its gradient expression (optim.SGD.step)."""
+        ps = self.parameters
+        if self.decay:
+            lines = [f"d_{p} = {g} + decay * {p}" for p, g in zip(ps, grads)]
+            grads = [f"d_{p}" for p in ps]
+        else:
+            lines = []
+        if not self.momentum:
+            return lines + [f"{p} = {p} - lr * {g}" for p, g in zip(ps, grads)]
+        keep = "keep * " if self.damped else ""
+        lines += ["if first:", "    first = False"]
+        lines += indent(f"b_{p} = {g}" for p, g in zip(ps, grads))
+        lines += ["else:"]
+        lines += indent(f"b_{p} = momentum * b_{p} + {keep}{g}" for p, g in zip(ps, grads))
+        if self.nesterov:
+            return lines + [f"{p} = {p} - lr * ({g} + momentum * b_{p})" for p, g in zip(ps, grads)]
+        return lines + [f"{p} = {p} - lr * b_{p}" for p in ps]
+
+
+class _AdamUpdate:
+    """Adam's update as source lines, and its state moved in and out of the loop."""
+
+    def __init__(self, optimizer: Adam, parameters: list[str]):
+        self.parameters = parameters
+        self.decay = optimizer.weight_decay != 0.0
+        weight = 1.0 - optimizer.beta1
+        self.lerp_from_start = weight < 0.5  # torch's lerp picks its formula by the weight
+        self.key = ("adam", self.decay, self.lerp_from_start)
+        self.hyper = (
+            optimizer.lr,
+            optimizer.beta1,
+            optimizer.beta2,
+            optimizer.eps,
+            optimizer.weight_decay,
+            weight,
+            1.0 - weight,
+            1.0 - optimizer.beta2,
+        )
+        self.hyper_names = ("lr", "beta1", "beta2", "eps", "decay", "weight", "rest", "rest2")
+        self.state = ["t", *(f"m_{p}" for p in parameters), *(f"v_{p}" for p in parameters)]
+
+    def read_state(self, optimizer: Adam, positions: list[int]) -> list:
+        """The loop's state from the optimizer: the step count and both moment estimates."""
+        return [optimizer.t, *(optimizer.m[k] for k in positions), *(optimizer.v[k] for k in positions)]
+
+    def write_state(self, optimizer: Adam, state: Sequence, positions: list[int]) -> None:
+        """Store the loop's final state into the optimizer."""
+        n = len(positions)
+        optimizer.t = state[0]
+        for m, v, k in zip(state[1 : 1 + n], state[1 + n :], positions):
+            optimizer.m[k], optimizer.v[k] = m, v
+
+    def step(self, grads: list[str]) -> list[str]:
+        """One update of every parameter from its gradient expression (optim.Adam.step)."""
+        lines = [
+            "t += 1",
+            "step_size = lr / (1.0 - beta1 ** t)",
+            "correction2_sqrt = (1.0 - beta2 ** t) ** 0.5",
+            "neg_step_size = -step_size",
+        ]
+        for p, g in zip(self.parameters, grads):
+            if self.decay:
+                lines.append(f"d_{p} = {g} + decay * {p}")
+                g = f"d_{p}"
+            m, v = f"m_{p}", f"v_{p}"
+            if self.lerp_from_start:
+                lines.append(f"{m} = {m} + weight * ({g} - {m})")
+            else:
+                lines.append(f"{m} = {g} - ({g} - {m}) * rest")
+            lines.append(f"{v} = {v} * beta2 + rest2 * {g} * {g}")
+            lines.append(f"{p} = {p} + neg_step_size * ({m} / (sqrt({v}) / correction2_sqrt + eps))")
+        return lines
+
+
+_UPDATES = {SGD: _SGDUpdate, Adam: _AdamUpdate}
+
+# The arguments of both generated loops; ``schedule`` is the sample order or the number of epochs.
+_ARGUMENTS = ["samples", "schedule", "scale", "params", "state", "hyper", "check_finite"]
+
+
+class TrainingLoop:
+    """Training steps of a program's root (a loss) with an SGD or Adam optimizer, compiled.
+
+    Made by ``Program.training_loop(optimizer)``. Each call reads the parameters' data
+    and the optimizer's state and hyper-parameters (so a changed ``lr`` is honoured), runs
+    every step inside one generated function, and writes the parameters, their grads
+    (those of the last step) and the optimizer's state back: eager and compiled steps can
+    be mixed freely. The results equal those of the eager loop::
+
+        for i in order:
+            optimizer.zero_grad()
+            root(samples[i]).backward()
+            optimizer.step()
+
+    Example:
+        >>> from micrograd44 import MLP, Value
+        >>> from micrograd44.compiled import trace
+        >>> from micrograd44.optim import SGD
+        >>> model = MLP(2, [4, 1], activation="tanh", seed=0)
+        >>> program = trace(lambda x, y, t: ((model([x, y]) - t) ** 2), (0.0, 0.0, 0.0), parameters=model)
+        >>> loop = program.training_loop(SGD(model.parameters(), lr=0.1, momentum=0.9))
+        >>> samples = [[0.0, 0.0, 0.0], [0.0, 1.0, 1.0], [1.0, 0.0, 1.0], [1.0, 1.0, 0.0]]
+        >>> losses = loop.single_sample(samples, [0, 1, 2, 3] * 100)
+        >>> len(losses)
+        400
+    """
+
+    def __init__(self, program, optimizer: Optimizer):
+        update = _UPDATES.get(type(optimizer))
+        if update is None:
+            raise TypeError(
+                f"a compiled training loop needs micrograd44.optim.SGD or Adam, got {optimizer!r}"
+            )
+        parameters = program.parameters
+        if set(optimizer.params) != set(parameters) or len(optimizer.params) != len(parameters):
+            raise ValueError(
+                f"the optimizer must hold exactly the program's {len(parameters)} parameters "
+                f"(it holds {len(optimizer.params)}, {len(set(optimizer.params) - set(parameters))} of them "
+                "not the program's)"
+            )
+        self.program = program
+        self.optimizer = optimizer
+        position = {p: k for k, p in enumerate(optimizer.params)}
+        self._positions = [position[p] for p in parameters]  # optimizer index of each program parameter
+        self._update_class = update
+        self._lowering = Lowering(program._tape, program._scalar_rule)
+        self._functions: dict[tuple, tuple] = {}
+
+    # ---- the public steps ----
+
+    def single_sample(self, samples, order: Iterable[int], *, check_finite: bool = False) -> list[float]:
+        """One step per entry of ``order``, each on one sample: zero grads, forward, backward, update.
+
+        Args:
+            samples: the input values of every sample, shape (n, number of program
+                inputs), as nested sequences or a numpy array.
+            order: the index of the sample of each step, e.g. drawn at random.
+            check_finite: stop with StepFailed when a loss, a gradient or an updated
+                parameter is nan or infinite (what a trainer checks after every step).
+
+        Returns:
+            The root's value (the loss) at every step.
+
+        Raises:
+            StepFailed: the forward pass raised (the engine's error is its ``__cause__``),
+                or, with check_finite, a step went non-finite.
+        """
+        rows = self.program._rows(samples)
+        steps = [self._sample_index(i, len(rows)) for i in order]
+        if not steps:
+            return []
+        return self._run("single_sample", rows, steps, 1.0, check_finite, lambda step: [rows[steps[step]]])
+
+    def full_batch(self, samples, epochs: int, *, check_finite: bool = False) -> list[float]:
+        """One step per epoch on the mean of the root over all the samples.
+
+        Each epoch computes ``loss = mean_i root(sample_i)`` (a correctly rounded sum times
+        1/n) and the gradient of that mean, summing the samples' contributions in order,
+        then updates once. This is exactly what the engine computes for a mean loss over
+        the samples: with root = ``l1_loss(model(x), t)``, a full-batch epoch equals
+        ``l1_loss([model(x) for x in X], T).backward()`` followed by ``optimizer.step()``.
+
+        Args:
+            samples: the input values of every sample, shape (n, number of program inputs).
+            epochs: how many steps to take.
+            check_finite: as for ``single_sample``.
+
+        Returns:
+            The mean loss of every epoch.
+
+        Raises:
+            StepFailed: as for ``single_sample``; ``step`` is then the epoch.
+        """
+        rows = self.program._rows(samples)
+        if not rows:
+            raise ValueError("full_batch needs at least one sample")
+        if epochs == 0:
+            return []
+        return self._run("full_batch", rows, epochs, 1.0 / len(rows), check_finite, lambda step: rows)
+
+    @property
+    def source(self) -> str:
+        """The generated source of both loops, for the optimizer's current settings."""
+        update = self._update_class(self.optimizer, self._parameter_names())
+        return "\n\n".join(self._function(mode, update)[1] for mode in ("single_sample", "full_batch"))
+
+    # ---- running a generated loop ----
+
+    @staticmethod
+    def _sample_index(i, n: int) -> int:
+        """i as a sample index; IndexError unless 0 <= i < n."""
+        if not 0 <= i < n:
+            raise IndexError(f"sample index {i!r} is out of range for {n} samples")
+        return int(i)
+
+    def _parameter_names(self) -> list[str]:
+        """The source names of the parameters."""
+        return [self._lowering.names[s] for s in self.program._tape.parameters]
+
+    def _run(self, mode: str, rows: list, schedule, scale: float, check_finite: bool, failing_samples):
+        """Call the generated loop, store its results, and raise StepFailed if it stopped early."""
+        update = self._update_class(self.optimizer, self._parameter_names())
+        function = self._function(mode, update)[0]
+        parameters = self.program.parameters
+        stage, step, losses, data, state, grads = function(
+            rows,
+            schedule,
+            scale,
+            [p.data for p in parameters],
+            update.read_state(self.optimizer, self._positions),
+            update.hyper,
+            check_finite,
+        )
+        for p, value, grad in zip(parameters, data, grads or [0.0] * len(parameters)):
+            p.data, p.grad = value, grad
+        update.write_state(self.optimizer, state, self._positions)
+        if stage == "forward":
+            self._raise_engine_error(failing_samples(step), step, losses)
+        if stage is not None:
+            what = {"loss": "the loss", "gradient": "a gradient", "update": "an updated parameter"}[stage]
+            raise StepFailed(f"step {step}: {what} is not finite", stage, step, losses)
+        return losses
+
+    def _raise_engine_error(self, samples: list, step: int, losses: list[float]) -> None:
+        """Build the failed step's graph with the engine, which raises its own error; StepFailed from it."""
+        try:
+            roots = [self.program._rebuild(row)[0] for row in samples]
+            sum_values(roots)
+        except Exception as error:
+            raise StepFailed(
+                f"step {step}: the forward pass failed: {error}", "forward", step, losses
+            ) from error
+        raise RuntimeError(f"step {step}: the compiled forward pass failed where the engine's did not")
+
+    # ---- generating the loops ----
+
+    def _function(self, mode: str, update) -> tuple:
+        """The generated loop (function, source) for a mode and the optimizer's settings, made once."""
+        key = (mode, update.key)
+        if key not in self._functions:
+            make = self._single_sample_body if mode == "single_sample" else self._full_batch_body
+            self._functions[key] = define(mode, _ARGUMENTS, make(update), SCALAR_NAMESPACE)
+        return self._functions[key]
+
+    def _prologue(self, update) -> list[str]:
+        """Unpack the parameters, the optimizer state and the hyper-parameters into locals."""
+        names = self._parameter_names()
+        lines = [f"{tuple_source(names)} = params"] if names else []
+        if update.state:
+            lines.append(f"{tuple_source(update.state)} = state")
+        return lines + [
+            f"{tuple_source(update.hyper_names)} = hyper",
+            "losses = []",
+            "record = losses.append",
+        ]
+
+    def _checked_update(self, update, loss: str, grads: list[str], step: str) -> list[str]:
+        """Check the loss and gradients, update, check the parameters, record the loss."""
+        names = self._parameter_names()
+        result = f"losses, {tuple_source(names)}, {tuple_source(update.state)}, {tuple_source(grads)}"
+        return [
+            "if check_finite:",
+            f"    if not isfinite({loss}):",
+            f'        return "loss", {step}, {result}',
+            f"    if not {_all_finite(grads)}:",
+            f'        return "gradient", {step}, {result}',
+            *update.step(grads),
+            f"if check_finite and not {_all_finite(names)}:",
+            f'    return "update", {step}, {result}',
+            f"record({loss})",
+        ]
+
+    def _finish(self, update, count: str, grads: list[str]) -> str:
+        """The return statement after the last step."""
+        state = f"{tuple_source(self._parameter_names())}, {tuple_source(update.state)}"
+        return f"return None, {count}, losses, {state}, {tuple_source(grads)}"
+
+    def _failed(self, update, step: str) -> list[str]:
+        """The except clause for a step whose forward pass raised."""
+        state = f"{tuple_source(self._parameter_names())}, {tuple_source(update.state)}"
+        return [
+            "except (ArithmeticError, ValueError):",
+            f'    return "forward", {step}, losses, {state}, None',
+        ]
+
+    def _unpack_inputs(self) -> str:
+        """The target of an assignment from one sample's row."""
+        names = [self._lowering.names[s] for s in self.program._tape.inputs]
+        return ", ".join(names) + "," if names else "_"
+
+    def _single_sample_body(self, update) -> list[str]:
+        """The lines of the single-sample loop."""
+        tape, lowering = self.program._tape, self._lowering
+        backward, grads = lowering.backward("1.0", tape.parameters, accumulate=False)
+        grads = [grads[s] for s in tape.parameters]
+        root = lowering.names[tape.root]
+        return [
+            *self._prologue(update),
+            "for step, i in enumerate(schedule):",
+            "    try:",
+            f"        {self._unpack_inputs()} = samples[i]",
+            *indent(lowering.forward(), 2),
+            *indent(lowering.finite_check(), 2),
+            *indent(backward, 2),
+            *indent(self._failed(update, "step")),
+            *indent(self._checked_update(update, root, grads, "step")),
+            self._finish(update, "len(schedule)", grads),
+        ]
+
+    def _full_batch_body(self, update) -> list[str]:
+        """The lines of the full-batch loop."""
+        tape, lowering = self.program._tape, self._lowering
+        backward, grads = lowering.backward("scale", tape.parameters, accumulate=True)
+        grads = [grads[s] for s in tape.parameters]
+        root = lowering.names[tape.root]
+        return [
+            *self._prologue(update),
+            "for epoch in range(schedule):",
+            *indent(f"{g} = 0.0" for g in grads),
+            "    terms = []",
+            "    try:",
+            f"        for {self._unpack_inputs()} in samples:",
+            *indent(lowering.forward(), 3),
+            *indent(lowering.finite_check(), 3),
+            *indent(backward, 3),
+            f"            terms.append({root})",
+            "        loss = fsum(terms) * scale",
+            *indent(self._failed(update, "epoch")),
+            *indent(self._checked_update(update, "loss", grads, "epoch")),
+            self._finish(update, "schedule", grads),
+        ]
