@@ -33,7 +33,7 @@ INPUTS, TARGETS = (array.tolist() for array in data.xor())
 # loss name -> the loss function (mean over the samples given)
 LOSSES = {"l1": l1_loss, "mse": mse_loss}
 
-# sampling name -> how one epoch picks its steps
+# how an epoch picks the samples of its steps (see Recipe.sampling)
 SAMPLINGS = ("random", "cycle", "full-batch")
 
 
