@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -49,22 +50,33 @@ def set_scope(scope: tuple | None) -> tuple | None:
     return previous
 
 
-def _as_float(data) -> float:
-    """The float value of a real number; TypeError naming the type for anything else."""
-    if type(data) is float:
-        return data
-    if isinstance(data, numbers.Real):
-        return float(data)
-    raise TypeError(
-        f"Value needs a real number (int, float or numpy scalar), got {type(data).__name__}: {data!r:.60}"
-    )
+# Every Value holds a finite float: -_LARGEST <= data <= _LARGEST is False for inf and nan.
+_LARGEST = sys.float_info.max
+
+
+def _as_float(data, label: str) -> float:
+    """The finite float value of a real number; TypeError or ValueError saying what is wrong."""
+    if type(data) is not float:
+        if not isinstance(data, numbers.Real):
+            raise TypeError(
+                f"Value needs a real number (int, float or numpy scalar), got {type(data).__name__}: "
+                f"{data!r:.60}"
+            )
+        try:
+            data = float(data)
+        except OverflowError:
+            data = math.inf
+    if not -_LARGEST <= data <= _LARGEST:
+        name = f" for {label!r}" if label else ""
+        raise ValueError(f"Value needs a finite number{name}, got {data!r}")
+    return data
 
 
 class Value:
     """A scalar in a computation graph, with the gradient that backward() sends into it.
 
     Args:
-        data: a real number (int, float, numpy scalar); stored as a Python float.
+        data: a finite real number (int, float, numpy scalar); stored as a Python float.
         label: a name for pictures and error messages (parameters get their module path).
 
     Attributes:
@@ -89,7 +101,7 @@ class Value:
     def __init__(self, data, label: str = ""):
         if type(label) is not str:
             raise TypeError(f"Value label must be a str, got {type(label).__name__}")
-        self.data = _as_float(data)
+        self.data = _as_float(data, label)
         self.grad = 0.0
         self.label = label
         self.scope = _active_scope
@@ -303,8 +315,10 @@ class Value:
         Gradients accumulate in leaves, as in PyTorch: calling backward() twice, or on
         two roots that share leaves, adds the gradients up, so zero the parameters'
         grads between training steps (``Module.zero_grad()`` or ``optimizer.zero_grad()``).
+        Each leaf's gradient from this call is summed first and then added to its grad in
+        one addition, so a second call gives leaf grads exactly twice those of one call.
         Interior nodes are recomputed by every call: after it, their grads belong to this
-        root alone, so a second call gives leaf grads exactly twice those of one call.
+        root alone.
 
         Example:
             >>> a = Value(3.0, label="a")
@@ -313,24 +327,37 @@ class Value:
             >>> a.grad
             6.0
         """
-        if not self._children:
+        leaves, interior = _sorted_graph(self)
+        if not interior:
             self.grad += 1.0
             return
-        order = topological_order(self, leaves=False)
-        for node in order:
+        previous = [leaf.grad for leaf in leaves]
+        for node in leaves:
+            node.grad = 0.0
+        for node in interior:
             node.grad = 0.0
         self.grad = 1.0
-        for node in reversed(order):
+        for node in reversed(interior):
             upstream = node.grad
             for child, local in zip(node._children, node._op.local_grads(node)):
                 child.grad += local * upstream
+        for leaf, grad in zip(leaves, previous):
+            leaf.grad = grad + leaf.grad
 
 
 _new_value = Value.__new__
 
 
 def _result(data: float, op: Op, children: tuple) -> Value:
-    """A new interior node (bypasses the argument checks of Value())."""
+    """A new interior node (bypasses the argument checks of Value()); its data must be finite."""
+    if not -_LARGEST <= data <= _LARGEST:
+        raise OverflowValueError(
+            f"{op.name}: the result is {data!r}, not a finite number (an overflow, or an operand that is "
+            f"not finite); operands: {', '.join(describe(c) for c in children[:4])}"
+            + (f" and {len(children) - 4} more" if len(children) > 4 else ""),
+            op.name,
+            children,
+        )
     out = _new_value(Value)
     out.data = data
     out.grad = 0.0
@@ -362,14 +389,16 @@ _LINEAR = Op(
 )
 
 
-def linear(weights: list[Value], inputs: Iterable, bias: Value) -> Value:
+def linear(weights: Iterable, inputs: Iterable, bias: Value | float) -> Value:
     """w . x + b as one node; d/dw_i = x_i, d/dx_i = w_i, d/db = 1.
 
-    The node's children are ``(*weights, *inputs, bias)``; numbers among the inputs become
+    The node's children are ``(*weights, *inputs, bias)``; numbers among them become
     constant leaves. This is how a Neuron computes its pre-activation: one node instead
     of a chain of 2n, so the graph stays small and backward stays fast.
     """
+    weights = [w if isinstance(w, Value) else _constant(w, "linear") for w in weights]
     inputs = [x if isinstance(x, Value) else _constant(x, "linear") for x in inputs]
+    bias = bias if isinstance(bias, Value) else _constant(bias, "linear")
     if len(inputs) != len(weights):
         raise ValueError(f"linear: {len(weights)} weights but {len(inputs)} inputs")
     total = 0.0
@@ -390,7 +419,11 @@ def sum_values(values: Iterable) -> Value:
     terms = tuple(v if isinstance(v, Value) else _constant(v, "sum") for v in values)
     if not terms:
         raise ValueError("sum: needs at least one value, got none")
-    return _result(math.fsum(v.data for v in terms), _SUM, terms)
+    try:
+        total = math.fsum(v.data for v in terms)
+    except OverflowError:
+        total = math.inf
+    return _result(total, _SUM, terms)
 
 
 def _constant(x, op: str) -> Value:
@@ -468,29 +501,44 @@ def _constant_power_op(n: float) -> Op:
 def topological_order(root: Value, *, leaves: bool = True) -> list[Value]:
     """The nodes of root's graph, every node after all of its children, root last.
 
-    Iterative (no recursion limit) and linear in the size of the graph; a node reached
-    along several paths is listed once. With ``leaves=False`` only root and the nodes
-    made by ops are listed.
+    Leaves (Values no op made) come first, then the nodes made by ops. Iterative (no
+    recursion limit) and linear in the size of the graph; a node reached along several
+    paths is listed once. With ``leaves=False`` only the nodes made by ops are listed
+    (and root, even when it is a leaf).
     """
-    order = []
+    leaf_nodes, interior = _sorted_graph(root)
+    if not leaves:
+        return interior or [root]
+    return leaf_nodes + interior
+
+
+def _sorted_graph(root: Value) -> tuple[list[Value], list[Value]]:
+    """(the leaves below root, the other nodes with every node after its children)."""
+    if not root._children:
+        return [root], []
+    leaves, interior = [], []
     visited = set()
     stack = [root]
-    push, pop, mark, emit = stack.append, stack.pop, visited.add, order.append
+    push, pop, mark, emit, add_leaf = stack.append, stack.pop, visited.add, interior.append, leaves.append
     while stack:
         node = pop()
         if node is _EMIT_NEXT:
             emit(pop())
             continue
-        if node in visited:
+        if node in visited:  # pushed again by a later parent and already listed through it
             continue
         mark(node)
         push(node)
         push(_EMIT_NEXT)
         for child in node._children:
-            if (leaves or child._children) and child not in visited:
-                push(child)
-    return order
+            if child not in visited:
+                if child._children:
+                    push(child)
+                else:
+                    mark(child)
+                    add_leaf(child)
+    return leaves, interior
 
 
-# On topological_order's stack: the node below this marker has all its children listed.
+# On _sorted_graph's stack: the node below this marker has all its children listed.
 _EMIT_NEXT = object()

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+import micrograd44
 from micrograd44 import Value, topological_order
 from micrograd44.engine import set_scope
 
@@ -115,6 +116,16 @@ def test_topological_order_lists_children_first_and_each_node_once():
     assert topological_order(d, leaves=False) == [b, c, d]
 
 
+def test_a_child_shared_with_a_later_sibling_is_listed_before_both():
+    x = Value(2.0).exp()
+    b = x * 3
+    root = x + b  # children (x, b); b's child x must come before b
+    order = topological_order(root, leaves=False)
+    assert order.index(x) < order.index(b) < order.index(root)
+    leaves = topological_order(root)[:2]
+    assert all(not leaf.children for leaf in leaves)
+
+
 def test_long_chain_topological_order_has_no_recursion_limit():
     x = Value(0.5)
     y = x
@@ -167,3 +178,11 @@ def test_scope_is_recorded_on_new_values():
     outside = Value(1.0) * 2
     assert inside.scope == scope
     assert outside.scope is None
+
+
+def test_linear_takes_numbers_for_weights_inputs_and_bias():
+    x = Value(2.0)
+    out = micrograd44.linear([0.5, Value(3.0)], [x, 1.0], 0.25)
+    out.backward()
+    assert out.data == 0.5 * 2.0 + 3.0 * 1.0 + 0.25 and x.grad == 0.5
+    assert len(out.children) == 5

@@ -118,12 +118,6 @@ def test_backward_twice_doubles_a_leaf_with_one_parent_exactly():
     assert (a.grad, b.grad) == (2 * once[0], 2 * once[1])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="backward() adds each edge's contribution straight into leaf.grad, so a leaf with several "
-    "parents gets g + c1 + c2 + ... on the second call, which rounds differently from 2 g; "
-    "PyTorch sums a leaf's contributions first and adds the total once (engine.py)",
-)
 def test_backward_twice_doubles_every_leaf_grad_exactly():
     model = course_model()
     loss = course_loss(model)

@@ -2,6 +2,7 @@
 
 import pytest
 
+import micrograd44
 from micrograd44 import DivisionByZeroError, DomainError, OpError, OverflowValueError, Value
 
 
@@ -60,3 +61,33 @@ def test_errors_carry_the_op_and_operands():
     with pytest.raises(DomainError) as info:
         x.log()
     assert info.value.op == "log" and info.value.operands == (x,)
+
+
+@pytest.mark.parametrize("data", [float("nan"), float("inf"), -float("inf"), 10**400])
+def test_values_are_finite(data):
+    with pytest.raises(ValueError, match=r"finite number for 'w'"):
+        Value(data, label="w")
+
+
+@pytest.mark.parametrize(
+    ("make", "op"),
+    [
+        (lambda big: big * 10, "*"),
+        (lambda big: big + big, "+"),
+        (lambda big: big - (-big), "+"),
+        (lambda big: micrograd44.linear([big], [10.0], 0.0), "linear"),
+        (lambda big: micrograd44.sum_values([big, big]), "sum"),
+    ],
+)
+def test_sums_and_products_that_overflow_name_the_op_and_operands(make, op):
+    with pytest.raises(OverflowValueError) as info:
+        make(Value(1e308, label="big"))
+    assert info.value.op == op and str(info.value).startswith(f"{op}: the result is inf")
+    assert "'big' (data 1e+308)" in str(info.value)
+
+
+def test_a_nan_written_into_data_is_caught_at_the_next_op():
+    w = Value(1.0, label="w")
+    w.data = float("nan")
+    with pytest.raises(OverflowValueError, match=r"\*: the result is nan.*'w' \(data nan\)"):
+        w * 2
