@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import stat
 from pathlib import Path
 
 
@@ -12,7 +13,8 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> None:
     """Write ``text`` to ``path`` so that readers see the old file or the new one, never a mix.
 
     The text goes to a temporary file in the same folder, is flushed to disk, then renamed
-    over ``path``; on any failure the temporary file is removed and ``path`` is untouched.
+    over ``path`` (which keeps its permissions); on any failure the temporary file is
+    removed and ``path`` is untouched.
     """
     path = Path(path)
     temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
@@ -23,13 +25,30 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        if path.exists():
+            os.chmod(temp, stat.S_IMODE(path.stat().st_mode))
         os.replace(temp, path)
+        _fsync_folder(path.parent)
     except BaseException:
         try:
             os.unlink(temp)
         except FileNotFoundError:
             pass
         raise
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Flush a folder's entries to disk so a rename survives a power cut (where the OS allows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def read_json(path: str | os.PathLike):

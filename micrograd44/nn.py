@@ -19,6 +19,10 @@ ACTIVATIONS = {"tanh": Value.tanh, "relu": Value.relu, "sigmoid": Value.sigmoid,
 
 FILE_FORMAT = "micrograd44.module"
 
+# Module.load builds the file's architecture, then lists what does not fit; a config that
+# makes more parameters than this and than the file holds is refused before building it.
+_LARGEST_MISMATCHED_BUILD = 100_000
+
 
 def activation_function(name: str | None):
     """The Value method for an activation name; ValueError listing the accepted names."""
@@ -42,6 +46,13 @@ def _positive_int(value, what: str) -> int:
     if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value > 0:
         return int(value)
     raise ValueError(f"{what} must be a positive integer, got {value!r}")
+
+
+def _layer_sizes(nouts) -> list[int]:
+    """nouts as a list of positive layer sizes; ValueError naming what is wrong."""
+    if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
+        raise ValueError(f"MLP nouts must be a non-empty list of layer sizes, got {nouts!r:.60}")
+    return [_positive_int(n, "MLP layer size") for n in nouts]
 
 
 class Module:
@@ -198,13 +209,26 @@ class Module:
                 f"{path}: holds {module_name!r:.60}, expected {expected}",
                 ["wrong module"],
             )
-        config = document.get("config")
+        if document.get("version") != 1:
+            raise StateDictError(
+                f"{path}: file version {document.get('version')!r:.20}, this micrograd44 reads version 1",
+                ["unsupported version"],
+            )
+        config, parameters = document.get("config"), document.get("parameters")
         try:
-            module = kind(**config, seed=0)
+            count = kind.parameter_count(**config)
         except (TypeError, ValueError) as error:
-            raise StateDictError(f"{path}: bad config {config!r}: {error}", ["bad config"]) from None
+            raise StateDictError(f"{path}: bad config {config!r:.200}: {error}", ["bad config"]) from None
+        if not isinstance(parameters, Mapping):
+            raise StateDictError(f"{path}: no parameters in the file", ["no parameters"])
+        if count > max(len(parameters), _LARGEST_MISMATCHED_BUILD):
+            raise StateDictError(
+                f"{path}: the config makes {count} parameters but the file holds {len(parameters)}",
+                ["parameter count"],
+            )
+        module = kind(**config, seed=0)
         try:
-            module.load_state_dict(document.get("parameters"))
+            module.load_state_dict(parameters)
         except StateDictError as error:
             raise StateDictError(f"{path}: {error}", error.problems) from None
         return module
@@ -260,6 +284,12 @@ class Neuron(Module):
         self.b = Value(draw_bias(rng, nin))
         self._assign_names()
 
+    @staticmethod
+    def parameter_count(nin: int, activation: str | None = "relu") -> int:
+        """How many parameters ``Neuron(nin, activation)`` has, without building it."""
+        activation_function(activation)
+        return _positive_int(nin, "Neuron nin") + 1
+
     def _named_members(self):
         yield from ((f"w.{i}", w) for i, w in enumerate(self.w))
         yield "b", self.b
@@ -303,6 +333,11 @@ class Layer(Module):
             for _ in range(nout)
         ]
         self._assign_names()
+
+    @staticmethod
+    def parameter_count(nin: int, nout: int, activation: str | None = "relu") -> int:
+        """How many parameters ``Layer(nin, nout, activation)`` has, without building it."""
+        return Neuron.parameter_count(nin, activation) * _positive_int(nout, "Layer nout")
 
     def _named_members(self):
         return ((f"neurons.{i}", n) for i, n in enumerate(self.neurons))
@@ -355,9 +390,7 @@ class MLP(Module):
         seed: int | random.Random | None = None,
     ):
         self.nin = _positive_int(nin, "MLP nin")
-        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
-            raise ValueError(f"MLP nouts must be a non-empty list of layer sizes, got {nouts!r}")
-        self.nouts = [_positive_int(n, "MLP layer size") for n in nouts]
+        self.nouts = _layer_sizes(nouts)
         self.activation = activation
         self.final_activation = final_activation
         rng = init.make_rng(seed)
@@ -379,6 +412,15 @@ class MLP(Module):
     def nout(self) -> int:
         """Size of the output layer."""
         return self.nouts[-1]
+
+    @staticmethod
+    def parameter_count(
+        nin: int, nouts: Sequence[int], activation: str | None = "relu", final_activation: str | None = None
+    ) -> int:
+        """How many parameters ``MLP(nin, nouts, ...)`` has, without building it."""
+        activation_function(final_activation)
+        sizes = [nin, *_layer_sizes(nouts)]
+        return sum(Layer.parameter_count(a, b, activation) for a, b in zip(sizes, sizes[1:]))
 
     def _named_members(self):
         return ((f"layers.{i}", layer) for i, layer in enumerate(self.layers))

@@ -392,3 +392,30 @@ def test_a_saved_file_gets_the_usual_permissions(tmp_path):
         assert os.stat(path).st_mode & 0o777 == 0o644
     finally:
         os.umask(umask)
+
+
+def test_a_file_of_another_version_is_refused(tmp_path):
+    path = tmp_path / "model.json"
+    document = document_of(course_model(), tmp_path)
+    document["version"] = 2
+    write_json(path, document)
+    with pytest.raises(StateDictError, match=r"file version 2, this micrograd44 reads version 1"):
+        MLP.load(path)
+
+
+def test_a_config_far_larger_than_its_parameters_is_refused_before_building(tmp_path, monkeypatch):
+    path = tmp_path / "model.json"
+    document = document_of(course_model(), tmp_path)
+    document["config"]["nouts"] = [10**9, 1]
+    write_json(path, document)
+    monkeypatch.setattr(MLP, "__init__", lambda *a, **k: pytest.fail("built the architecture"))
+    with pytest.raises(StateDictError, match=r"makes 4000000001 parameters but the file holds 44"):
+        MLP.load(path)
+
+
+def test_saving_over_a_file_keeps_its_permissions(tmp_path):
+    path = tmp_path / "model.json"
+    course_model().save(path)
+    os.chmod(path, 0o600)
+    course_model(seed=3).save(path)
+    assert os.stat(path).st_mode & 0o777 == 0o600
