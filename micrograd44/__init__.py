@@ -9,7 +9,7 @@ built on top, with optimizers in ``micrograd44.optim`` and losses in
 from . import losses, optim
 from .engine import Value, linear, sum_values, topological_order
 from .errors import DivisionByZeroError, DomainError, OpError, OverflowValueError, StateDictError
-from .gradcheck import gradcheck
+from .gradcheck import GradcheckError, gradcheck
 from .nn import MLP, Layer, Module, Neuron
 
 __version__ = "0.1.0"
@@ -31,5 +31,6 @@ __all__ = [
     "DivisionByZeroError",
     "OverflowValueError",
     "StateDictError",
+    "GradcheckError",
     "__version__",
 ]

@@ -6,6 +6,7 @@ import statistics
 
 import pytest
 import torch
+from torch_twins import torch_copy, torch_grads_by_name
 
 from micrograd44 import MLP, Layer, Neuron, StateDictError, Value
 from micrograd44.init import SCHEMES
@@ -13,35 +14,6 @@ from micrograd44.init import SCHEMES
 
 def course_model(seed=2):
     return MLP(2, [5, 4, 1], activation="tanh", weight_init="normal", bias_init="torch", seed=seed)
-
-
-def torch_copy(model: MLP) -> torch.nn.Sequential:
-    """An equivalent torch.nn.Sequential in float64 with the model's weights copied in."""
-    acts = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU, "sigmoid": torch.nn.Sigmoid}
-    modules = []
-    for layer in model.layers:
-        linear = torch.nn.Linear(layer.nin, layer.nout, dtype=torch.float64)
-        with torch.no_grad():
-            linear.weight.copy_(
-                torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64)
-            )
-            linear.bias.copy_(torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64))
-        modules.append(linear)
-        if layer.activation is not None:
-            modules.append(acts[layer.activation]())
-    return torch.nn.Sequential(*modules)
-
-
-def torch_grads_by_name(net: torch.nn.Sequential, model: MLP) -> dict:
-    """The torch grads under the engine's parameter names."""
-    grads = {}
-    linears = [m for m in net if isinstance(m, torch.nn.Linear)]
-    for i, (linear, layer) in enumerate(zip(linears, model.layers)):
-        for j in range(layer.nout):
-            for k in range(layer.nin):
-                grads[f"layers.{i}.neurons.{j}.w.{k}"] = linear.weight.grad[j, k].item()
-            grads[f"layers.{i}.neurons.{j}.b"] = linear.bias.grad[j].item()
-    return grads
 
 
 def test_the_course_model_has_44_parameters_and_a_linear_output():
@@ -205,3 +177,10 @@ def test_load_state_dict_lists_every_problem_and_changes_nothing():
     for word in ("missing: layers.0.neurons.0.b", "unexpected: layers.9", "not a number", "not finite"):
         assert word in str(info.value)
     assert model.state_dict() == before
+
+
+def test_parameter_count_without_building():
+    assert MLP.parameter_count(2, [5, 4, 1], "tanh") == 44
+    assert Layer.parameter_count(5, 4) == 24 and Neuron.parameter_count(4) == 5
+    with pytest.raises(ValueError, match="layer size"):
+        MLP.parameter_count(2, [5, -1])
