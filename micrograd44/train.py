@@ -220,7 +220,15 @@ class History:
     def _finish(self) -> None:
         """Record the model's final state and predictions."""
         self.final_state = self.model.state_dict()
-        self.predictions = [self.model(x).data for x in INPUTS]
+        self.predictions = [_predict(self.model, x) for x in INPUTS]
+
+
+def _predict(model: MLP, x: list[float]) -> float:
+    """The model's output for one input; nan when the forward pass overflows (a diverged model)."""
+    try:
+        return model(x).data
+    except OpError:
+        return math.nan
 
 
 class TrainingDiverged(FloatingPointError):

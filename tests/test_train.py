@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -205,12 +206,23 @@ def test_overflow_stops_with_epoch_step_and_advice():
     assert all(math.isfinite(v) for v in history.final_state.values())
 
 
-def test_nan_loss_names_the_first_parameter_with_a_nan_grad():
+def test_nan_loss_stops_before_the_update(monkeypatch):
+    # The engine refuses to make a non-finite Value, but a step's computation can be
+    # swapped for another engine's, which returns whatever its floats say.
+    real = training.forward_backward
+
+    def nan_at_step_9(model, recipe, indices):
+        calls.append(indices)
+        return SimpleNamespace(data=math.nan) if len(calls) == 10 else real(model, recipe, indices)
+
+    calls = []
+    monkeypatch.setattr(training, "forward_backward", nan_at_step_9)
     with pytest.raises(TrainingDiverged) as caught:
-        run(Recipe(activation=None, lr=1e100))
+        run(Recipe())
     message = str(caught.value)
-    assert "the loss is nan" in message
-    assert "first parameter with a non-finite value or grad: layers.2.neurons.0.w.0" in message
+    assert "training diverged at epoch 2, step 9: the loss is nan" in message
+    assert "no parameter or gradient is non-finite yet, the largest parameter is layers." in message
+    assert len(caught.value.history.step_losses) == 9
 
 
 def test_non_finite_update_names_the_parameter():
@@ -219,6 +231,9 @@ def test_non_finite_update_names_the_parameter():
     message = str(caught.value)
     assert "the update made a parameter non-finite" in message
     assert "layers.2.neurons.0.w.0 = -inf" in message
+    history = caught.value.history
+    assert not all(math.isfinite(p) for p in history.predictions)
+    assert not history.solved
 
 
 def test_non_finite_gradient_stops_before_the_update(monkeypatch):
