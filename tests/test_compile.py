@@ -509,6 +509,8 @@ def test_batched_inputs_broadcast_into_any_shape():
     xx, yy = np.meshgrid(np.linspace(-1, 2, 30), np.linspace(-1, 2, 20))
     grid = net.evaluate(xx, yy)
     assert grid.shape == (20, 30)
+    row = net.evaluate(xx[0], 0.5)  # a layer fed by a column of one repeated number
+    assert all(close(a, model([x, 0.5]).data) for a, x in zip(row.tolist(), xx[0].tolist()))
     assert net.evaluate(0.25, -0.5).shape == ()
     assert close(float(net.evaluate(0.25, -0.5)), model([0.25, -0.5]).data)
     per_sample = net.gradients(xx, yy, per_sample=True)
@@ -652,6 +654,7 @@ def test_sources_are_readable_python():
     assert "def forward(x0, x1, x2, p0" in replay.source
     assert "tanh(" in replay.source and "# p43 = layers.2.neurons.0.b" in replay.source
     assert "def gradients_arrays(" in replay.array_source
+    assert replay.array_source.count("matmul(") == 4  # the two hidden layers, in evaluate and gradients
     loop = replay.training_loop(SGD(model.parameters(), lr=0.1, momentum=0.9))
     assert "def single_sample(" in loop.source and "def full_batch(" in loop.source
     assert repr(replay) == "Program(inputs=3, parameters=44, ops=24, outputs=1)"

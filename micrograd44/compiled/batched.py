@@ -36,15 +36,15 @@ class BatchGradients(NamedTuple):
 
 
 class Columns(NamedTuple):
-    """Input columns broadcast together and flattened: arrays of length n, or plain floats."""
+    """Input columns broadcast together and flattened: arrays of length n, or floats for constant columns."""
 
     shape: tuple[int, ...]
     n: int
     values: list[np.ndarray | float]
 
-    def chunk(self, start: int, stop: int) -> list[np.ndarray | float]:
-        """Every column's samples start..stop (a float column stays a float)."""
-        return [v[start:stop] if isinstance(v, np.ndarray) else v for v in self.values]
+    def chunk(self, start: int, stop: int) -> list[np.ndarray]:
+        """Every column's samples start..stop, as arrays (a float column repeated)."""
+        return [v[start:stop] if isinstance(v, np.ndarray) else np.full(stop - start, v) for v in self.values]
 
 
 def broadcast_columns(columns: Sequence) -> Columns:
@@ -73,7 +73,7 @@ class ArrayProgram:
     """A tape compiled to numpy code: forward, and forward with backward, on chunks of samples."""
 
     def __init__(self, tape: Tape):
-        lowering = Lowering(tape, array_rule)
+        lowering = Lowering(tape, array_rule, fuse_layers=True)
         xs = [lowering.names[s] for s in tape.inputs]
         ps = [lowering.names[s] for s in tape.parameters]
         outputs = tuple_source(lowering.outputs())

@@ -33,6 +33,35 @@ def _finite_input(value, name: str) -> float:
     return Value(value, label=name).data
 
 
+def _compile_forward(lowering: Lowering):
+    """``forward(*inputs, *parameters) -> outputs`` for one sample, and its source."""
+    tape = lowering.tape
+    arguments = [lowering.names[s] for s in (*tape.inputs, *tape.parameters)]
+    body = [*lowering.forward(), *lowering.finite_check(), f"return {tuple_source(lowering.outputs())}"]
+    return define("forward", arguments, body, SCALAR_NAMESPACE)
+
+
+def _compile_backward(lowering: Lowering):
+    """``backward(*inputs, *parameters, *grads) -> (outputs, grads)`` for one sample, and its source.
+
+    As the engine does, the call's gradient of each parameter is summed first and then
+    added to the parameter's grad in one addition.
+    """
+    tape = lowering.tape
+    parameters = [lowering.names[s] for s in tape.parameters]
+    previous = [f"{name}_grad" for name in parameters]  # the parameters' .grad before the call
+    backward, grads = lowering.backward("1.0", tape.parameters, accumulate=False)
+    totals = [g if grads[s] == "0.0" else f"{g} + {grads[s]}" for s, g in zip(tape.parameters, previous)]
+    body = [
+        *lowering.forward(),
+        *lowering.finite_check(),
+        *backward,
+        f"return {tuple_source(lowering.outputs())}, {tuple_source(totals)}",
+    ]
+    arguments = [lowering.names[s] for s in tape.inputs] + parameters + previous
+    return define("backward", arguments, body, SCALAR_NAMESPACE)
+
+
 class Program:
     """A graph captured once and compiled to Python code that replays it for new inputs.
 
@@ -67,8 +96,6 @@ class Program:
         ('x', 'y')
     """
 
-    _scalar_rule = staticmethod(scalar_rule)
-
     def __init__(self, tape: Tape, input_names: Sequence[str], parameters: Sequence[Value]):
         self._tape = tape
         self.input_names = tuple(input_names)
@@ -79,29 +106,11 @@ class Program:
     def _functions(self) -> tuple:
         """(forward, backward, source) of one sample, compiled on first use."""
         if self._compiled is None:
-            tape = self._tape
-            lowering = Lowering(tape, scalar_rule)
-            xs = [lowering.names[s] for s in tape.inputs]
-            ps = [lowering.names[s] for s in tape.parameters]
-            previous = [f"{name}_grad" for name in ps]  # the parameters' .grad before the call
-            forward = [*lowering.forward(), *lowering.finite_check()]
-            outputs = tuple_source(lowering.outputs())
-            forward_function, forward_source = define(
-                "forward", [*xs, *ps], [*forward, f"return {outputs}"], SCALAR_NAMESPACE
-            )
-            backward, grads = lowering.backward("1.0", tape.parameters, accumulate=False)
-            # as the engine: this call's gradient of each parameter, then one addition to its grad
-            totals = [
-                g if grads[s] == "0.0" else f"{g} + {grads[s]}" for s, g in zip(tape.parameters, previous)
-            ]
-            backward_function, backward_source = define(
-                "backward",
-                [*xs, *ps, *previous],
-                [*forward, *backward, f"return {outputs}, {tuple_source(totals)}"],
-                SCALAR_NAMESPACE,
-            )
+            lowering = Lowering(self._tape, scalar_rule)
+            forward, forward_source = _compile_forward(lowering)
+            backward, backward_source = _compile_backward(lowering)
             source = "\n".join([*self._header(lowering), "", forward_source, "", backward_source])
-            self._compiled = (forward_function, backward_function, source)
+            self._compiled = (forward, backward, source)
         return self._compiled
 
     @property

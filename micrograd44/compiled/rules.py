@@ -221,6 +221,9 @@ ARRAY_NAMESPACE = {
     "compensated_sum": _compensated_sum,
     "sigmoid": _array_sigmoid,
     "power": np.power,
+    "matmul": np.matmul,
+    "array": np.array,
+    "stack": np.stack,
     "power_slope": _array_power_slope,
     "exponent_slope": _array_exponent_slope,
 }

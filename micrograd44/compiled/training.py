@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from ..engine import sum_values
 from ..optim import SGD, Adam, Optimizer
 from .codegen import Lowering, define, indent, tuple_source
-from .rules import SCALAR_NAMESPACE
+from .rules import SCALAR_NAMESPACE, scalar_rule
 
 STAGES = ("forward", "loss", "gradient", "update")
 
@@ -162,7 +162,8 @@ _ARGUMENTS = ["samples", "schedule", "scale", "params", "state", "hyper", "check
 class TrainingLoop:
     """Training steps of a program's root (a loss) with an SGD or Adam optimizer, compiled.
 
-    Made by ``Program.training_loop(optimizer)``. Each call reads the parameters' data
+    Made by ``Program.training_loop(optimizer)``. Each loop is generated and compiled on
+    its first call (a call with no steps compiles it too). Each call reads the parameters' data
     and the optimizer's state and hyper-parameters (so a changed ``lr`` is honoured), runs
     every step inside one generated function, and writes the parameters, their grads
     (those of the last step) and the optimizer's state back: eager and compiled steps can
@@ -204,7 +205,7 @@ class TrainingLoop:
         position = {p: k for k, p in enumerate(optimizer.params)}
         self._positions = [position[p] for p in parameters]  # optimizer index of each program parameter
         self._update_class = update
-        self._lowering = Lowering(program._tape, program._scalar_rule)
+        self._lowering = Lowering(program._tape, scalar_rule)
         self._functions: dict[tuple, tuple] = {}
 
     # ---- the public steps ----
@@ -228,9 +229,11 @@ class TrainingLoop:
         """
         rows = self.program._rows(samples)
         steps = [self._sample_index(i, len(rows)) for i in order]
+        update = self._update()
+        function = self._function("single_sample", update)[0]
         if not steps:
             return []
-        return self._run("single_sample", rows, steps, 1.0, check_finite, lambda step: [rows[steps[step]]])
+        return self._run(function, update, rows, steps, 1.0, check_finite, lambda step: [rows[steps[step]]])
 
     def full_batch(self, samples, epochs: int, *, check_finite: bool = False) -> list[float]:
         """One step per epoch on the mean of the root over all the samples.
@@ -255,14 +258,16 @@ class TrainingLoop:
         rows = self.program._rows(samples)
         if not rows:
             raise ValueError("full_batch needs at least one sample")
+        update = self._update()
+        function = self._function("full_batch", update)[0]
         if epochs == 0:
             return []
-        return self._run("full_batch", rows, epochs, 1.0 / len(rows), check_finite, lambda step: rows)
+        return self._run(function, update, rows, epochs, 1.0 / len(rows), check_finite, lambda step: rows)
 
     @property
     def source(self) -> str:
         """The generated source of both loops, for the optimizer's current settings."""
-        update = self._update_class(self.optimizer, self._parameter_names())
+        update = self._update()
         return "\n\n".join(self._function(mode, update)[1] for mode in ("single_sample", "full_batch"))
 
     # ---- running a generated loop ----
@@ -278,10 +283,12 @@ class TrainingLoop:
         """The source names of the parameters."""
         return [self._lowering.names[s] for s in self.program._tape.parameters]
 
-    def _run(self, mode: str, rows: list, schedule, scale: float, check_finite: bool, failing_samples):
-        """Call the generated loop, store its results, and raise StepFailed if it stopped early."""
-        update = self._update_class(self.optimizer, self._parameter_names())
-        function = self._function(mode, update)[0]
+    def _update(self):
+        """The optimizer's update, for its current settings."""
+        return self._update_class(self.optimizer, self._parameter_names())
+
+    def _run(self, function, update, rows: list, schedule, scale: float, check_finite: bool, failing_samples):
+        """Call a generated loop, store its results, and raise StepFailed if it stopped early."""
         parameters = self.program.parameters
         stage, step, losses, data, state, grads = function(
             rows,
@@ -335,10 +342,14 @@ class TrainingLoop:
             "record = losses.append",
         ]
 
+    def _state(self, update) -> str:
+        """The parameters and the optimizer state, as returned by a loop."""
+        return f"{tuple_source(self._parameter_names())}, {tuple_source(update.state)}"
+
     def _checked_update(self, update, loss: str, grads: list[str], step: str) -> list[str]:
         """Check the loss and gradients, update, check the parameters, record the loss."""
         names = self._parameter_names()
-        result = f"losses, {tuple_source(names)}, {tuple_source(update.state)}, {tuple_source(grads)}"
+        result = f"losses, {self._state(update)}, {tuple_source(grads)}"
         return [
             "if check_finite:",
             f"    if not isfinite({loss}):",
@@ -353,15 +364,13 @@ class TrainingLoop:
 
     def _finish(self, update, count: str, grads: list[str]) -> str:
         """The return statement after the last step."""
-        state = f"{tuple_source(self._parameter_names())}, {tuple_source(update.state)}"
-        return f"return None, {count}, losses, {state}, {tuple_source(grads)}"
+        return f"return None, {count}, losses, {self._state(update)}, {tuple_source(grads)}"
 
     def _failed(self, update, step: str) -> list[str]:
         """The except clause for a step whose forward pass raised."""
-        state = f"{tuple_source(self._parameter_names())}, {tuple_source(update.state)}"
         return [
             "except (ArithmeticError, ValueError):",
-            f'    return "forward", {step}, losses, {state}, None',
+            f'    return "forward", {step}, losses, {self._state(update)}, None',
         ]
 
     def _unpack_inputs(self) -> str:
