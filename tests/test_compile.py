@@ -623,6 +623,8 @@ def test_capture_errors_are_clear():
         capture(x * 2, inputs=[x], parameters=[x])
     with pytest.raises(TypeError, match="output 0 is a float"):
         capture([1.0], inputs=[])
+    with pytest.raises(TypeError, match="output 0 is a float"):
+        trace(lambda a: a.data * 2, (1.0,))
 
 
 def test_training_loop_needs_the_programs_parameters_and_a_known_optimizer():

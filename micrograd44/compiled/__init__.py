@@ -57,7 +57,7 @@ def _build(fn: Callable, values: Sequence, names: list[str]) -> tuple[list[Value
     """Call fn on input leaves holding the values: (its outputs, the inputs)."""
     inputs = [Value(v, label=name) for v, name in zip(values, names)]
     result = fn(*inputs)
-    outputs = [result] if isinstance(result, Value) else list(result)
+    outputs = list(result) if isinstance(result, (list, tuple)) else [result]
     return outputs, inputs
 
 

@@ -123,18 +123,10 @@ class Lowering:
         ]
 
     def finite_check(self) -> list[str]:
-        """Raise EagerWouldRaise unless every op node's value is finite, as the engine requires.
-
-        The sum of the values is finite only if each is; only when it is not (an overflow
-        of the sum itself, or a non-finite node) are the values tested one by one.
-        """
+        """Raise EagerWouldRaise unless every op node's value is finite, as the engine requires."""
         if not self.tape.ops:
             return []
-        values = tuple_source(self.names[s] for s in self.tape.ops)
-        return [
-            f"if not isfinite(sum({values})) and not all(map(isfinite, {values})):",
-            "    engine_would_raise()",
-        ]
+        return [f"if not {all_finite(self.names[s] for s in self.tape.ops)}:", "    engine_would_raise()"]
 
     def outputs(self) -> list[str]:
         """The source names of the outputs."""
@@ -218,6 +210,18 @@ def tuple_source(names: Iterable[str]) -> str:
     """Source for a tuple of the names: "(a, b,)", "(a,)" or "()"."""
     names = list(names)
     return f"({', '.join(names)},)" if names else "()"
+
+
+def all_finite(names: Iterable[str]) -> str:
+    """Source testing that every variable is finite, cheaply.
+
+    The sum of the values is finite only if each is; only when it is not (an overflow of
+    the sum itself, or a non-finite value) are the values tested one by one.
+    """
+    values = tuple_source(names)
+    if values == "()":
+        return "True"
+    return f"(isfinite(sum({values})) or all(map(isfinite, {values})))"
 
 
 def indent(lines: Iterable[str], levels: int = 1) -> list[str]:

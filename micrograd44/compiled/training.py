@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 from ..engine import sum_values
 from ..optim import SGD, Adam, Optimizer
-from .codegen import Lowering, define, indent, tuple_source
+from .codegen import Lowering, all_finite, define, indent, tuple_source
 from .rules import SCALAR_NAMESPACE, scalar_rule
 
 STAGES = ("forward", "loss", "gradient", "update")
@@ -38,14 +38,6 @@ class StepFailed(ArithmeticError):
         self.stage = stage
         self.step = step
         self.losses = losses
-
-
-def _all_finite(names: list[str]) -> str:
-    """A cheap test that every variable is finite: their sum first, each one only if the sum is not."""
-    if not names:
-        return "True"
-    values = tuple_source(names)
-    return f"(isfinite(sum({values})) or all(map(isfinite, {values})))"
 
 
 class _SGDUpdate:
@@ -354,10 +346,10 @@ class TrainingLoop:
             "if check_finite:",
             f"    if not isfinite({loss}):",
             f'        return "loss", {step}, {result}',
-            f"    if not {_all_finite(grads)}:",
+            f"    if not {all_finite(grads)}:",
             f'        return "gradient", {step}, {result}',
             *update.step(grads),
-            f"if check_finite and not {_all_finite(names)}:",
+            f"if check_finite and not {all_finite(names)}:",
             f'    return "update", {step}, {result}',
             f"record({loss})",
         ]
