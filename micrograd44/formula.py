@@ -1,0 +1,530 @@
+"""Formulas typed as text, such as ``log(1 + sin(x))``, turned into graphs of Values.
+
+A small parser of its own: a tokenizer, then a recursive-descent parser that builds a tree
+of ``Node`` records, which ``Formula.evaluate`` turns into Values for the engine to
+differentiate. Nothing is ever handed to Python's ``eval`` or ``exec``, and no name is
+looked up in Python: the only names a formula may use are the variables it is given and
+the engine's functions (``FUNCTIONS``). Every mistake is a ``FormulaError`` that says what
+is wrong and at which column.
+
+The grammar, loosest binding first (the same precedence as Python)::
+
+    formula := sum
+    sum     := product (("+" | "-") product)*        left-associative
+    product := unary (("*" | "/") unary)*             left-associative
+    unary   := ("-" | "+") unary | power              -x ** 2 is -(x ** 2)
+    power   := primary ("**" unary)?                  right-associative: 2 ** 3 ** 2 is 2 ** 9
+    primary := NUMBER | VARIABLE | FUNCTION "(" sum ")" | "(" sum ")"
+
+Numbers are decimal (``2``, ``0.5``, ``.5``, ``1e-3``). Input length and nesting depth
+are bounded (``MAX_LENGTH``, ``MAX_DEPTH``), so no input can exhaust the stack.
+
+Example:
+    >>> f = parse("log(1 + sin(x))", variables=["x"])
+    >>> y = f.evaluate({"x": 0.5})
+    >>> round(y.data, 6)
+    0.391654
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .engine import Value
+
+# function name -> the Value method that applies it; the only functions a formula may call
+FUNCTIONS = {
+    "exp": Value.exp,
+    "log": Value.log,
+    "sqrt": Value.sqrt,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "softplus": Value.softplus,
+    "relu": Value.relu,
+    "abs": Value.abs,
+    "sin": Value.sin,
+    "cos": Value.cos,
+}
+
+# The longest formula accepted, in characters.
+MAX_LENGTH = 1000
+
+# The deepest nesting accepted: each parenthesis, function call, unary sign and exponent
+# opens one level.
+MAX_DEPTH = 50
+
+# Labels longer than this are shortened in Value labels (pictures and error messages).
+_LONGEST_LABEL = 40
+
+_NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
+_OPERATORS = ("**", "+", "-", "*", "/", "(", ")", ",")
+_SPACE = " \t\r\n"
+
+
+class FormulaError(ValueError):
+    """A formula that cannot be read, or a variable missing at evaluation.
+
+    Attributes:
+        column: the 1-based column of the problem in the formula, or None when the problem
+            is the formula as a whole (empty, too long) or a missing value.
+    """
+
+    def __init__(self, message: str, column: int | None = None):
+        super().__init__(message)
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Token:
+    """One piece of a formula: its kind ("number", "name", "operator" or "end"), text and column."""
+
+    kind: str
+    text: str
+    column: int
+
+
+@dataclass(frozen=True, eq=False)
+class Node:
+    """One node of a parsed formula.
+
+    Attributes:
+        kind: "number", "variable", "call" (a function applied to one argument),
+            "unary" (a sign) or "binary" (+ - * / **).
+        text: the number as written, the variable or function name, or the operator.
+        children: the operands, in order (none for numbers and variables).
+        start, end: the 1-based columns of the node's first and last character in the formula.
+
+    Nodes compare by identity; ``str(node)`` shows the grouping the parser chose.
+    """
+
+    kind: str
+    text: str
+    children: tuple[Node, ...]
+    start: int
+    end: int
+
+    def __str__(self) -> str:
+        """The node fully parenthesised: ``-x ** 2`` gives ``(-(x ** 2))``."""
+        shown: dict[int, str] = {}
+        for node in _post_order(self):
+            parts = [shown.pop(id(child)) for child in node.children]
+            if node.kind in ("number", "variable"):
+                shown[id(node)] = node.text
+            elif node.kind == "call":
+                shown[id(node)] = f"{node.text}({parts[0]})"
+            elif node.kind == "unary":
+                shown[id(node)] = f"({node.text}{parts[0]})"
+            else:
+                shown[id(node)] = f"({parts[0]} {node.text} {parts[1]})"
+        return shown[id(self)]
+
+    def __repr__(self) -> str:
+        return f"Node({self.kind!r}, {self.text!r}, columns {self.start}-{self.end})"
+
+
+def tokenize(text: str, names: Iterable[str]) -> list[Token]:
+    """Split a formula into tokens, checking every character and every name.
+
+    Args:
+        text: the formula.
+        names: the names it may use besides ``FUNCTIONS`` (its variables).
+
+    Returns:
+        The tokens, ending with a token of kind "end".
+
+    Raises:
+        FormulaError: the formula is too long, or holds a character or a name that is
+            not allowed; the message gives the column.
+    """
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(f"the formula is {len(text)} characters long; the limit is {MAX_LENGTH}")
+    allowed = set(names) | set(FUNCTIONS)
+    tokens = []
+    i = 0
+    while i < len(text):
+        column = i + 1
+        if text[i] in _SPACE:
+            i += 1
+            continue
+        number = _NUMBER.match(text, i)
+        name = _NAME.match(text, i)
+        if number:
+            tokens.append(Token("number", number.group(), column))
+            i = number.end()
+        elif name:
+            if name.group() not in allowed:
+                raise FormulaError(
+                    f"unknown name {name.group()!r} at column {column} ({_known_names(names)})", column
+                )
+            tokens.append(Token("name", name.group(), column))
+            i = name.end()
+        elif text.startswith("**", i):
+            tokens.append(Token("operator", "**", column))
+            i += 2
+        elif text[i] in _OPERATORS:
+            tokens.append(Token("operator", text[i], column))
+            i += 1
+        else:
+            raise FormulaError(_bad_character(text, i), column)
+    tokens.append(Token("end", "", len(text) + 1))
+    return tokens
+
+
+def _known_names(variables: Iterable[str]) -> str:
+    """The names a formula may use, for error messages."""
+    variables = sorted(set(variables))
+    listed = f"variables: {', '.join(variables)}; " if variables else "no variables; "
+    return listed + f"functions: {', '.join(sorted(FUNCTIONS))}"
+
+
+def _bad_character(text: str, i: int) -> str:
+    """Why the character at index i is refused, with its column."""
+    character, column = text[i], i + 1
+    if character == ".":
+        return f"'.' at column {column}: attribute access is not allowed (numbers are written 0.5 or .5)"
+    if character == "^":
+        return f"'^' at column {column}: write powers with ** (x ** 2)"
+    if character in "'\"":
+        return f"quote at column {column}: a formula has no strings"
+    return f"unexpected character {character!r} at column {column}"
+
+
+class _Parser:
+    """Recursive descent over the tokens, one method per rule of the grammar."""
+
+    def __init__(self, tokens: list[Token], variables: frozenset[str]):
+        self.tokens = tokens
+        self.variables = variables
+        self.position = 0
+        self.depth = 0
+
+    @property
+    def token(self) -> Token:
+        """The next token, not yet consumed."""
+        return self.tokens[self.position]
+
+    def advance(self) -> Token:
+        """Consume the next token and return it."""
+        token = self.token
+        self.position += 1
+        return token
+
+    def at(self, *operators: str) -> bool:
+        """True when the next token is one of the operators."""
+        return self.token.kind == "operator" and self.token.text in operators
+
+    def enter(self, column: int) -> None:
+        """Open one level of nesting; FormulaError past MAX_DEPTH."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise FormulaError(f"nesting deeper than {MAX_DEPTH} levels at column {column}", column)
+
+    def formula(self) -> Node:
+        """formula := sum, then the end of the tokens."""
+        if self.token.kind == "end":
+            raise FormulaError("the formula is empty")
+        node = self.sum()
+        if self.token.kind != "end":
+            raise FormulaError(f"{_describe(self.token)}: expected an operator or the end", self.token.column)
+        return node
+
+    def sum(self) -> Node:
+        """sum := product (("+" | "-") product)*"""
+        node = self.product()
+        while self.at("+", "-"):
+            operator = self.advance().text
+            node = _binary(operator, node, self.product())
+        return node
+
+    def product(self) -> Node:
+        """product := unary (("*" | "/") unary)*"""
+        node = self.unary()
+        while self.at("*", "/"):
+            operator = self.advance().text
+            node = _binary(operator, node, self.unary())
+        return node
+
+    def unary(self) -> Node:
+        """unary := ("-" | "+") unary | power"""
+        if not self.at("-", "+"):
+            return self.power()
+        sign = self.advance()
+        self.enter(sign.column)
+        operand = self.unary()
+        self.depth -= 1
+        return Node("unary", sign.text, (operand,), sign.column, operand.end)
+
+    def power(self) -> Node:
+        """power := primary ("**" unary)?  (the exponent may hold another power: right-associative)"""
+        base = self.primary()
+        if not self.at("**"):
+            return base
+        self.enter(self.advance().column)
+        exponent = self.unary()
+        self.depth -= 1
+        return _binary("**", base, exponent)
+
+    def primary(self) -> Node:
+        """primary := NUMBER | VARIABLE | FUNCTION "(" sum ")" | "(" sum ")" """
+        token = self.advance()
+        if token.kind == "number":
+            return self.number(token)
+        if token.kind == "name" and token.text in self.variables:
+            if self.at("("):
+                raise FormulaError(
+                    f"{token.text!r} at column {token.column} is a variable, not a function", token.column
+                )
+            return Node("variable", token.text, (), token.column, token.column + len(token.text) - 1)
+        if token.kind == "name":
+            return self.call(token)
+        if token.kind == "operator" and token.text == "(":
+            self.enter(token.column)
+            inner = self.sum()
+            self.close(token)
+            self.depth -= 1
+            return inner
+        raise FormulaError(
+            f"{_describe(token)}: expected a number, a variable, a function or '('", token.column
+        )
+
+    def number(self, token: Token) -> Node:
+        """A number Node; FormulaError for one too large for a float."""
+        value = float(token.text)
+        if not math.isfinite(value):
+            raise FormulaError(f"number {token.text!r} at column {token.column} is too large", token.column)
+        return Node("number", token.text, (), token.column, token.column + len(token.text) - 1)
+
+    def call(self, function: Token) -> Node:
+        """FUNCTION "(" sum ")", the function name already read."""
+        if not self.at("("):
+            raise FormulaError(
+                f"{function.text!r} at column {function.column} is a function: write {function.text}(...)",
+                function.column,
+            )
+        opening = self.advance()
+        self.enter(opening.column)
+        argument = self.sum()
+        if self.at(","):
+            raise FormulaError(
+                f"',' at column {self.token.column}: {function.text} takes one argument", self.token.column
+            )
+        end = self.close(opening)
+        self.depth -= 1
+        return Node("call", function.text, (argument,), function.column, end)
+
+    def close(self, opening: Token) -> int:
+        """Consume the ')' matching the '(' at ``opening``; its column."""
+        if not self.at(")"):
+            raise FormulaError(
+                f"{_describe(self.token)}: expected ')' to close the '(' at column {opening.column}",
+                self.token.column,
+            )
+        return self.advance().column
+
+
+def _binary(operator: str, left: Node, right: Node) -> Node:
+    """A binary Node spanning both operands."""
+    return Node("binary", operator, (left, right), left.start, right.end)
+
+
+def _describe(token: Token) -> str:
+    """A token as error messages name it."""
+    if token.kind == "end":
+        return f"end of the formula at column {token.column}"
+    return f"{token.text!r} at column {token.column}"
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A parsed formula, ready to evaluate at any values of its variables.
+
+    Attributes:
+        text: the formula as typed.
+        tree: the root Node of its parse tree.
+        variables: the variable names it may use (those given to ``parse``), sorted.
+    """
+
+    text: str
+    tree: Node
+    variables: tuple[str, ...]
+
+    def evaluate(self, values: Mapping[str, Value | float]) -> Value:
+        """Build the formula's graph of Values at the given values of its variables.
+
+        Every Value made for a sub-formula is labelled with its text (shortened when long),
+        so pictures and the engine's error messages say which part of the formula a node is.
+
+        Args:
+            values: a number or a Value for every variable the formula uses; numbers become
+                leaf Values labelled with the variable's name. Pass Values to read their
+                gradients after ``backward()``.
+
+        Returns:
+            The Value of the whole formula.
+
+        Raises:
+            FormulaError: a variable the formula uses has no value.
+            OpError: the engine's error when an operation has no valid result (log of a
+                negative, division by zero, overflow), naming the op and the sub-formula.
+
+        Example:
+            >>> x = Value(0.5, label="x")
+            >>> y = parse("x ** 2 / 2", ["x"]).evaluate({"x": x})
+            >>> y.backward()
+            >>> x.grad
+            0.5
+        """
+        leaves = {}
+        for name in _variables_used(self.tree):
+            if name not in values:
+                raise FormulaError(f"no value for the variable {name!r}")
+            value = values[name]
+            leaves[name] = value if isinstance(value, Value) else Value(value, label=name)
+        # Children before parents, without recursion, whatever the formula's shape.
+        results: dict[int, Value] = {}
+        constant: dict[int, bool] = {}
+        for node in _post_order(self.tree):
+            operands = [results[id(child)] for child in node.children]
+            constant[id(node)] = node.kind != "variable" and all(constant[id(c)] for c in node.children)
+            if node.kind == "number":
+                results[id(node)] = Value(float(node.text))
+            elif node.kind == "variable":
+                results[id(node)] = leaves[node.text]
+            elif node.kind == "unary" and node.text == "+":
+                results[id(node)] = operands[0]
+            else:
+                exponent_is_constant = node.text == "**" and constant[id(node.children[1])]
+                results[id(node)] = self._apply(node, operands, exponent_is_constant)
+        return results[id(self.tree)]
+
+    def _apply(self, node: Node, operands: list[Value], exponent_is_constant: bool) -> Value:
+        """A new Value for a call, a minus sign or a binary operator, labelled with its text.
+
+        A power whose exponent holds no variable raises to a plain number, so the exponent
+        is no node of the graph (x ** 2 has the single child x, as in the engine).
+        """
+        if node.kind == "call":
+            out = FUNCTIONS[node.text](operands[0])
+        elif node.kind == "unary":
+            out = -operands[0]
+        else:
+            left, right = operands
+            if node.text == "+":
+                out = left + right
+            elif node.text == "-":
+                out = left - right
+            elif node.text == "*":
+                out = left * right
+            elif node.text == "/":
+                out = left / right
+            else:
+                out = left ** (right.data if exponent_is_constant else right)
+        out.label = self._label(node)
+        return out
+
+    def _label(self, node: Node) -> str:
+        """The text of a node's sub-formula, shortened to _LONGEST_LABEL characters."""
+        text = " ".join(self.text[node.start - 1 : node.end].split())
+        return text if len(text) <= _LONGEST_LABEL else text[: _LONGEST_LABEL - 3] + "..."
+
+
+def _post_order(root: Node) -> list[Node]:
+    """Every node below root, each after its children, without recursion."""
+    order, stack = [], [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if children_done:
+            order.append(node)
+            continue
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(node.children))
+    return order
+
+
+def _variables_used(root: Node) -> list[str]:
+    """The variable names a tree uses, in order of first appearance."""
+    names = [node.text for node in _post_order(root) if node.kind == "variable"]
+    return list(dict.fromkeys(names))
+
+
+def parse(text: str, variables: Iterable[str] = ()) -> Formula:
+    """Parse a formula in the given variables.
+
+    Args:
+        text: the formula, e.g. ``"log(1 + sin(x))"``: numbers, the variables, + - * / **,
+            unary - and +, parentheses and the functions in ``FUNCTIONS``.
+        variables: the names the formula may use besides the functions; each must be a
+            name (letters, digits, _) that is not a function's.
+
+    Returns:
+        The Formula.
+
+    Raises:
+        FormulaError: the formula cannot be read; the message says what is wrong and at
+            which column (``unknown name 'os' at column 1 (...)``), or names the bad
+            variable.
+
+    Example:
+        >>> str(parse("-x ** 2 ** 3", ["x"]).tree)
+        '(-(x ** (2 ** 3)))'
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"a formula is a str, got {type(text).__name__}")
+    names = tuple(variables)
+    for name in names:
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
+            raise FormulaError(f"variable name {name!r} is not a name (letters, digits and _)")
+        if name in FUNCTIONS:
+            raise FormulaError(f"variable name {name!r} is the name of a function")
+    tokens = tokenize(text, names)
+    tree = _Parser(tokens, frozenset(names)).formula()
+    return Formula(text, tree, tuple(sorted(set(names))))
+
+
+def central_difference(formula: Formula, values: Mapping[str, float], name: str, eps: float = 1e-6) -> float:
+    """d(formula)/d(name) estimated as (f(v + eps) - f(v - eps)) / (2 eps), the others held fixed.
+
+    Args:
+        formula: the parsed formula.
+        values: a number for every variable the formula uses.
+        name: the variable to move.
+        eps: how far to move it either way (> 0).
+
+    Returns:
+        The estimate, a float.
+
+    Raises:
+        OpError: the engine's error when v + eps or v - eps leaves the formula's domain
+            (sqrt(x) at x = 0, for instance).
+
+    Example:
+        >>> f = parse("x ** 3", ["x"])
+        >>> round(central_difference(f, {"x": 2.0}, "x"), 6)
+        12.0
+    """
+    if not eps > 0:
+        raise ValueError(f"eps must be > 0, got {eps!r}")
+    moved = dict(values)
+    moved[name] = values[name] + eps
+    above = formula.evaluate(moved).data
+    moved[name] = values[name] - eps
+    below = formula.evaluate(moved).data
+    return (above - below) / (2.0 * eps)
+
+
+__all__ = [
+    "FUNCTIONS",
+    "MAX_DEPTH",
+    "MAX_LENGTH",
+    "Formula",
+    "FormulaError",
+    "Node",
+    "Token",
+    "central_difference",
+    "parse",
+    "tokenize",
+]
