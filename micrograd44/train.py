@@ -7,6 +7,7 @@ epochs of 4 single-sample steps, each sample drawn at random with replacement. `
 trains it and returns a ``History``. Training fails loudly: a loss or gradient that turns
 nan or infinite stops it with ``TrainingDiverged``; Ctrl-C stops it at the end of the
 current step with ``TrainingInterrupted``. Both carry the history up to that point.
+``run(recipe, snapshot_every=50)`` also keeps ``Snapshot``s of the model at the logged epochs.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numbers
 import random
 import signal
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 
 from . import data, init
 from .engine import Value
@@ -174,6 +175,86 @@ class Recipe:
         return 1 if self.sampling == "full-batch" else len(INPUTS)
 
 
+def _rounded(predictions: Iterable[float]) -> list[int | None]:
+    """Each prediction rounded at 0.5 to 0 or 1; None where it is nan or infinite."""
+    return [None if not math.isfinite(p) else int(p >= 0.5) for p in predictions]
+
+
+# ---- Snapshots: the model as it stood at chosen steps, recorded only when asked for ----
+
+
+@dataclasses.dataclass(frozen=True)
+class Snapshot:
+    """One training step as it stood after its backward, before its update.
+
+    Attributes:
+        epoch: the step's epoch (0-based).
+        step: the step's index in the whole run (0-based, as in ``History.step_losses``).
+        sample: the XOR sample index of the step (0 to 3), None for a full-batch step.
+        loss: the step's loss, ``history.step_losses[step]``.
+        values: {parameter name: value}, the weights this step's loss was computed with.
+        grads: {parameter name: grad}, their gradients from this step's backward.
+        predictions: the model's raw outputs on the 4 XOR inputs with these weights.
+    """
+
+    epoch: int
+    step: int
+    sample: int | None
+    loss: float
+    values: dict[str, float]
+    grads: dict[str, float]
+    predictions: list[float]
+
+    @property
+    def rounded(self) -> list[int | None]:
+        """Each prediction rounded at 0.5 to 0 or 1; None where it is nan or infinite."""
+        return _rounded(self.predictions)
+
+
+def snapshot_steps(recipe: Recipe, every: int) -> list[int]:
+    """The steps at which ``run(recipe, snapshot_every=every)`` records a Snapshot.
+
+    They are the first step, the last step of epochs 0, every, 2*every, ... (with
+    ``every == recipe.print_every``, the epochs the log prints, with the loss it prints)
+    and the last step of the run.
+
+    Args:
+        recipe: the Recipe to be run.
+        every: the interval in epochs (>= 1).
+
+    Returns:
+        The step indices in increasing order, without repeats; [] for 0 epochs.
+
+    Raises:
+        ValueError: every is not an integer >= 1.
+
+    Example:
+        >>> snapshot_steps(Recipe(epochs=120), 50)
+        [0, 3, 203, 403, 479]
+    """
+    if not (_is_int(every) and every >= 1):
+        raise ValueError(f"snapshot_every must be an integer >= 1, got {every!r}")
+    per_epoch, epochs = recipe.steps_per_epoch, recipe.epochs
+    if epochs == 0:
+        return []
+    epoch_ends = [(epoch + 1) * per_epoch - 1 for epoch in range(0, epochs, every)]
+    return sorted({0, *epoch_ends, epochs * per_epoch - 1})
+
+
+def _take_snapshot(model: MLP, epoch: int, step: int, indices: Sequence[int], loss: float) -> Snapshot:
+    """The model's parameters, grads and predictions now, after the step's backward."""
+    parameters = list(model.named_parameters())
+    return Snapshot(
+        epoch=epoch,
+        step=step,
+        sample=indices[0] if len(indices) == 1 else None,
+        loss=loss,
+        values={name: p.data for name, p in parameters},
+        grads={name: p.grad for name, p in parameters},
+        predictions=[_predict(model, x) for x in INPUTS],
+    )
+
+
 @dataclasses.dataclass
 class History:
     """Everything a training run did, step by step.
@@ -187,6 +268,8 @@ class History:
         epoch_losses: the mean step loss of every completed epoch.
         final_state: the state dict when training stopped.
         predictions: the model's raw outputs on the 4 XOR inputs when training stopped.
+        snapshots: the Snapshots ``run(..., snapshot_every=N)`` recorded, in step order;
+            [] when none were asked for.
     """
 
     recipe: Recipe
@@ -197,11 +280,12 @@ class History:
     epoch_losses: list[float] = dataclasses.field(default_factory=list)
     final_state: dict[str, float] = dataclasses.field(default_factory=dict)
     predictions: list[float] = dataclasses.field(default_factory=list)
+    snapshots: list[Snapshot] = dataclasses.field(default_factory=list)
 
     @property
     def rounded(self) -> list[int | None]:
         """Each prediction rounded at 0.5 to 0 or 1; None where it is nan or infinite."""
-        return [None if not math.isfinite(p) else int(p >= 0.5) for p in self.predictions]
+        return _rounded(self.predictions)
 
     @property
     def solved(self) -> bool:
@@ -356,8 +440,10 @@ def _all_finite(values: Iterable[float]) -> bool:
     return all(map(math.isfinite, values))
 
 
-def _train_step(optimizer: Optimizer, history: History, epoch: int, indices: list[int]) -> None:
-    """Zero grads, forward, backward, check everything is finite, update; record the step."""
+def _train_step(
+    optimizer: Optimizer, history: History, epoch: int, indices: list[int], snapshot_at: Container[int]
+) -> None:
+    """Zero grads, forward, backward, check everything is finite, snapshot if due, update; record the step."""
     params = optimizer.params
     optimizer.zero_grad()
     try:
@@ -368,6 +454,9 @@ def _train_step(optimizer: Optimizer, history: History, epoch: int, indices: lis
         raise _diverged(f"the loss is {loss!r}", history, epoch)
     if not _all_finite(p.grad for p in params):
         raise _diverged("a gradient is not finite", history, epoch)
+    step = len(history.step_losses)
+    if step in snapshot_at:
+        history.snapshots.append(_take_snapshot(history.model, epoch, step, indices, loss))
     optimizer.step()
     if not _all_finite(p.data for p in params):
         raise _diverged("the update made a parameter non-finite", history, epoch)
@@ -407,21 +496,27 @@ def _ctrl_c_between_steps() -> Iterator[Callable[[], None]]:
 LogFunction = Callable[[int, float, float], None]
 
 
-def _train(optimizer: Optimizer, history: History, on_log: LogFunction | None, stop_if_pressed) -> None:
-    """Run every epoch of the recipe, logging every print_every epochs."""
+def _train(
+    optimizer: Optimizer,
+    history: History,
+    on_log: LogFunction | None,
+    stop_if_pressed,
+    snapshot_at: Container[int],
+) -> None:
+    """Run every epoch of the recipe, logging every print_every epochs and snapshotting the given steps."""
     recipe = history.recipe
     rng = _sampler(recipe.seed)
     for epoch in range(recipe.epochs):
         batches = _epoch_batches(recipe, rng)
         for indices in batches:
-            _train_step(optimizer, history, epoch, indices)
+            _train_step(optimizer, history, epoch, indices, snapshot_at)
             stop_if_pressed()
         history._record_epoch(len(batches))
         if on_log is not None and epoch % recipe.print_every == 0:
             on_log(epoch, history.step_losses[-1], history.epoch_losses[-1])
 
 
-def run(recipe: Recipe, *, on_log: LogFunction | None = None) -> History:
+def run(recipe: Recipe, *, on_log: LogFunction | None = None, snapshot_every: int | None = None) -> History:
     """Train the recipe's model on XOR and return the full history.
 
     The same recipe gives the same history, bit for bit: the weights and the sample draws
@@ -432,11 +527,15 @@ def run(recipe: Recipe, *, on_log: LogFunction | None = None) -> History:
         on_log: called as ``on_log(epoch, loss, epoch_mean)`` every ``recipe.print_every``
             epochs, from epoch 0; ``loss`` is the loss of the epoch's last step (what the
             course printed), ``epoch_mean`` the mean over the epoch's steps.
+        snapshot_every: None (the default: no snapshots, nothing to pay) or N >= 1: record
+            a Snapshot in ``history.snapshots`` at the steps ``snapshot_steps(recipe, N)``
+            (the first step, the last step of every N-th epoch and the last step).
 
     Returns:
         The History of the run; ``history.model`` is the trained model.
 
     Raises:
+        ValueError: snapshot_every is neither None nor an integer >= 1.
         TrainingDiverged: a loss, gradient or parameter became nan or infinite (or the
             forward pass overflowed); the error names the epoch, the step and the first
             non-finite parameter, and its ``history`` holds every completed step.
@@ -447,13 +546,16 @@ def run(recipe: Recipe, *, on_log: LogFunction | None = None) -> History:
         >>> history = run(Recipe(epochs=10))
         >>> len(history.step_losses), len(history.epoch_losses)
         (40, 10)
+        >>> [s.step for s in run(Recipe(epochs=10), snapshot_every=5).snapshots]
+        [0, 3, 23, 39]
     """
+    snapshot_at = frozenset() if snapshot_every is None else frozenset(snapshot_steps(recipe, snapshot_every))
     model = build_model(recipe)
     optimizer = OPTIMIZERS[recipe.optimizer](model.parameters(), recipe)
     history = History(recipe=recipe, model=model, initial_state=model.state_dict())
     try:
         with _ctrl_c_between_steps() as stop_if_pressed:
-            _train(optimizer, history, on_log, stop_if_pressed)
+            _train(optimizer, history, on_log, stop_if_pressed, snapshot_at)
     except TrainingDiverged:
         history._finish()
         raise
@@ -473,10 +575,12 @@ __all__ = [
     "History",
     "Recipe",
     "RecipeError",
+    "Snapshot",
     "TrainingDiverged",
     "TrainingInterrupted",
     "build_model",
     "forward_backward",
     "run",
     "sample_loss",
+    "snapshot_steps",
 ]
