@@ -117,7 +117,7 @@ def _check_leaves(values: Sequence[Value], what: str) -> None:
     for i, v in enumerate(values):
         if not isinstance(v, Value):
             raise TypeError(f"{what} {i} is a {type(v).__name__}, not a Value")
-        if v._children:
+        if v.children:
             raise CaptureError(f"{what} {i} is the result of a {v.op!r} op; {what}s must be leaf Values")
         if v in seen:
             raise CaptureError(f"{what} {i} ({v!r}) is listed twice")
@@ -129,7 +129,7 @@ def _op_order(outputs: Sequence[Value]) -> list[Value]:
     order, seen = [], set()
     for out in outputs:
         for node in topological_order(out, leaves=False):
-            if node._children and node not in seen:
+            if node.children and node not in seen:
                 seen.add(node)
                 order.append(node)
     return order
@@ -149,8 +149,8 @@ def _constant_leaves(nodes: Sequence[Value], declared: set) -> list[Value]:
     """The leaves below or among the nodes that were not declared, in order of first use."""
     constants, seen = [], set(declared)
     for node in nodes:
-        for leaf in node._children or (node,):
-            if not leaf._children and leaf not in seen:
+        for leaf in node.children or (node,):
+            if not leaf.children and leaf not in seen:
                 _check_constant(leaf)
                 seen.add(leaf)
                 constants.append(leaf)
@@ -187,7 +187,7 @@ def capture_tape(outputs: Sequence[Value], inputs: Sequence[Value], parameters: 
     kinds = (INPUT,) * n_inputs + (PARAMETER,) * len(parameters) + (CONSTANT,) * len(constants)
     return Tape(
         kinds=kinds + tuple(node.op for node in ops),
-        children=tuple(tuple(slot[c] for c in node._children) for node in nodes),
+        children=tuple(tuple(slot[c] for c in node.children) for node in nodes),
         constants=tuple(node.data if kind == CONSTANT else None for node, kind in zip(nodes, kinds))
         + (None,) * len(ops),
         inputs=tuple(range(n_inputs)),
