@@ -1,4 +1,8 @@
-"""Loss functions: one Value that says how wrong the predictions are (mean over samples)."""
+"""Loss functions: one Value that says how wrong the predictions are (mean over samples).
+
+Predictions are a Value or a list of Values; targets are numbers, or Values (a traced
+program feeds them as inputs, see micrograd44.compiled).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,11 @@ from collections.abc import Sequence
 from .engine import Value, sum_values
 
 
-def _pairs(name: str, predictions, targets) -> list[tuple[Value, float]]:
-    """Predictions (a Value or Values) paired with float targets, with clear errors."""
+def _pairs(name: str, predictions, targets) -> list[tuple[Value, float | Value]]:
+    """Predictions paired with targets (numbers as floats, or Values), with clear errors."""
     if isinstance(predictions, Value):
         predictions = [predictions]
-    if isinstance(targets, numbers.Real):
+    if isinstance(targets, (numbers.Real, Value)):
         targets = [targets]
     predictions, targets = list(predictions), list(targets)
     if len(predictions) != len(targets):
@@ -23,9 +27,9 @@ def _pairs(name: str, predictions, targets) -> list[tuple[Value, float]]:
         if not isinstance(p, Value):
             raise TypeError(f"{name}: prediction {i} is a {type(p).__name__}, not a Value")
     for i, t in enumerate(targets):
-        if not isinstance(t, numbers.Real):
+        if not isinstance(t, (numbers.Real, Value)):
             raise TypeError(f"{name}: target {i} is a {type(t).__name__}, not a number")
-    return list(zip(predictions, (float(t) for t in targets)))
+    return list(zip(predictions, (t if isinstance(t, Value) else float(t) for t in targets)))
 
 
 def _mean(terms: list[Value]) -> Value:
@@ -33,7 +37,7 @@ def _mean(terms: list[Value]) -> Value:
     return sum_values(terms) * (1.0 / len(terms))
 
 
-def l1_loss(predictions: Value | Sequence[Value], targets: float | Sequence[float]) -> Value:
+def l1_loss(predictions: Value | Sequence[Value], targets: float | Value | Sequence) -> Value:
     """Mean absolute error, as ``torch.nn.L1Loss()``: mean |p - t|.
 
     Its gradient has the same size, 1/n, for every wrong prediction: only the sign of
@@ -42,7 +46,7 @@ def l1_loss(predictions: Value | Sequence[Value], targets: float | Sequence[floa
     return _mean([(p - t).abs() for p, t in _pairs("l1_loss", predictions, targets)])
 
 
-def mse_loss(predictions: Value | Sequence[Value], targets: float | Sequence[float]) -> Value:
+def mse_loss(predictions: Value | Sequence[Value], targets: float | Value | Sequence) -> Value:
     """Mean squared error, as ``torch.nn.MSELoss()``: mean (p - t)^2.
 
     Its gradient, 2 (p - t) / n, shrinks with the error.
@@ -50,7 +54,7 @@ def mse_loss(predictions: Value | Sequence[Value], targets: float | Sequence[flo
     return _mean([(p - t) ** 2 for p, t in _pairs("mse_loss", predictions, targets)])
 
 
-def bce_with_logits(logits: Value | Sequence[Value], targets: float | Sequence[float]) -> Value:
+def bce_with_logits(logits: Value | Sequence[Value], targets: float | Value | Sequence) -> Value:
     """Binary cross-entropy on raw scores, as ``torch.nn.BCEWithLogitsLoss()``.
 
     mean softplus(x) - x t for targets t in [0, 1]; no overflow for any finite score.
@@ -58,6 +62,6 @@ def bce_with_logits(logits: Value | Sequence[Value], targets: float | Sequence[f
     return _mean([x.softplus() - x * t for x, t in _pairs("bce_with_logits", logits, targets)])
 
 
-def hinge(scores: Value | Sequence[Value], labels: float | Sequence[float]) -> Value:
+def hinge(scores: Value | Sequence[Value], labels: float | Value | Sequence) -> Value:
     """Mean hinge loss for labels -1 or +1, micrograd's demo loss: mean relu(1 - y s)."""
     return _mean([(1 - y * s).relu() for s, y in _pairs("hinge", scores, labels)])

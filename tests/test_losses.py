@@ -5,6 +5,7 @@ import math
 import pytest
 import torch
 
+import micrograd44
 from micrograd44 import Value
 from micrograd44.losses import bce_with_logits, hinge, l1_loss, mse_loss
 
@@ -58,3 +59,16 @@ def test_mismatched_lengths_and_types_are_named(loss):
         loss([Value(1.0)], ["1"])
     with pytest.raises(ValueError, match=r"at least one"):
         loss([], [])
+
+
+@pytest.mark.parametrize("loss", [l1_loss, mse_loss, bce_with_logits, hinge])
+def test_value_targets_build_the_same_graph_as_numbers(loss):
+    p1, p2 = Value(0.3), Value(0.3)
+    target = Value(1.0)
+    with_value, with_number = loss(p1, target), loss(p2, 1.0)
+    with_value.backward()
+    with_number.backward()
+    assert (with_value.data, p1.grad) == (with_number.data, p2.grad)
+    assert [n.op for n in micrograd44.topological_order(with_value)] == [
+        n.op for n in micrograd44.topological_order(with_number)
+    ]
