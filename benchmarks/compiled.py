@@ -27,7 +27,6 @@ from reference_engines import load_torch
 
 from micrograd44 import MLP
 from micrograd44.compiled import trace
-from micrograd44.engine import sum_values
 from micrograd44.losses import l1_loss
 from micrograd44.optim import SGD
 
@@ -42,19 +41,11 @@ def course_model() -> MLP:
     return MLP(2, [5, 4, 1], activation="tanh", weight_init="normal", bias_init="torch", seed=2)
 
 
-def one_sample_l1(prediction, target):
-    """l1_loss of one sample, node for node as losses.l1_loss builds it, with the target as a Value.
-
-    (losses.l1_loss takes its targets as numbers, so a trace could not mark them as inputs.)
-    """
-    return sum_values([(prediction - target).abs()]) * (1.0 / 1)
-
-
 def compiled_course_loop():
     """The course model, its optimizer, and the compiled training loop of its per-sample L1 loss."""
     model = course_model()
     optimizer = SGD(model.parameters(), lr=0.02, momentum=0.9)
-    program = trace(lambda x1, x2, t: one_sample_l1(model([x1, x2]), t), (0.0, 0.0, 0.0), parameters=model)
+    program = trace(lambda x1, x2, t: l1_loss(model([x1, x2]), t), (0.0, 0.0, 0.0), parameters=model)
     return model, program.training_loop(optimizer)
 
 

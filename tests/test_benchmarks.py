@@ -24,3 +24,9 @@ def test_course_step_prints_every_engine():
 def test_memory_prints_both_engines():
     out = run("memory.py", "--nodes", "2000")
     assert "micrograd44" in out and "micrograd (+ tanh)" in out
+
+
+def test_compiled_prints_every_figure():
+    out = run("compiled.py", "--quick", "--steps", "8", "--epochs", "2", "--points", "1000")
+    for words in ("compiled", "pytorch eager float64", "epochs", "samples", "compile"):
+        assert words in out

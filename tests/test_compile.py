@@ -197,22 +197,10 @@ def course_model() -> MLP:
     return MLP(2, [5, 4, 1], activation="tanh", weight_init="normal", bias_init="torch", seed=2)
 
 
-def per_sample_l1(prediction: Value, target) -> Value:
-    """l1_loss of one prediction, built as losses.l1_loss builds it (which only takes number targets)."""
-    return sum_values([(prediction - target).abs()]) * (1.0 / 1)
-
-
-def per_sample_mse(prediction: Value, target) -> Value:
-    """mse_loss of one prediction, built as losses.mse_loss builds it."""
-    return sum_values([(prediction - target) ** 2]) * (1.0 / 1)
-
-
-EAGER_LOSSES = {per_sample_l1: l1_loss, per_sample_mse: mse_loss}
-
 XOR = [(0.0, 0.0, 0.0), (0.0, 1.0, 1.0), (1.0, 0.0, 1.0), (1.0, 1.0, 0.0)]
 
 
-def compiled_loss(model, loss=per_sample_l1):
+def compiled_loss(model, loss=l1_loss):
     return trace(lambda x, y, t: loss(model([x, y]), t), (0.0, 0.0, 0.0), parameters=model)
 
 
@@ -300,14 +288,14 @@ def assert_same_state(model, optimizer, twin, twin_optimizer):
     assert optimizer_state(optimizer) == optimizer_state(twin_optimizer)
 
 
-@pytest.mark.parametrize("loss", [per_sample_l1, per_sample_mse], ids=["l1", "mse"])
+@pytest.mark.parametrize("loss", [l1_loss, mse_loss], ids=["l1", "mse"])
 @pytest.mark.parametrize("name", OPTIMIZERS)
 def test_single_sample_loop_is_the_eager_loop(name, loss):
     make, settings = OPTIMIZERS[name]
     steps = [random.Random(3).randrange(4) for _ in range(400)]
     eager_model = course_model()
     eager_optimizer = make(eager_model.parameters(), **settings)
-    expected = run_eager(eager_model, eager_optimizer, steps, EAGER_LOSSES[loss])
+    expected = run_eager(eager_model, eager_optimizer, steps, loss)
     model = course_model()
     optimizer = make(model.parameters(), **settings)
     loop = compiled_loss(model, loss).training_loop(optimizer)
@@ -315,7 +303,7 @@ def test_single_sample_loop_is_the_eager_loop(name, loss):
     assert_same_state(model, optimizer, eager_model, eager_optimizer)
 
 
-@pytest.mark.parametrize("loss", [per_sample_l1, per_sample_mse], ids=["l1", "mse"])
+@pytest.mark.parametrize("loss", [l1_loss, mse_loss], ids=["l1", "mse"])
 @pytest.mark.parametrize("name", OPTIMIZERS)
 def test_full_batch_loop_is_the_eager_mean_loss(name, loss):
     make, settings = OPTIMIZERS[name]
@@ -324,7 +312,7 @@ def test_full_batch_loop_is_the_eager_mean_loss(name, loss):
     expected = []
     for _ in range(150):
         eager_optimizer.zero_grad()
-        value = EAGER_LOSSES[loss]([eager_model(s[:2]) for s in XOR], [s[2] for s in XOR])
+        value = loss([eager_model(s[:2]) for s in XOR], [s[2] for s in XOR])
         value.backward()
         eager_optimizer.step()
         expected.append(value.data)
@@ -522,7 +510,7 @@ def test_several_outputs():
 
     def loss_and_prediction(x, y, t):
         prediction = model([x, y])
-        return per_sample_l1(prediction, t), prediction
+        return l1_loss(prediction, t), prediction
 
     both = trace(loss_and_prediction, XOR[1], parameters=model)
     loss, prediction = both(*XOR[1])
