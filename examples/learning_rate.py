@@ -1,0 +1,144 @@
+"""What the learning rate does: it scales every update, so too small crawls and too large overshoots.
+
+The course recipe (seed 2, L1 loss, SGD with momentum 0.9, 2001 epochs) is trained at
+learning rates from 0.00001 to 2. For each one the table gives the mean loss of the first
+and of the last 50 epochs, how far the parameters moved in all, the four outputs, whether
+XOR was solved, and how many of several seeds solve it at that rate. The L1 gradient
+has the same size however wrong the output is, so a too-large rate makes the updates
+overshoot and the loss stay high, without overflowing. MSE's gradient grows with the
+error, so a large rate can make it grow without bound: then micrograd44 stops the
+training with TrainingDiverged, and the example prints that error and keeps the history
+up to that step. learning_rate.png plots the loss of every run.
+
+    python examples/learning_rate.py              # 8 runs shown + 8 x 10 seeds, about 3 minutes
+    python examples/learning_rate.py --jobs 2     # the seeds in 2 processes
+    python examples/learning_rate.py --fast       # 100 epochs and 2 seeds, to check the script
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from micrograd44.train import History, Recipe, TrainingDiverged, run
+
+# (loss, learning rate): the course's L1 from far too small to far too large, then MSE
+CASES = [("l1", 0.00001), ("l1", 0.001), ("l1", 0.02), ("l1", 0.1), ("l1", 0.5), ("l1", 2.0)]
+CASES += [("mse", 0.02), ("mse", 0.5)]
+SHOWN_SEED = 2  # the course's seed: the runs in the table's first columns and the plot
+PLOT_CEILING = 1e100  # a diverging loss nears the largest float, more than a log axis can label
+
+
+def train(recipe: Recipe) -> tuple[History, TrainingDiverged | None]:
+    """The run's history and, if it diverged, the error that stopped it."""
+    try:
+        return run(recipe), None
+    except TrainingDiverged as error:
+        return error.history, error
+
+
+def solves_xor(recipe: Recipe) -> bool:
+    """True when the run ends with XOR solved; a diverged run does not solve it."""
+    return train(recipe)[0].solved
+
+
+def running_mean(values: list[float], window: int) -> np.ndarray:
+    """The mean of each ``window`` consecutive values (fewer values: their overall mean)."""
+    window = max(1, min(window, len(values)))
+    return np.convolve(values, np.ones(window) / window, mode="valid")
+
+
+def row(recipe: Recipe, history: History, error: TrainingDiverged | None, solved: int, seeds: int) -> str:
+    """One Markdown table row for a run."""
+    steps = 50 * recipe.steps_per_epoch
+    first, last = history.step_losses[:steps], history.step_losses[-steps:]
+    moved = max(abs(history.final_state[name] - start) for name, start in history.initial_state.items())
+    trained = f"diverged at epoch {error.epoch}" if error else f"{len(history.epoch_losses)} epochs"
+    outputs = ", ".join(f"{p:.3g}" for p in history.predictions)
+    cells = [
+        recipe.loss.upper(),
+        f"{recipe.lr:g}",
+        trained,
+        f"{math.fsum(first) / len(first):.3g}",
+        f"{math.fsum(last) / len(last):.3g}",
+        f"{moved:.3g}",
+        outputs,
+        "yes" if history.solved else "no",
+        f"{solved}/{seeds}",
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def plot(runs: list[tuple[Recipe, History, TrainingDiverged | None]], path: Path) -> Path:
+    """L1 runs on the left (running mean over 50 epochs), MSE runs on the right (every epoch's mean)."""
+    figure = Figure(figsize=(11, 4), layout="constrained")
+    panels = dict(zip(["l1", "mse"], figure.subplots(1, 2)))
+    window = {"l1": 50, "mse": 1}  # in epochs
+    for recipe, history, error in runs:
+        axes = panels[recipe.loss]
+        curve = np.minimum(running_mean(history.epoch_losses, window[recipe.loss]), PLOT_CEILING)
+        epochs = np.arange(len(curve)) + len(history.epoch_losses) - len(curve)
+        label = f"lr {recipe.lr:g}"
+        if error:
+            label += f": diverged at epoch {error.epoch} (drawn up to {PLOT_CEILING:g})"
+        (line,) = axes.plot(epochs, curve, label=label)
+        if error:
+            axes.plot(epochs[-1], curve[-1], "X", color=line.get_color(), markersize=10)
+    for loss, axes in panels.items():
+        what = "mean of the last 50 epochs" if window[loss] > 1 else "mean of each epoch"
+        axes.set(xlabel="epoch", ylabel=f"{loss.upper()} loss ({what})", yscale="log")
+        axes.set_title(f"{loss.upper()} loss, seed {SHOWN_SEED}")
+        axes.legend(fontsize=8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=90)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=10, help="seeds 0..N-1 per rate (default: %(default)s)")
+    parser.add_argument("--jobs", type=int, default=1, help="processes for the seeds (default: %(default)s)")
+    parser.add_argument(
+        "--out", default="out/examples/", help="folder for the picture (default: %(default)s)"
+    )
+    parser.add_argument("--fast", action="store_true", help="100 epochs and 2 seeds, to check the script")
+    args = parser.parse_args(argv)
+    if args.seeds < 1 or args.jobs < 1:
+        parser.error("--seeds and --jobs must be at least 1")
+    seeds, base = (2, Recipe(epochs=100)) if args.fast else (args.seeds, Recipe())
+    started = time.perf_counter()
+
+    recipes = [dataclasses.replace(base, loss=loss, lr=lr, seed=SHOWN_SEED) for loss, lr in CASES]
+    runs = [(recipe, *train(recipe)) for recipe in recipes]
+    sweep = [dataclasses.replace(recipe, seed=seed) for recipe in recipes for seed in range(seeds)]
+    with ProcessPoolExecutor(args.jobs) as pool:
+        solved = list(pool.map(solves_xor, sweep))
+
+    print(f"The course recipe at each learning rate, {base.epochs} epochs of 4 single-sample steps.")
+    print(f"Columns 3-8: seed {SHOWN_SEED}; loss = mean loss of the single-sample steps of those epochs;")
+    print("moved = the largest change of any parameter from its initial value.\n")
+    print(
+        "| loss | lr | trained | loss, first 50 epochs | loss, last 50 epochs | moved "
+        f"| outputs for (0,0), (0,1), (1,0), (1,1) | solved | solved, seeds 0-{seeds - 1} |"
+    )
+    print("| --- " * 9 + "|")
+    for i, (recipe, history, error) in enumerate(runs):
+        print(row(recipe, history, error, sum(solved[i * seeds : (i + 1) * seeds]), seeds))
+    for recipe, _, error in runs:
+        if error:
+            print(f"\n{recipe.loss.upper()} at lr {recipe.lr:g}: TrainingDiverged: {error}")
+
+    print(f"\nwrote {plot(runs, Path(args.out) / 'learning_rate.png')}")
+    print(f"{time.perf_counter() - started:.0f} s with {args.jobs} process(es)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
