@@ -7,6 +7,7 @@ Reads only the engine's public fields (``data``, ``grad``, ``label``, ``op``,
 - ``draw_network(model)``: the MLP as a network diagram, one edge per weight.
 - ``draw_parameters(model)``: a table of every parameter's value and grad.
 - ``save(graph, path)``: write .svg, .png, .pdf (or the .dot source) by the suffix.
+- ``training_report(history, path)``: one HTML page that replays a run's snapshots.
 
 Every ``draw_*`` returns a ``graphviz.Digraph``, which displays inline in Jupyter.
 """
@@ -16,12 +17,14 @@ from .graph import draw_graph
 from .network import draw_network
 from .parameters import draw_parameters
 from .render import DotNotFoundError, save
+from .report import training_report
 
 __all__ = [
     "draw_graph",
     "draw_network",
     "draw_parameters",
     "save",
+    "training_report",
     "DotNotFoundError",
     "GraphTooLargeError",
 ]

@@ -112,7 +112,32 @@ def register(subparsers) -> None:
         help="folder for the files and pictures (default: %(default)s)",
     )
     parser.add_argument("--quiet", action="store_true", help="print only the result and any problem")
+    report = parser.add_argument_group("training replay")
+    report.add_argument(
+        "--report",
+        metavar="FILE",
+        help="also write one self-contained HTML page that replays the training snapshot by snapshot "
+        "(needs Graphviz), e.g. report.html",
+    )
+    report.add_argument(
+        "--snapshot-every",
+        type=_positive_int,
+        default=50,
+        metavar="N",
+        help="with --report: a snapshot every N epochs, plus the first and last step (default: %(default)s)",
+    )
     parser.set_defaults(run=run_command)
+
+
+def _positive_int(text: str) -> int:
+    """'50' -> 50; argparse error for anything that is not an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+    return value
 
 
 def _hidden_sizes(text: str) -> tuple[int, ...]:
@@ -146,6 +171,20 @@ def _output_folder(path: str) -> Path:
     return folder
 
 
+def _report_path(path: str | None) -> Path | None:
+    """The --report file, its folder created if needed; CommandError when it cannot be written there."""
+    if path is None:
+        return None
+    report = Path(path)
+    if report.is_dir():
+        raise CommandError(f"--report {path}: is a folder, expected a file such as report.html")
+    try:
+        report.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CommandError(f"--report {path}: cannot create its folder ({error.strerror or error})") from None
+    return report
+
+
 def run_command(args: argparse.Namespace) -> int:
     """Train, print the log and the truth table, write the files; the exit status."""
     try:
@@ -159,34 +198,44 @@ def _train_and_write(args: argparse.Namespace) -> int:
     """The command's work: train, print, write; TrainingInterrupted is handled here."""
     recipe = _recipe(args)
     out = _output_folder(args.out)
+    report = _report_path(args.report)
     if not args.quiet:
         print(_describe_recipe(recipe), flush=True)
     started = time.perf_counter()
     try:
-        history = run(recipe, on_log=None if args.quiet else _print_log)
+        history = run(
+            recipe,
+            on_log=None if args.quiet else _print_log,
+            snapshot_every=args.snapshot_every if report else None,
+        )
     except TrainingInterrupted as stop:
-        return _finish_interrupted(stop.history, out)
+        return _finish_interrupted(stop.history, out, report)
     except TrainingDiverged as error:
-        return _finish_diverged(error, out)
+        return _finish_diverged(error, out, report)
     seconds = time.perf_counter() - started
     print(_describe_result(history, seconds, table=not args.quiet))
     _report_files(_write_files(history, out, pictures=True), out, quiet=args.quiet)
+    _write_report(history, report, quiet=args.quiet)
     return 0
 
 
-def _finish_interrupted(history: History, out: Path) -> int:
+def _finish_interrupted(history: History, out: Path, report: Path | None) -> int:
     """Write what was trained before Ctrl-C and return 130."""
     epochs = len(history.epoch_losses)
     print(f"\nInterrupted after {len(history.step_losses)} steps ({epochs} complete epochs).", flush=True)
     _report_files(_write_files(history, out, pictures=False), out, quiet=False)
+    _write_report(history, report, quiet=False)
     return EXIT_INTERRUPTED
 
 
-def _finish_diverged(error: TrainingDiverged, out: Path) -> int:
-    """Write the history up to the failing step, print the error and return 1."""
+def _finish_diverged(error: TrainingDiverged, out: Path, report: Path | None) -> int:
+    """Write the history up to the failing step (and its replay), print the error and return 1."""
     _write_files(error.history, out, pictures=False)
+    replayed = _write_report(error.history, report, quiet=True)
     print(f"micrograd44 train: error: {error}", file=sys.stderr)
     print(f"The history up to step {error.step} is in {out}.", file=sys.stderr)
+    if replayed:
+        print(f"The replay of its snapshots is in {report}.", file=sys.stderr)
     return 1
 
 
@@ -377,6 +426,35 @@ def _write_diagrams(history: History, out: Path) -> list[str]:
         except (viz.DotNotFoundError, viz.GraphTooLargeError) as error:
             _skip(name, str(error))
     return written
+
+
+def _write_report(history: History, path: Path | None, *, quiet: bool) -> bool:
+    """The --report page (when asked for), with its size; one line saying why when it cannot be written.
+
+    Returns True when the page was written.
+    """
+    if path is None:
+        return False
+    try:
+        import viz
+    except ImportError as error:
+        _skip(str(path), _viz_import_problem(error))
+        return False
+    if not history.snapshots:
+        _skip(str(path), "no training step was completed, so there is nothing to replay")
+        return False
+    try:
+        viz.training_report(history, path)
+    except viz.DotNotFoundError as error:
+        _skip(str(path), str(error))
+        return False
+    except OSError as error:
+        _skip(str(path), f"cannot write it ({error.strerror or error})")
+        return False
+    if not quiet:
+        size = path.stat().st_size / 1024
+        print(f"Wrote {path} ({size:.0f} KB): the training replay, {len(history.snapshots)} snapshots")
+    return True
 
 
 def _report_files(written: list[str], out: Path, *, quiet: bool) -> None:
