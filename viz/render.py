@@ -22,10 +22,11 @@ class DotNotFoundError(RuntimeError):
     """Graphviz's ``dot`` program is not on PATH; the DOT source was written instead.
 
     Attributes:
-        source_path: the ``.dot`` file written next to the requested picture.
+        source_path: the ``.dot`` file written next to the requested picture, or None
+            where no single DOT source stands for the output (``training_report``).
     """
 
-    def __init__(self, message: str, source_path: Path):
+    def __init__(self, message: str, source_path: Path | None):
         super().__init__(message)
         self.source_path = source_path
 
