@@ -307,6 +307,20 @@ class History:
         self.predictions = [_predict(self.model, x) for x in INPUTS]
 
 
+def block_means(losses: Sequence[float], size: int) -> list[float]:
+    """The mean of each run of ``size`` consecutive losses: losses[0:size], losses[size:2*size], ...
+
+    A last, incomplete run is left out. Over ``print_every`` epoch losses, this is the
+    trend line of training.png and of the replay page's loss curve.
+
+    Example:
+        >>> block_means([1.0, 3.0, 2.0, 4.0, 9.0], 2)
+        [2.0, 3.0]
+    """
+    starts = range(0, len(losses) - size + 1, size)
+    return [math.fsum(losses[start : start + size]) / size for start in starts]
+
+
 def _predict(model: MLP, x: list[float]) -> float:
     """The model's output for one input; nan when the forward pass overflows (a diverged model)."""
     try:
@@ -578,6 +592,7 @@ __all__ = [
     "Snapshot",
     "TrainingDiverged",
     "TrainingInterrupted",
+    "block_means",
     "build_model",
     "forward_backward",
     "run",

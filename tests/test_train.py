@@ -26,6 +26,7 @@ from micrograd44.train import (
     RecipeError,
     TrainingDiverged,
     TrainingInterrupted,
+    block_means,
     build_model,
     run,
     sample_loss,
@@ -180,6 +181,12 @@ def test_cycle_and_full_batch_sampling():
     full = run(Recipe(epochs=3, sampling="full-batch"))
     assert full.samples == [None] * 3
     assert full.epoch_losses == full.step_losses
+
+
+def test_block_means_are_the_means_of_complete_runs():
+    assert block_means([1.0, 3.0, 2.0, 4.0, 9.0], 2) == [2.0, 3.0]
+    assert block_means([0.1] * 10, 5) == [0.1, 0.1]
+    assert block_means([1.0, 2.0], 3) == []
 
 
 def test_zero_epochs_is_the_untrained_model():

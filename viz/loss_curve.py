@@ -6,7 +6,7 @@ import dataclasses
 import math
 from collections.abc import Sequence
 
-from micrograd44.train import Snapshot
+from micrograd44.train import Snapshot, block_means
 
 from . import style
 
@@ -41,10 +41,12 @@ def _decade_ticks(low: float, high: float) -> list[float]:
     return [t for t in ticks if low <= t * (1 + 1e-9) and t <= high * (1 + 1e-9)]
 
 
-def _block_means(losses: Sequence[float], size: int) -> list[tuple[float, float]]:
-    """(middle epoch, mean loss) of each run of ``size`` epochs."""
-    starts = range(0, len(losses) - size + 1, size)
-    return [(start + (size - 1) / 2, math.fsum(losses[start : start + size]) / size) for start in starts]
+def _trend(losses: Sequence[float], size: int) -> list[tuple[float, float]]:
+    """The trend line's points: (middle epoch, mean loss) of each run of ``size`` epochs."""
+    return [
+        (start + (size - 1) / 2, mean)
+        for start, mean in zip(range(0, len(losses), size), block_means(losses, size))
+    ]
 
 
 def loss_curve(
@@ -104,7 +106,7 @@ def loss_curve(
         f'<polyline points="{points}" fill="none" stroke="{style.POSITIVE}" stroke-width="0.8" '
         'stroke-opacity="0.45"/>'
     )
-    trend = " ".join(f"{x_of(epoch)},{y_of(loss)}" for epoch, loss in _block_means(epoch_losses, block))
+    trend = " ".join(f"{x_of(epoch)},{y_of(loss)}" for epoch, loss in _trend(epoch_losses, block))
     parts.append(f'<polyline points="{trend}" fill="none" stroke="#000000" stroke-width="1.6"/>')
     markers = [(x_of(s.epoch), y_of(s.loss)) for s in snapshots]
     parts += [f'<circle cx="{x}" cy="{y}" r="2.2" fill="#000000"/>' for x, y in markers]

@@ -7,7 +7,6 @@ import csv
 import dataclasses
 import io
 import json
-import math
 import sys
 import time
 from pathlib import Path
@@ -27,6 +26,7 @@ from ..train import (
     RecipeError,
     TrainingDiverged,
     TrainingInterrupted,
+    block_means,
     build_model,
     forward_backward,
     run,
@@ -358,8 +358,14 @@ def _write_plot(history: History, path: Path) -> list[str]:
     epoch_ends = [(epoch + 1) * per_epoch - 1 for epoch in range(len(history.epoch_losses))]
     axes.plot(epoch_ends, history.epoch_losses, linewidth=0.8, alpha=0.8, label="epoch mean")
     block = history.recipe.print_every
-    block_ends, block_means = _block_means(epoch_ends, history.epoch_losses, block)
-    axes.plot(block_ends, block_means, color="black", linewidth=1.5, label=f"mean over {block} epochs")
+    block_ends = epoch_ends[block - 1 :: block]  # the last step of each complete block of epochs
+    axes.plot(
+        block_ends,
+        block_means(history.epoch_losses, block),
+        color="black",
+        linewidth=1.5,
+        label=f"mean over {block} epochs",
+    )
     axes.set_yscale("log")
     axes.set_xlabel("step")
     axes.set_ylabel(f"{history.recipe.loss} loss")
@@ -367,12 +373,6 @@ def _write_plot(history: History, path: Path) -> list[str]:
     axes.legend()
     figure.savefig(path, dpi=120)
     return [path.name]
-
-
-def _block_means(ends: list[int], losses: list[float], size: int) -> tuple[list[int], list[float]]:
-    """The mean of each run of ``size`` epochs, placed at the last step of the run."""
-    starts = range(0, len(losses) - size + 1, size)
-    return [ends[i + size - 1] for i in starts], [math.fsum(losses[i : i + size]) / size for i in starts]
 
 
 def _picture_step(history: History) -> tuple[list[int], str]:
