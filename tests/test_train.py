@@ -381,6 +381,7 @@ BAD_FLAGS = [
     (["--weight-init", "glorot"], "--weight-init"),
     (["--seed", "two"], "--seed"),
     (["--print-every", "0"], "--print-every"),
+    (["--snapshot-every", "10"], "--snapshot-every"),
     (["--frobnicate"], "--frobnicate"),
 ]
 

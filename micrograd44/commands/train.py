@@ -38,6 +38,9 @@ ACTIVATION_NAMES = {name or "none": name for name in ACTIVATIONS}
 # exit status of a program stopped by Ctrl-C (128 + SIGINT), as shells report it
 EXIT_INTERRUPTED = 130
 
+# epochs between the snapshots of the --report page, unless --snapshot-every says otherwise
+DEFAULT_SNAPSHOT_EVERY = 50
+
 # The sample drawn in graph.svg: input (1, 1), where both inputs are non-zero, so every
 # weight of the first layer gets a gradient too.
 PICTURE_SAMPLE = 3
@@ -122,9 +125,9 @@ def register(subparsers) -> None:
     report.add_argument(
         "--snapshot-every",
         type=_positive_int,
-        default=50,
         metavar="N",
-        help="with --report: a snapshot every N epochs, plus the first and last step (default: %(default)s)",
+        help=f"with --report: a snapshot every N epochs, plus the first and last step "
+        f"(default: {DEFAULT_SNAPSHOT_EVERY})",
     )
     parser.set_defaults(run=run_command)
 
@@ -171,6 +174,17 @@ def _output_folder(path: str) -> Path:
     return folder
 
 
+def _snapshot_every(args: argparse.Namespace) -> int | None:
+    """The --report page's snapshot interval (None without --report); CommandError if given alone."""
+    if args.report is None:
+        if args.snapshot_every is not None:
+            raise CommandError(
+                "--snapshot-every needs --report FILE: the snapshots are what the page replays"
+            )
+        return None
+    return DEFAULT_SNAPSHOT_EVERY if args.snapshot_every is None else args.snapshot_every
+
+
 def _report_path(path: str | None) -> Path | None:
     """The --report file, its folder created if needed; CommandError when it cannot be written there."""
     if path is None:
@@ -197,6 +211,7 @@ def run_command(args: argparse.Namespace) -> int:
 def _train_and_write(args: argparse.Namespace) -> int:
     """The command's work: train, print, write; TrainingInterrupted is handled here."""
     recipe = _recipe(args)
+    snapshot_every = _snapshot_every(args)
     out = _output_folder(args.out)
     report = _report_path(args.report)
     if not args.quiet:
@@ -206,7 +221,7 @@ def _train_and_write(args: argparse.Namespace) -> int:
         history = run(
             recipe,
             on_log=None if args.quiet else _print_log,
-            snapshot_every=args.snapshot_every if report else None,
+            snapshot_every=snapshot_every,
         )
     except TrainingInterrupted as stop:
         return _finish_interrupted(stop.history, out, report)
