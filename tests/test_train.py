@@ -53,6 +53,7 @@ def test_recipe_defaults_are_the_course_recipe():
         "optimizer": "sgd",
         "seed": 2,
         "print_every": 50,
+        "engine": "eager",
     }
     assert recipe.steps_per_epoch == 4
 
@@ -82,6 +83,8 @@ INVALID = [
     ("seed", 1.5),
     ("seed", None),
     ("print_every", 0),
+    ("engine", "jit"),
+    ("engine", None),
 ]
 
 
@@ -348,9 +351,10 @@ def test_demo_pictures_or_one_line_per_skipped_picture(demo):
 def test_every_flag_reaches_the_recipe(tmp_path, capsys):
     argv = "train --epochs 3 --lr 0.05 --momentum 0.5 --loss mse --hidden 3,2 --activation relu"
     argv += " --weight-init he --bias-init zeros --sampling cycle --optimizer adam --seed 7 --print-every 2"
+    argv += " --engine compiled"
     status, out, err = status_and_output([*argv.split(), "--out", str(tmp_path), "--quiet"], capsys)
     assert status == 0, err
-    expected = Recipe(3, 0.05, 0.5, "mse", (3, 2), "relu", "he", "zeros", "cycle", "adam", 7, 2)
+    expected = Recipe(3, 0.05, 0.5, "mse", (3, 2), "relu", "he", "zeros", "cycle", "adam", 7, 2, "compiled")
     assert json.loads((tmp_path / "recipe.json").read_text()) == json.loads(
         json.dumps(dataclasses.asdict(expected))
     )
@@ -381,6 +385,7 @@ BAD_FLAGS = [
     (["--weight-init", "glorot"], "--weight-init"),
     (["--seed", "two"], "--seed"),
     (["--print-every", "0"], "--print-every"),
+    (["--engine", "jit"], "--engine"),
     (["--snapshot-every", "10"], "--snapshot-every"),
     (["--frobnicate"], "--frobnicate"),
 ]
