@@ -115,9 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     print("| loss | outputs for (0,0), (0,1), (1,0), (1,1) | solved | mean abs(output - target) |")
     print("| --- | --- | --- | --- |")
     for loss, history in trained.items():
-        outputs = ", ".join(f"{p:.3f}" for p in history.predictions)
+        outputs = ", ".join(f"{p:.3g}" for p in history.predictions)
         solved = "yes" if history.solved else "no"
-        print(f"| {LOSS_NAMES[loss]} | {outputs} | {solved} | {distance_from_targets(history):.4f} |")
+        print(f"| {LOSS_NAMES[loss]} | {outputs} | {solved} | {distance_from_targets(history):.3g} |")
 
     recipes = [
         dataclasses.replace(base, loss=loss, seed=seed) for loss in LOSS_NAMES for seed in range(seeds)
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     for i, loss in enumerate(LOSS_NAMES):
         runs = outcomes[i * seeds : (i + 1) * seeds]
         distances = statistics.median(distance for _, distance in runs)
-        print(f"| {LOSS_NAMES[loss]} | {sum(ok for ok, _ in runs)}/{seeds} | {distances:.4f} |")
+        print(f"| {LOSS_NAMES[loss]} | {sum(ok for ok, _ in runs)}/{seeds} | {distances:.3g} |")
 
     print(f"\nwrote {plot(trained, Path(args.out) / 'loss.png')}")
     print(f"{time.perf_counter() - started:.0f} s with {args.jobs} process(es)")

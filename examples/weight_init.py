@@ -76,15 +76,18 @@ def symmetry_report(history: History) -> list[str]:
     return lines
 
 
-def plot(rates: dict[str, float], trained: dict[str, History], path: Path) -> Path:
+def plot(solved: dict[str, int], seeds: int, trained: dict[str, History], path: Path) -> Path:
     """Success rate per scheme; each first-layer neuron's two weights after training."""
     figure = Figure(figsize=(10, 3.8), layout="constrained")
     bars, neurons = figure.subplots(1, 2)
-    bars.bar(list(rates), [100 * rate for rate in rates.values()], color="#0072B2")
-    bars.set(ylabel="XOR solved (% of seeds)", ylim=(0, 100), title="Success rate by weight initialisation")
+    drawn = bars.bar(list(solved), [100 * count / seeds for count in solved.values()], color="#0072B2")
+    bars.bar_label(drawn, labels=[f"{count}/{seeds}" for count in solved.values()])
+    bars.set(ylabel="XOR solved (% of seeds)", ylim=(0, 110), title="Success rate by weight initialisation")
     for name, history in trained.items():
         first_layer = neurons_by_layer(history.final_state)["layers.0"]
-        neurons.scatter([n[0] for n in first_layer], [n[1] for n in first_layer], s=60, alpha=0.7, label=name)
+        weights = [(neuron[0], neuron[1]) for neuron in first_layer]
+        label = f"{name}: {len(weights)} neurons, {len(set(weights))} distinct"
+        neurons.scatter([w[0] for w in weights], [w[1] for w in weights], s=60, alpha=0.7, label=label)
     neurons.set(xlabel="weight from input 1", ylabel="weight from input 2")
     neurons.set_title("First-layer neurons after training (one dot each)")
     neurons.legend(fontsize=8)
@@ -115,11 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Part 1: the course recipe ({base.epochs} epochs) from each weight scheme, seeds 0-{seeds - 1}")
     print("| weights | XOR solved | median loss of the last epoch |")
     print("| --- | --- | --- |")
-    rates = {}
+    solved_counts = {}
     for i, scheme in enumerate(SCHEMES):
         runs = outcomes[i * seeds : (i + 1) * seeds]
         solved = sum(ok for ok, _ in runs)
-        rates[scheme] = solved / seeds
+        solved_counts[scheme] = solved
         print(f"| {scheme} | {solved}/{seeds} | {statistics.median(loss for _, loss in runs):.3g} |")
 
     print(f"\nPart 2: every weight and bias starts at 0 (seed {SHOWN_SEED})")
@@ -135,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"for comparison, normal weights (seed {SHOWN_SEED}):")
     print("\n".join(symmetry_report(trained[f"normal (seed {SHOWN_SEED})"])))
 
-    print(f"\nwrote {plot(rates, trained, Path(args.out) / 'weight_init.png')}")
+    print(f"\nwrote {plot(solved_counts, seeds, trained, Path(args.out) / 'weight_init.png')}")
     print(f"{time.perf_counter() - started:.0f} s with {args.jobs} process(es)")
     return 0
 

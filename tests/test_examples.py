@@ -126,7 +126,7 @@ def test_loss_gradients_and_comparison(tmp_path):
     for _, outputs, solved, distance in compared:
         predictions = [float(p) for p in outputs.split(",")]
         mean = sum(abs(p - t) for p, t in zip(predictions, [0, 1, 1, 0])) / 4
-        assert float(distance) == pytest.approx(mean, abs=1e-3)
+        assert float(distance) == pytest.approx(mean, abs=5e-3)
         assert (solved == "yes") == ([int(p >= 0.5) for p in predictions] == [0, 1, 1, 0])
     seeds = table_rows(lines, "| loss | XOR solved |")
     assert [r[0] for r in seeds] == ["L1 (the course)", "MSE"]
