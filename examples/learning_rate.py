@@ -10,7 +10,7 @@ error, so a large rate can make it grow without bound: then micrograd44 stops th
 training with TrainingDiverged, and the example prints that error and keeps the history
 up to that step. learning_rate.png plots the loss of every run.
 
-    python examples/learning_rate.py              # 8 runs shown + 8 x 10 seeds, about 3 minutes
+    python examples/learning_rate.py              # 8 runs shown + 8 x 10 seeds, about 2 minutes
     python examples/learning_rate.py --jobs 2     # the seeds in 2 processes
     python examples/learning_rate.py --fast       # 100 epochs and 2 seeds, to check the script
 """

@@ -11,7 +11,7 @@ compares the final outputs on one yardstick, their mean distance from the target
 Part 3 counts over many seeds how often each loss solves XOR. loss.png plots the
 gradients against the error and the two training curves.
 
-    python examples/loss.py              # 2 runs shown + 2 x 50 seeds, about 4 minutes
+    python examples/loss.py              # 2 runs shown + 2 x 50 seeds, 2 to 3 minutes
     python examples/loss.py --jobs 2     # the seeds in 2 processes
     python examples/loss.py --fast       # 3 seeds and 50 epochs, to check the script
 """

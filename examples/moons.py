@@ -12,7 +12,7 @@ data, evaluated in one batched call with micrograd44.compiled (the graph of one 
 pass, captured once and replayed on numpy arrays). The example checks that batched scores
 equal the eager engine's on the training points and prints the largest difference.
 
-    python examples/moons.py            # 100 points, 100 steps, about 10 s
+    python examples/moons.py            # 100 points, 100 steps, 5 to 10 s
     python examples/moons.py --fast     # 40 points, 15 steps and a coarse grid, to check the script
 """
 

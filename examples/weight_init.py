@@ -16,7 +16,7 @@ neurons do move, and still in lockstep.
 
 weight_init.png shows the success rates and the first layer's neurons after training.
 
-    python examples/weight_init.py             # 5 schemes x 50 seeds x 2001 epochs, about 9 minutes
+    python examples/weight_init.py             # 5 schemes x 50 seeds x 2001 epochs, 5 to 7 minutes
     python examples/weight_init.py --jobs 2    # in 2 processes
     python examples/weight_init.py --fast      # 3 seeds, 50 epochs, to check the script
 """
