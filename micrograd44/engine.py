@@ -347,6 +347,13 @@ class Value:
 
 _new_value = Value.__new__
 
+# name -> the Value method of every unary op (the formula tool's functions, the ops a
+# compiled program can rebuild by name)
+UNARY_OPS = {
+    name: getattr(Value, name)
+    for name in ("exp", "log", "sqrt", "tanh", "sigmoid", "softplus", "relu", "abs", "sin", "cos")
+}
+
 
 def _result(data: float, op: Op, children: tuple) -> Value:
     """A new interior node (bypasses the argument checks of Value()); its data must be finite."""

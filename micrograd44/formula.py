@@ -33,21 +33,10 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .engine import Value
+from .engine import UNARY_OPS, Value
 
 # function name -> the Value method that applies it; the only functions a formula may call
-FUNCTIONS = {
-    "exp": Value.exp,
-    "log": Value.log,
-    "sqrt": Value.sqrt,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "softplus": Value.softplus,
-    "relu": Value.relu,
-    "abs": Value.abs,
-    "sin": Value.sin,
-    "cos": Value.cos,
-}
+FUNCTIONS = UNARY_OPS
 
 # The longest formula accepted, in characters.
 MAX_LENGTH = 1000

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from ..engine import Value, linear, sum_values, topological_order
+from ..engine import UNARY_OPS, Value, linear, sum_values, topological_order
 
 INPUT, PARAMETER, CONSTANT = "input", "parameter", "constant"
 
@@ -26,19 +26,10 @@ class GraphMismatchError(ValueError):
 
 # op name -> how to apply it to Values again (rebuild); "**n" ops are handled by name
 _APPLY = {
+    **UNARY_OPS,
     "+": lambda x, y: x + y,
     "*": lambda x, y: x * y,
     "**": lambda x, y: x**y,
-    "exp": Value.exp,
-    "log": Value.log,
-    "sqrt": Value.sqrt,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "softplus": Value.softplus,
-    "relu": Value.relu,
-    "abs": Value.abs,
-    "sin": Value.sin,
-    "cos": Value.cos,
     "sum": lambda *terms: sum_values(terms),
     "linear": lambda *args: linear(args[: len(args) // 2], args[len(args) // 2 : -1], args[-1]),
 }
