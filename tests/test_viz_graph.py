@@ -242,8 +242,12 @@ def test_the_node_limit_refuses_before_any_work():
     y = x
     for _ in range(20_000):
         y = y * 1.0
-    with pytest.raises(viz.GraphTooLargeError, match="60001 nodes to draw, more than max_nodes=50"):
+    with pytest.raises(
+        viz.GraphTooLargeError, match="60001 nodes to draw, more than max_nodes=50"
+    ) as refused:
         viz.draw_graph(y, max_nodes=50)
+    assert (refused.value.count, refused.value.max_nodes) == (60001, 50)
+    assert "collapse" not in str(refused.value)  # no module made this graph: no neuron view to offer
     assert len(parse(viz.draw_graph(x * 2.0, max_nodes=5).source)[0]) == 4
 
 

@@ -53,7 +53,17 @@ class FlowGraph:
 
 
 class GraphTooLargeError(ValueError):
-    """The graph has more nodes than the drawing's limit."""
+    """The graph has more nodes than the drawing's limit.
+
+    Attributes:
+        count: how many nodes the drawing would have.
+        max_nodes: the limit it exceeds.
+    """
+
+    def __init__(self, message: str, count: int, max_nodes: int):
+        super().__init__(message)
+        self.count = count
+        self.max_nodes = max_nodes
 
 
 def count_drawn_nodes(order: list[Value]) -> int:
@@ -125,7 +135,7 @@ def build_flow_graph(
     """
     order = topological_order(root)
     if collapse is None:
-        _check_size(count_drawn_nodes(order), max_nodes, collapse)
+        _check_size(count_drawn_nodes(order), max_nodes, collapse, modules=any(v.scope for v in order))
     scopes = effective_scopes(order)
     index = {v: i for i, v in enumerate(order)}
     calls = _neuron_calls(order, scopes, index) if collapse == "neuron" else {}
@@ -156,23 +166,29 @@ def build_flow_graph(
                 edges.append(Edge(drawn(child), op_key(i), local * v.grad, local, v.grad))
             edges.append(Edge(op_key(i), value_key(i), v.grad))
     if collapse is not None:
-        _check_size(len(nodes), max_nodes, collapse)
+        _check_size(len(nodes), max_nodes, collapse, modules=True)
     return FlowGraph(nodes, edges, backpropagated=root.grad != 0.0)
 
 
-def _check_size(count: int, max_nodes: int | None, collapse: str | None) -> None:
-    """GraphTooLargeError with what to try instead when count exceeds max_nodes."""
+def _check_size(count: int, max_nodes: int | None, collapse: str | None, *, modules: bool) -> None:
+    """GraphTooLargeError with what to try instead when count exceeds max_nodes.
+
+    The grouped and collapsed views are suggested only for graphs that modules made.
+    """
     if max_nodes is None or count <= max_nodes:
         return
-    advice = (
-        "a larger max_nodes"
-        if collapse
-        else "collapse='neuron' (one node per neuron call), group='layer' or group='neuron' "
-        "(clusters per module) to make it readable, or a larger max_nodes"
-    )
+    if collapse or not modules:
+        advice = "a larger max_nodes, or draw a smaller part of the graph"
+    else:
+        advice = (
+            "collapse='neuron' (one node per neuron call), group='layer' or group='neuron' "
+            "(clusters per module) to make it readable, or a larger max_nodes"
+        )
     raise GraphTooLargeError(
         f"the graph has {count} nodes to draw, more than max_nodes={max_nodes}; "
-        f"Graphviz would take long and the picture would be unreadable. Try {advice}."
+        f"Graphviz would take long and the picture would be unreadable. Try {advice}.",
+        count,
+        max_nodes,
     )
 
 

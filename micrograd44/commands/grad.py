@@ -136,8 +136,10 @@ def _draw(root: Value, leaves: dict[str, Value], path: Path, title: str) -> Path
     except viz.DotNotFoundError as error:
         raise CommandError(str(error)) from None
     except viz.GraphTooLargeError as error:
-        size = str(error).split(";")[0]
-        raise CommandError(f"--graph: the formula is too large to draw readably ({size})") from None
+        raise CommandError(
+            f"--graph: the formula is too large to draw readably ({error.count} nodes, "
+            f"more than {error.max_nodes})"
+        ) from None
     except ValueError as error:  # an unknown file suffix
         raise CommandError(f"--graph: {error}") from None
     except OSError as error:
