@@ -9,23 +9,24 @@ sends back sigmoid(s) - 1: the probability's error.
 Part 2 trains the course recipe (seed 2) with L1, the course's loss, and with MSE, and
 compares the final outputs on one yardstick, their mean distance from the targets.
 Part 3 counts over many seeds how often each loss solves XOR. loss.png plots the
-gradients against the error and the two training curves.
+gradients against the error and the two training curves. The runs use the compiled engine:
+the eager engine's results bit for bit, about ten times faster (``--engine eager`` prints
+the same numbers the slow way).
 
-    python examples/loss.py              # 2 runs shown + 2 x 50 seeds, 2 to 3 minutes
-    python examples/loss.py --jobs 2     # the seeds in 2 processes
+    python examples/loss.py              # 2 runs shown + 2 x 50 seeds, about 12 s (eager: 2 to 3 min)
+    python examples/loss.py --jobs 2     # the seeds in 2 processes, about 7 s
     python examples/loss.py --fast       # 3 seeds and 50 epochs, to check the script
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import statistics
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import sweep  # examples/sweep.py: the plumbing every sweep shares
 from matplotlib.figure import Figure
 
 from micrograd44 import Value
@@ -52,9 +53,8 @@ def distance_from_targets(history: History) -> float:
     return statistics.fmean(abs(p - t) for p, t in zip(history.predictions, TARGETS))
 
 
-def outcome(recipe: Recipe) -> tuple[bool, float]:
+def outcome(history: History) -> tuple[bool, float]:
     """(XOR solved, mean |output - target|) of one run."""
-    history = run(recipe)
     return history.solved, distance_from_targets(history)
 
 
@@ -83,17 +83,8 @@ def plot(trained: dict[str, History], path: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=50, help="seeds 0..N-1 per loss (default: %(default)s)")
-    parser.add_argument("--jobs", type=int, default=1, help="processes for the seeds (default: %(default)s)")
-    parser.add_argument(
-        "--out", default="out/examples/", help="folder for the picture (default: %(default)s)"
-    )
-    parser.add_argument("--fast", action="store_true", help="3 seeds and 50 epochs, to check the script")
-    args = parser.parse_args(argv)
-    if args.seeds < 1 or args.jobs < 1:
-        parser.error("--seeds and --jobs must be at least 1")
-    seeds, base = (3, Recipe(epochs=50)) if args.fast else (args.seeds, Recipe())
+    args = sweep.parse_options(__doc__, argv, seeds=50, per="per loss", fast=(3, 50))
+    seeds, base = args.seeds, Recipe(epochs=args.epochs, engine=args.engine)
     started = time.perf_counter()
 
     print(f"Part 1: the gradient each loss sends back to one prediction p, target t = {TARGET:g}")
@@ -122,8 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     recipes = [
         dataclasses.replace(base, loss=loss, seed=seed) for loss in LOSS_NAMES for seed in range(seeds)
     ]
-    with ProcessPoolExecutor(args.jobs) as pool:
-        outcomes = list(pool.map(outcome, recipes))
+    outcomes = sweep.train_all(recipes, outcome, args.jobs)
     print(f"\nPart 3: seeds 0-{seeds - 1}")
     print("| loss | XOR solved | median of mean abs(output - target) |")
     print("| --- | --- | --- |")
@@ -133,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {LOSS_NAMES[loss]} | {sum(ok for ok, _ in runs)}/{seeds} | {distances:.3g} |")
 
     print(f"\nwrote {plot(trained, Path(args.out) / 'loss.png')}")
-    print(f"{time.perf_counter() - started:.0f} s with {args.jobs} process(es)")
+    print(f"{time.perf_counter() - started:.0f} s with {args.jobs} process(es), {args.engine} engine")
     return 0
 
 
