@@ -457,6 +457,11 @@ def test_batched_model_outputs_match_eager_per_sample():
     expected = [model(list(p)).data for p in points.tolist()]
     assert all(close(a, e) for a, e in zip(outputs.tolist(), expected))
     assert np.array_equal(net.evaluate(points[:, 0], points[:, 1], chunk_size=7), outputs)
+    for workers in (1, 3):
+        same = net.evaluate(points[:, 0], points[:, 1], chunk_size=100, workers=workers)
+        assert np.array_equal(same, outputs)
+    with pytest.raises(ValueError, match="workers must be a positive integer"):
+        net.evaluate(points[:, 0], points[:, 1], workers=0)
 
 
 def test_batched_gradients_match_eager_per_sample_and_summed():

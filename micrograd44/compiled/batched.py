@@ -7,6 +7,7 @@ the processor's cache; each chunk runs the generated straight-line code once.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
@@ -96,14 +97,26 @@ class ArrayProgram:
         self.source = f"{forward_source}\n\n{gradients_source}"
         self.n_outputs = len(tape.outputs)
 
-    def evaluate(self, columns: Columns, parameters: list[float], chunk_size: int) -> list[np.ndarray]:
-        """Every output for every sample, each shaped like the columns."""
+    def evaluate(
+        self, columns: Columns, parameters: list[float], chunk_size: int, workers: int
+    ) -> list[np.ndarray]:
+        """Every output for every sample, each shaped like the columns; chunks run on ``workers`` threads."""
         outputs = [np.empty(columns.n) for _ in range(self.n_outputs)]
-        with np.errstate(all="ignore"):
-            for start, stop in _chunks(columns.n, chunk_size):
+
+        def run_chunk(bounds: tuple[int, int]) -> None:
+            start, stop = bounds
+            with np.errstate(all="ignore"):
                 values = self.forward(*columns.chunk(start, stop), *parameters)
-                for out, value in zip(outputs, values):
-                    out[start:stop] = value
+            for out, value in zip(outputs, values):
+                out[start:stop] = value
+
+        chunks = list(_chunks(columns.n, chunk_size))
+        if workers > 1 and len(chunks) > 1:
+            with ThreadPoolExecutor(min(workers, len(chunks))) as pool:
+                list(pool.map(run_chunk, chunks))
+        else:
+            for bounds in chunks:
+                run_chunk(bounds)
         return [out.reshape(columns.shape) for out in outputs]
 
     def evaluate_gradients(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from math import isfinite
 
@@ -191,13 +192,15 @@ class Program:
 
     # ---- many samples at once ----
 
-    def evaluate(self, *inputs, chunk_size: int = DEFAULT_CHUNK_SIZE):
+    def evaluate(self, *inputs, chunk_size: int = DEFAULT_CHUNK_SIZE, workers: int | None = None):
         """The outputs for many samples at once, on numpy arrays.
 
         Args:
             inputs: one array-like (or number) per input; they broadcast together, and
                 the outputs take their shape (a meshgrid gives a grid of outputs).
             chunk_size: samples per chunk of computation.
+            workers: threads that run the chunks (numpy releases the GIL inside its loops);
+                None for one per CPU. The result does not depend on it.
 
         Returns:
             An array of the inputs' broadcast shape, or a tuple of them for several outputs.
@@ -217,7 +220,11 @@ class Program:
         """
         self._check_count(len(inputs))
         columns = broadcast_columns(inputs)
-        outputs = self._arrays().evaluate(columns, [p.data for p in self.parameters], chunk_size)
+        if workers is None:
+            workers = os.cpu_count() or 1
+        elif not (isinstance(workers, int) and workers > 0):
+            raise ValueError(f"workers must be a positive integer or None, got {workers!r}")
+        outputs = self._arrays().evaluate(columns, [p.data for p in self.parameters], chunk_size, workers)
         return self._result(outputs)
 
     def gradients(
