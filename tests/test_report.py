@@ -8,9 +8,9 @@ import re
 import shutil
 
 import pytest
+from cli_runs import run_train
 
 import viz
-from micrograd44.cli import main
 from micrograd44.commands import train as train_command
 from micrograd44.train import INPUTS, TARGETS, Recipe, run, snapshot_steps
 from viz import live_svg, style
@@ -159,16 +159,6 @@ def test_without_dot_nothing_is_written(tmp_path, monkeypatch):
 # ---- micrograd44 train --report FILE --snapshot-every N ----
 
 
-def train(argv: list[str], capsys) -> tuple[int, str, str]:
-    """Run `micrograd44 train ARGV` in this process: exit status, stdout, stderr."""
-    try:
-        status = main(["train", *argv])
-    except SystemExit as stop:
-        status = stop.code
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
 def test_report_flag_writes_the_page_with_snapshots_every_n_epochs(tmp_path, capsys):
     report = tmp_path / "pages" / "report.html"
     argv = [
@@ -181,7 +171,7 @@ def test_report_flag_writes_the_page_with_snapshots_every_n_epochs(tmp_path, cap
         "--out",
         str(tmp_path / "o"),
     ]
-    status, out, err = train(argv, capsys)
+    status, out, err = run_train(argv, capsys)
     assert status == 0, err
     data = page_data(report.read_text())
     assert (
@@ -199,7 +189,7 @@ def test_report_flag_writes_the_page_with_snapshots_every_n_epochs(tmp_path, cap
 
 def test_report_flags_default_to_every_50_epochs(tmp_path, capsys):
     report = tmp_path / "report.html"
-    status, _, err = train(
+    status, _, err = run_train(
         ["--epochs", "101", "--report", str(report), "--out", str(tmp_path), "--quiet"], capsys
     )
     assert status == 0, err
@@ -208,7 +198,7 @@ def test_report_flags_default_to_every_50_epochs(tmp_path, capsys):
 
 @pytest.mark.parametrize("every", ["0", "-3", "x", "2.5"])
 def test_bad_snapshot_every_is_one_line_and_status_2(every, tmp_path, capsys):
-    status, out, err = train(
+    status, out, err = run_train(
         ["--snapshot-every", every, "--report", "r.html", "--out", str(tmp_path)], capsys
     )
     assert status == 2 and out == ""
@@ -216,7 +206,7 @@ def test_bad_snapshot_every_is_one_line_and_status_2(every, tmp_path, capsys):
 
 
 def test_report_that_is_a_folder_is_refused_before_training(tmp_path, capsys):
-    status, out, err = train(["--report", str(tmp_path), "--out", str(tmp_path / "o")], capsys)
+    status, out, err = run_train(["--report", str(tmp_path), "--out", str(tmp_path / "o")], capsys)
     assert status == 2 and out == ""
     assert err.startswith("micrograd44 train: error: --report ") and "is a folder" in err
 
@@ -224,7 +214,7 @@ def test_report_that_is_a_folder_is_refused_before_training(tmp_path, capsys):
 def test_a_diverged_run_still_writes_the_replay_of_its_snapshots(tmp_path, capsys):
     report = tmp_path / "diverged.html"
     argv = ["--loss", "mse", "--lr", "100", "--snapshot-every", "5", "--report", str(report)]
-    status, _, err = train([*argv, "--out", str(tmp_path), "--quiet"], capsys)
+    status, _, err = run_train([*argv, "--out", str(tmp_path), "--quiet"], capsys)
     assert status == 1
     assert f"The replay of its snapshots is in {report}." in err
     assert [s["step"] for s in page_data(report.read_text())["snapshots"]] == [0, 3, 23, 43]
@@ -238,7 +228,7 @@ def test_ctrl_c_still_writes_the_replay_of_the_snapshots_so_far(tmp_path, capsys
     monkeypatch.setattr(train_command, "_print_log", ctrl_c_at_epoch_100)
     report = tmp_path / "r.html"
     argv = ["--snapshot-every", "40", "--report", str(report), "--out", str(tmp_path)]
-    status, out, _ = train(argv, capsys)
+    status, out, _ = run_train(argv, capsys)
     assert status == 130
     assert "Interrupted after 404 steps" in out and "the training replay, 4 snapshots" in out
     assert [s["epoch"] for s in page_data(report.read_text())["snapshots"]] == [0, 0, 40, 80]
@@ -247,7 +237,7 @@ def test_ctrl_c_still_writes_the_replay_of_the_snapshots_so_far(tmp_path, capsys
 def test_without_dot_the_report_is_skipped_in_one_line(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     report = tmp_path / "r.html"
-    status, _, err = train(
+    status, _, err = run_train(
         ["--epochs", "2", "--report", str(report), "--out", str(tmp_path), "--quiet"], capsys
     )
     assert status == 0

@@ -6,19 +6,17 @@ import csv
 import dataclasses
 import json
 import math
-import os
 import shutil
-import signal
 import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from cli_runs import interrupt_training, run_command
 
 from micrograd44 import MLP, Value, losses
 from micrograd44 import train as training
-from micrograd44.cli import main
 from micrograd44.train import (
     INPUTS,
     TARGETS,
@@ -283,16 +281,6 @@ def test_keyboard_interrupt_keeps_the_history_so_far():
 # ---- the command line ----
 
 
-def status_and_output(argv, capsys) -> tuple[int, str, str]:
-    """Run `micrograd44 ARGV` in this process: exit status, stdout, stderr."""
-    try:
-        status = main(argv)
-    except SystemExit as stop:
-        status = stop.code
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
-
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """`micrograd44 train --out DIR` with the defaults, in a subprocess from the repository root."""
@@ -352,7 +340,7 @@ def test_every_flag_reaches_the_recipe(tmp_path, capsys):
     argv = "train --epochs 3 --lr 0.05 --momentum 0.5 --loss mse --hidden 3,2 --activation relu"
     argv += " --weight-init he --bias-init zeros --sampling cycle --optimizer adam --seed 7 --print-every 2"
     argv += " --engine compiled"
-    status, out, err = status_and_output([*argv.split(), "--out", str(tmp_path), "--quiet"], capsys)
+    status, out, err = run_command([*argv.split(), "--out", str(tmp_path), "--quiet"], capsys)
     assert status == 0, err
     expected = Recipe(3, 0.05, 0.5, "mse", (3, 2), "relu", "he", "zeros", "cycle", "adam", 7, 2, "compiled")
     assert json.loads((tmp_path / "recipe.json").read_text()) == json.loads(
@@ -363,7 +351,7 @@ def test_every_flag_reaches_the_recipe(tmp_path, capsys):
 
 def test_no_activation_and_no_hidden_layer_flags(tmp_path, capsys):
     argv = ["train", "--epochs", "2", "--activation", "none", "--hidden", "", "--out", str(tmp_path)]
-    status, out, _ = status_and_output(argv, capsys)
+    status, out, _ = run_command(argv, capsys)
     assert status == 0
     assert "(2*1+1) = 3" in out
     assert json.loads((tmp_path / "recipe.json").read_text())["activation"] is None
@@ -393,7 +381,7 @@ BAD_FLAGS = [
 
 @pytest.mark.parametrize(("flags", "named"), BAD_FLAGS, ids=[" ".join(f) for f, _ in BAD_FLAGS])
 def test_bad_flag_is_one_line_naming_it_and_status_2(flags, named, tmp_path, capsys):
-    status, out, err = status_and_output(["train", *flags, "--out", str(tmp_path)], capsys)
+    status, out, err = run_command(["train", *flags, "--out", str(tmp_path)], capsys)
     assert status == 2
     assert len(err.strip().splitlines()) == 1, err
     assert named in err and "Traceback" not in err
@@ -404,14 +392,14 @@ def test_bad_flag_is_one_line_naming_it_and_status_2(flags, named, tmp_path, cap
 def test_out_that_is_a_file_is_one_line_and_status_2(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("")
-    status, _, err = status_and_output(["train", "--epochs", "1", "--out", str(blocker / "out")], capsys)
+    status, _, err = run_command(["train", "--epochs", "1", "--out", str(blocker / "out")], capsys)
     assert status == 2
     assert err.startswith("micrograd44 train: error: --out ") and len(err.strip().splitlines()) == 1
 
 
 def test_divergence_in_the_cli_writes_the_history_and_exits_1(tmp_path, capsys):
     argv = ["train", "--loss", "mse", "--lr", "100", "--out", str(tmp_path), "--quiet"]
-    status, _, err = status_and_output(argv, capsys)
+    status, _, err = run_command(argv, capsys)
     assert status == 1
     assert "micrograd44 train: error: training diverged at epoch 13, step 52" in err
     assert "try a smaller one" in err and "Traceback" not in err
@@ -420,27 +408,9 @@ def test_divergence_in_the_cli_writes_the_history_and_exits_1(tmp_path, capsys):
 
 
 def test_ctrl_c_writes_what_was_trained_and_exits_130(tmp_path):
-    command = [
-        sys.executable,
-        "-u",
-        "-m",
-        "micrograd44",
-        "train",
-        "--epochs",
-        "1000000",
-        "--print-every",
-        "20",
-    ]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    with subprocess.Popen(
-        [*command, "--out", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    ) as process:
-        for line in process.stdout:
-            if line.startswith("Epoch: 20,"):
-                break
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=120)
-    assert process.returncode == 130, err
+    argv = ["--epochs", "1000000", "--print-every", "20", "--out", str(tmp_path)]
+    status, out, err = interrupt_training(argv, after="Epoch: 20,")
+    assert status == 130, err
     assert "Interrupted after" in out and "Traceback" not in err
     rows = list(csv.reader((tmp_path / "history.csv").open()))
     assert len(rows) > 1 + 20 * 4

@@ -11,18 +11,15 @@ import csv
 import dataclasses
 import itertools
 import math
-import os
 import shutil
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_runs import interrupt_training, run_train
 
 from micrograd44 import MLP
 from micrograd44 import train as training
-from micrograd44.cli import main
 from micrograd44.compiled import StepFailed, TrainingLoop
 from micrograd44.train import (
     ENGINES,
@@ -283,21 +280,11 @@ def test_ctrl_c_stops_the_compiled_engine_at_the_end_of_its_run(monkeypatch):
 # ---- the command line ----
 
 
-def train(argv: list[str], capsys) -> tuple[int, str, str]:
-    """Run `micrograd44 train ARGV` in this process: exit status, stdout, stderr."""
-    try:
-        status = main(["train", *argv])
-    except SystemExit as stop:
-        status = stop.code
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
 def test_engine_flag_writes_the_same_files(tmp_path, capsys):
     outputs = {}
     for engine in ENGINES:
         argv = ["--epochs", "120", "--sampling", "cycle", "--engine", engine, "--out", str(tmp_path / engine)]
-        status, out, err = train(argv, capsys)
+        status, out, err = run_train(argv, capsys)
         assert status == 0, err
         outputs[engine] = out
     assert "Recipe: a variant of the course recipe" in outputs["compiled"]
@@ -314,7 +301,7 @@ def test_engine_flag_writes_the_same_files(tmp_path, capsys):
 
 
 def test_the_course_recipe_with_the_compiled_engine_is_still_the_course_exercise(tmp_path, capsys):
-    status, out, err = train(["--engine", "compiled", "--out", str(tmp_path)], capsys)
+    status, out, err = run_train(["--engine", "compiled", "--out", str(tmp_path)], capsys)
     assert status == 0, err
     assert "Recipe: the course's 44-parameter XOR exercise" in out
     assert "XOR solved: yes" in out
@@ -322,7 +309,7 @@ def test_the_course_recipe_with_the_compiled_engine_is_still_the_course_exercise
 
 def test_divergence_with_the_compiled_engine_in_the_cli(tmp_path, capsys):
     argv = ["--loss", "mse", "--lr", "100", "--engine", "compiled", "--out", str(tmp_path), "--quiet"]
-    status, _, err = train(argv, capsys)
+    status, _, err = run_train(argv, capsys)
     assert status == 1
     assert (
         "micrograd44 train: error: training diverged at epoch 13, step 52" in err and "Traceback" not in err
@@ -336,25 +323,16 @@ def test_report_with_the_compiled_engine_is_the_same_page(tmp_path, capsys):
     for engine in ENGINES:
         report = tmp_path / f"{engine}.html"
         argv = ["--epochs", "120", "--snapshot-every", "20", "--report", str(report), "--engine", engine]
-        status, out, err = train([*argv, "--out", str(tmp_path / engine), "--quiet"], capsys)
+        status, out, err = run_train([*argv, "--out", str(tmp_path / engine), "--quiet"], capsys)
         assert status == 0, err
         pages[engine] = report.read_text(encoding="utf-8")
     assert pages["compiled"] == pages["eager"]
 
 
 def test_ctrl_c_in_the_cli_with_the_compiled_engine(tmp_path):
-    command = [sys.executable, "-u", "-m", "micrograd44", "train", "--engine", "compiled"]
-    command += ["--epochs", "1000000", "--print-every", "20", "--out", str(tmp_path)]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT
-    ) as process:
-        for line in process.stdout:
-            if line.startswith("Epoch: 2000,"):
-                break
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=120)
-    assert process.returncode == 130, err
+    argv = ["--engine", "compiled", "--epochs", "1000000", "--print-every", "20", "--out", str(tmp_path)]
+    status, out, err = interrupt_training(argv, after="Epoch: 2000,")
+    assert status == 130, err
     assert "Interrupted after" in out and "Traceback" not in err
     rows = list(csv.reader((tmp_path / "history.csv").open()))
     steps = len(rows) - 1

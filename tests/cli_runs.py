@@ -1,0 +1,46 @@
+"""Running the ``micrograd44`` command line from the tests: in this process, or interrupted by Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from micrograd44.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_command(argv: list[str], capsys) -> tuple[int, str, str]:
+    """Run `micrograd44 ARGV` in this process: exit status, stdout, stderr."""
+    try:
+        status = main(argv)
+    except SystemExit as stop:
+        status = stop.code
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def run_train(argv: list[str], capsys) -> tuple[int, str, str]:
+    """Run `micrograd44 train ARGV` in this process: exit status, stdout, stderr."""
+    return run_command(["train", *argv], capsys)
+
+
+def interrupt_training(argv: list[str], after: str) -> tuple[int, str, str]:
+    """Run `micrograd44 train ARGV` in a subprocess, send Ctrl-C once a line starts with ``after``.
+
+    Returns the exit status and what it printed after that line (stdout, stderr).
+    """
+    command = [sys.executable, "-u", "-m", "micrograd44", "train", *argv]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT
+    ) as process:
+        for line in process.stdout:
+            if line.startswith(after):
+                break
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=120)
+    return process.returncode, out, err
