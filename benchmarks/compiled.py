@@ -22,7 +22,7 @@ import statistics
 import time
 
 import numpy as np
-from course_step import INPUTS, TARGETS, micrograd44_eager, torch_eager
+from course_step import INPUTS, TARGETS, micrograd44_eager, take_turns, torch_eager
 from reference_engines import load_torch
 
 from micrograd44 import MLP
@@ -54,18 +54,6 @@ def micrograd44_compiled(samples, check_finite=False):
     _, loop = compiled_course_loop()
     loop.single_sample(SAMPLES, [])
     return lambda: loop.single_sample(SAMPLES, samples, check_finite=check_finite)
-
-
-def take_turns(contenders: dict, repeats: int) -> dict[str, float]:
-    """Median seconds of each contender; each call ``make()`` untimed, then the returned run timed."""
-    timings = {name: [] for name in contenders}
-    for _ in range(repeats):
-        for name, make in contenders.items():
-            run = make()
-            start = time.perf_counter()
-            run()
-            timings[name].append(time.perf_counter() - start)
-    return {name: statistics.median(times) for name, times in timings.items()}
 
 
 def course_steps(steps: int, repeats: int) -> None:

@@ -119,18 +119,24 @@ def engines() -> dict:
     return {name: make for name, make in found.items() if make is not None}
 
 
+def take_turns(contenders: dict, repeats: int) -> dict[str, float]:
+    """Median seconds of each contender; each call ``make()`` untimed, then the returned run timed."""
+    timings = {name: [] for name in contenders}
+    for _ in range(repeats):
+        for name, make in contenders.items():
+            run = make()
+            start = time.perf_counter()
+            run()
+            timings[name].append(time.perf_counter() - start)
+    return {name: statistics.median(times) for name, times in timings.items()}
+
+
 def measure(factories: dict, steps: int, repeats: int) -> dict[str, float]:
     """Median microseconds per step of each engine, the engines taking turns each repetition."""
     rng = random.Random(0)
     samples = [rng.randrange(4) for _ in range(steps)]
-    timings = {name: [] for name in factories}
-    for _ in range(repeats):
-        for name, make in factories.items():
-            train = make(samples)
-            start = time.perf_counter()
-            train()
-            timings[name].append((time.perf_counter() - start) / steps * 1e6)
-    return {name: statistics.median(times) for name, times in timings.items()}
+    runs = {name: (lambda make=make: make(samples)) for name, make in factories.items()}
+    return {name: seconds / steps * 1e6 for name, seconds in take_turns(runs, repeats).items()}
 
 
 def report(medians: dict[str, float], baseline: str) -> str:
