@@ -6,7 +6,7 @@ built on top, with optimizers in ``micrograd44.optim`` and losses in
 ``micrograd44.losses``. Data sets (numpy) live in ``micrograd44.data``.
 """
 
-from . import losses, optim
+from . import losses, ops, optim
 from .engine import Value, linear, sum_values, topological_order
 from .errors import DivisionByZeroError, DomainError, OpError, OverflowValueError, StateDictError
 from .gradcheck import GradcheckError, gradcheck
@@ -26,6 +26,7 @@ __all__ = [
     "MLP",
     "optim",
     "losses",
+    "ops",
     "OpError",
     "DomainError",
     "DivisionByZeroError",

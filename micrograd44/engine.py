@@ -1,39 +1,32 @@
-"""The scalar autograd engine: Value, its ops with their local derivatives, and backward().
+"""The scalar autograd engine: Value, the ops applied to it, and backward().
 
-Every op makes a new Value that records the op and its ordered children. The local
-derivative d(out)/d(child) of each child is not stored: it is derived from the data the
-node already holds, when backward() (or ``local_grads()``) asks for it. backward() walks
-the graph in reverse topological order and applies the chain rule on every edge::
+Every op makes a new Value that records the op's rule and its ordered children. The ops
+themselves, each a forward computation beside its local derivatives, are defined once in
+``micrograd44.ops``; this module applies them. The local derivative d(out)/d(child) of
+each child is not stored: it is derived from the data the node already holds, when
+backward() (or ``local_grads()``) asks for it. backward() walks the graph in reverse
+topological order and applies the chain rule on every edge::
 
     child.grad += local * node.grad
 """
 
 from __future__ import annotations
 
+import contextvars
 import math
 import numbers
+import operator
 import sys
 from collections.abc import Iterable
-from functools import lru_cache
 
-from .errors import DivisionByZeroError, DomainError, OverflowValueError, describe
-
-
-class Op:
-    """An operation: its name and how to derive d(out)/d(child) for each child of a node."""
-
-    __slots__ = ("name", "local_grads")
-
-    def __init__(self, name: str, local_grads):
-        self.name = name
-        self.local_grads = local_grads
-
-    def __repr__(self) -> str:
-        return f"Op({self.name!r})"
-
+from . import ops
+from .errors import OpError, OverflowValueError, describe
+from .ops import FLOATS, OpRule, chain, local_floats
 
 # The name scope of the modules now running (see set_scope); recorded on every new Value.
-_active_scope: tuple | None = None
+# A context variable: each thread (and each asyncio task) has its own.
+_scope = contextvars.ContextVar("micrograd44_scope", default=None)
+_current_scope = _scope.get
 
 
 def set_scope(scope: tuple | None) -> tuple | None:
@@ -42,13 +35,15 @@ def set_scope(scope: tuple | None) -> tuple | None:
     Modules call this around their forward pass so that pictures can group the nodes a
     neuron or a layer made; the engine itself never reads the scope. Restore the previous
     scope with a second call, as in ``previous = set_scope(s)`` ... ``set_scope(previous)``.
-    The scope is process-wide: build graphs from one thread at a time.
+    The scope belongs to the current thread (a context variable): graphs built in other
+    threads at the same time do not see it.
     """
-    global _active_scope
-    previous = _active_scope
-    _active_scope = scope
+    previous = _scope.get()
+    _scope.set(scope)
     return previous
 
+
+_data_of = operator.attrgetter("data")
 
 # Every Value holds a finite float: -_LARGEST <= data <= _LARGEST is False for inf and nan.
 _LARGEST = sys.float_info.max
@@ -65,11 +60,20 @@ def _as_float(data, label: str) -> float:
         try:
             data = float(data)
         except OverflowError:
-            data = math.inf
+            name = f" for {label!r}" if label else ""
+            raise ValueError(
+                f"Value needs a finite number{name}, got an integer too large for a float: {_short(data)}"
+            ) from None
     if not -_LARGEST <= data <= _LARGEST:
         name = f" for {label!r}" if label else ""
         raise ValueError(f"Value needs a finite number{name}, got {data!r}")
     return data
+
+
+def _short(number) -> str:
+    """A number for a message, at most about 40 characters (a 400-digit int is cut in the middle)."""
+    text = repr(number)
+    return text if len(text) <= 40 else f"{text[:18]}...{text[-18:]} ({len(text)} digits)"
 
 
 class Value:
@@ -77,6 +81,12 @@ class Value:
 
     Args:
         data: a finite real number (int, float, numpy scalar); stored as a Python float.
+        _children: micrograd's signature: the Values this one was computed from, for code
+            written for micrograd (``Value(a.data + b.data, (a, b), '+')``); see ``_op``.
+        _op: micrograd's signature: the name of the op that made it from ``_children``
+            (an op of this engine by its name or micrograd's, as "+", "*", "**2", "ReLU").
+            A node made this way takes that op's local derivatives; an unknown name needs
+            a ``_backward`` function set on the node, micrograd style.
         label: a name for pictures and error messages (parameters get their module path).
 
     Attributes:
@@ -85,7 +95,8 @@ class Value:
         label: the name given at creation, or "".
         scope: the module scope that was active when the Value was made (see set_scope).
 
-    Values hash and compare by identity, so they can be keys of dicts and sets.
+    Values hash and compare by identity, so they can be keys of dicts and sets. They take
+    extra attributes (``p.m = 0.0``), as optimizers written for micrograd expect.
 
     Example:
         >>> x = Value(0.5, label="x")
@@ -95,25 +106,30 @@ class Value:
         0.593191
     """
 
-    __slots__ = ("data", "grad", "label", "scope", "_op", "_children")
+    __slots__ = ("data", "grad", "label", "scope", "_rule", "_children", "__dict__")
     __array_ufunc__ = None  # numpy scalars defer to Value's reflected operators
+    _micrograd_op = ""  # the op name of a node made micrograd-style with an op this engine lacks
 
-    def __init__(self, data, label: str = ""):
+    def __init__(self, data, _children: Iterable = (), _op: str = "", label: str = ""):
         if type(label) is not str:
             raise TypeError(f"Value label must be a str, got {type(label).__name__}")
         self.data = _as_float(data, label)
         self.grad = 0.0
         self.label = label
-        self.scope = _active_scope
-        self._op = None
+        self.scope = _current_scope()
+        self._rule = None
         self._children = ()
+        if _children or _op:
+            self._children, self._rule = _micrograd_node(_children, _op)
+            if self._rule is None:
+                self._micrograd_op = _op
 
     # ---- the recorded graph, read-only ----
 
     @property
     def op(self) -> str:
         """The name of the op that made this Value ("+", "tanh", "**2", ...), "" for a leaf."""
-        return self._op.name if self._op is not None else ""
+        return self._micrograd_op if self._rule is None else self._rule.name
 
     @property
     def children(self) -> tuple[Value, ...]:
@@ -121,196 +137,124 @@ class Value:
         return self._children
 
     def local_grads(self) -> tuple[float, ...]:
-        """d(self)/d(child) for each child, aligned with ``children``; () for a leaf."""
-        return tuple(self._op.local_grads(self)) if self._op is not None else ()
+        """d(self)/d(child) for each child, aligned with ``children``; () for a leaf.
+
+        A slope that is infinite or undefined comes out as inf or nan (IEEE 754), as in
+        PyTorch: sqrt at 0 has slope +inf. Nodes built micrograd-style with an op this
+        engine does not know have no slopes: nan for each child.
+        """
+        if self._rule is None:
+            return (math.nan,) * len(self._children)
+        slopes = local_floats(self._rule, self.data, [c.data for c in self._children])
+        return tuple(map(float, slopes))
+
+    # ---- micrograd's names for the same things (code written for micrograd runs unchanged) ----
+
+    @property
+    def _prev(self) -> set[Value]:
+        """micrograd's name: the set of this node's children (``children`` keeps their order)."""
+        return set(self._children)
+
+    @property
+    def _op(self) -> str:
+        """micrograd's name: the op as micrograd names it ("+", "*", "**2", "ReLU"), "" for a leaf."""
+        return self._micrograd_op if self._rule is None else (self._rule.micrograd or self._rule.name)
+
+    def _backward(self) -> None:
+        """micrograd's one chain-rule step: add ``local * self.grad`` into each child's grad.
+
+        Called on every node in reverse topological order, after ``root.grad = 1.0``, it
+        gives exactly what ``root.backward()`` gives.
+        """
+        _chain_rule_step(self)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
-    # ---- binary ops: + and * are primitives; -, /, negation and reflections build on them ----
-
-    _ADD = Op("+", lambda out: (1.0, 1.0))
+    # ---- operators: + - * / ** are ops; negation and the reflected forms build on them ----
 
     def __add__(self, other) -> Value:
-        """a + b; d/da = 1, d/db = 1."""
-        other = _operand(other)
-        if other is None:
-            return NotImplemented
-        return _result(self.data + other.data, Value._ADD, (self, other))
-
-    _MUL = Op("*", lambda out: (out._children[1].data, out._children[0].data))
-
-    def __mul__(self, other) -> Value:
-        """a * b; d/da = b, d/db = a."""
-        other = _operand(other)
-        if other is None:
-            return NotImplemented
-        return _result(self.data * other.data, Value._MUL, (self, other))
-
-    _POW = Op(
-        "**",
-        lambda out: (
-            _power_slope(out._children[0].data, out._children[1].data),
-            _exponent_slope(out._children[0].data, out.data),
-        ),
-    )
-
-    def __pow__(self, exponent) -> Value:
-        """a ** n for a number n: d/da = n a^(n-1); a ** b for a Value b: d/db = a^b ln a."""
-        if isinstance(exponent, Value):
-            data = _power(self, exponent.data, "**", (self, exponent))
-            return _result(data, Value._POW, (self, exponent))
-        if not isinstance(exponent, numbers.Real):
-            return NotImplemented
-        n = float(exponent)
-        return _result(_power(self, n, "**", (self,)), _constant_power_op(n), (self,))
-
-    def __neg__(self) -> Value:
-        """-a, as a * -1."""
-        return self * -1.0
+        """x + y; d/dx = 1, d/dy = 1."""
+        other = _operand(other, "+", self)
+        return NotImplemented if other is None else _apply2(ops.ADD, self, other)
 
     def __sub__(self, other) -> Value:
-        """a - b, as a + (-b)."""
-        other = _operand(other)
-        return NotImplemented if other is None else self + (-other)
+        """x - y; d/dx = 1, d/dy = -1."""
+        other = _operand(other, "-", self)
+        return NotImplemented if other is None else _apply2(ops.SUB, self, other)
+
+    def __mul__(self, other) -> Value:
+        """x * y; d/dx = y, d/dy = x."""
+        other = _operand(other, "*", self)
+        return NotImplemented if other is None else _apply2(ops.MUL, self, other)
 
     def __truediv__(self, other) -> Value:
-        """a / b, as a * b^-1; d/da = 1/b, d/db = -a/b^2."""
-        other = _operand(other)
-        if other is None:
+        """x / y, the IEEE quotient; d/dx = 1/y, d/dy = -x/y^2."""
+        other = _operand(other, "/", self)
+        return NotImplemented if other is None else _apply2(ops.DIV, self, other)
+
+    def __pow__(self, exponent) -> Value:
+        """x ** n for a number n: d/dx = n x^(n-1); x ** y for a Value y: d/dy = x^y ln x."""
+        if isinstance(exponent, Value):
+            return _apply2(ops.POW, self, exponent)
+        if not isinstance(exponent, numbers.Real):
             return NotImplemented
-        if other.data == 0.0:
-            raise DivisionByZeroError(
-                f"/: division by zero: {describe(self)} divided by {describe(other)}",
-                "/",
-                (self, other),
+        try:
+            n = float(exponent)
+        except OverflowError:
+            n = math.inf
+        if not -_LARGEST <= n <= _LARGEST:
+            raise ValueError(
+                f"**: the exponent must be a finite number, got {_short(exponent)}; base is {describe(self)}"
             )
-        return self * other**-1.0
+        return _apply1(ops.power(n), self)
+
+    def __neg__(self) -> Value:
+        """-x, as x * -1 (micrograd's way)."""
+        return self * -1.0
 
     def __radd__(self, other) -> Value:
-        """b + a for a number b."""
-        other = _operand(other)
+        """y + x for a number y."""
+        other = _operand(other, "+", self)
         return NotImplemented if other is None else other + self
 
-    def __rmul__(self, other) -> Value:
-        """b * a for a number b."""
-        other = _operand(other)
-        return NotImplemented if other is None else other * self
-
     def __rsub__(self, other) -> Value:
-        """b - a for a number b."""
-        other = _operand(other)
+        """y - x for a number y."""
+        other = _operand(other, "-", self)
         return NotImplemented if other is None else other - self
 
+    def __rmul__(self, other) -> Value:
+        """y * x for a number y."""
+        other = _operand(other, "*", self)
+        return NotImplemented if other is None else other * self
+
     def __rtruediv__(self, other) -> Value:
-        """b / a for a number b."""
-        other = _operand(other)
+        """y / x for a number y."""
+        other = _operand(other, "/", self)
         return NotImplemented if other is None else other / self
 
     def __rpow__(self, base) -> Value:
-        """b ** a for a number b: d/da = b^a ln b."""
-        base = _operand(base)
+        """y ** x for a number y: d/dx = y^x ln y."""
+        base = _operand(base, "**", self)
         return NotImplemented if base is None else base**self
 
-    # ---- unary ops: the forward value, then d(out)/d(x) from the node's stored data ----
+    # ---- pickling and copying, for graphs of any depth ----
 
-    _EXP = Op("exp", lambda out: (out.data,))
-
-    def exp(self) -> Value:
-        """exp(x); d/dx = exp(x)."""
-        try:
-            data = math.exp(self.data)
-        except OverflowError:
-            raise OverflowValueError(
-                f"exp: exp({self.data!r}) overflows a float (exp overflows above 709.78); "
-                f"input is {describe(self)}",
-                "exp",
-                (self,),
-            ) from None
-        return _result(data, Value._EXP, (self,))
-
-    _LOG = Op("log", lambda out: (1.0 / out._children[0].data,))
-
-    def log(self) -> Value:
-        """Natural log; d/dx = 1/x, for x > 0."""
-        if not self.data > 0.0:
-            raise DomainError(
-                f"log: needs an input > 0, got log({self.data!r}); input is {describe(self)}",
-                "log",
-                (self,),
-            )
-        return _result(math.log(self.data), Value._LOG, (self,))
-
-    _SQRT = Op("sqrt", lambda out: (0.5 / out.data if out.data else math.inf,))
-
-    def sqrt(self) -> Value:
-        """Square root; d/dx = 1 / (2 sqrt(x)), +inf at 0 as in PyTorch."""
-        if self.data < 0.0:
-            raise DomainError(
-                f"sqrt: needs an input >= 0, got sqrt({self.data!r}); input is {describe(self)}",
-                "sqrt",
-                (self,),
-            )
-        return _result(math.sqrt(self.data), Value._SQRT, (self,))
-
-    _TANH = Op("tanh", lambda out: (1.0 - out.data * out.data,))
-
-    def tanh(self) -> Value:
-        """tanh(x); d/dx = 1 - tanh(x)^2."""
-        return _result(math.tanh(self.data), Value._TANH, (self,))
-
-    _SIGMOID = Op("sigmoid", lambda out: (out.data * (1.0 - out.data),))
-
-    def sigmoid(self) -> Value:
-        """1 / (1 + exp(-x)), without overflow for any finite x; d/dx = s (1 - s)."""
-        x = self.data
-        if x >= 0.0:
-            data = 1.0 / (1.0 + math.exp(-x))
-        else:
-            e = math.exp(x)
-            data = e / (1.0 + e)
-        return _result(data, Value._SIGMOID, (self,))
-
-    _SOFTPLUS = Op("softplus", lambda out: (_sigmoid(out._children[0].data),))
-
-    def softplus(self) -> Value:
-        """log(1 + exp(x)), without overflow; d/dx = sigmoid(x)."""
-        x = self.data
-        data = max(x, 0.0) + math.log1p(math.exp(-abs(x)))
-        return _result(data, Value._SOFTPLUS, (self,))
-
-    _RELU = Op("relu", lambda out: (1.0 if out.data > 0.0 else 0.0,))
-
-    def relu(self) -> Value:
-        """max(0, x); d/dx = 1 for x > 0, else 0 (0 at the kink, as in PyTorch)."""
-        return _result(self.data if self.data > 0.0 else 0.0, Value._RELU, (self,))
-
-    _ABS = Op("abs", lambda out: (_sign(out._children[0].data),))
-
-    def abs(self) -> Value:
-        """|x|; d/dx = sign(x), 0 at the kink as in PyTorch."""
-        return _result(abs(self.data), Value._ABS, (self,))
-
-    _SIN = Op("sin", lambda out: (math.cos(out._children[0].data),))
-
-    def sin(self) -> Value:
-        """sin(x); d/dx = cos(x)."""
-        return _result(math.sin(self.data), Value._SIN, (self,))
-
-    _COS = Op("cos", lambda out: (-math.sin(out._children[0].data),))
-
-    def cos(self) -> Value:
-        """cos(x); d/dx = -sin(x)."""
-        return _result(math.cos(self.data), Value._COS, (self,))
+    def __reduce_ex__(self, protocol):
+        """Pickle (and copy.deepcopy) a graph without recursion, however deep it is."""
+        return (_rebuild_graph, (_flatten_graph(self),))
 
     # ---- the chain rule ----
 
-    def backward(self) -> None:
+    def backward(self, create_graph: bool = False) -> None:
         """Fill in d(self)/d(node) for every node of the graph below self.
 
         Seeds ``self.grad`` with 1.0 and visits the nodes in reverse topological order,
-        adding ``local * node.grad`` into each child's grad (the chain rule).
+        adding ``local * node.grad`` into each child's grad (the chain rule). Slopes follow
+        PyTorch float64 op by op: an infinite slope (sqrt at 0) passes inf on, 0 * inf is
+        nan, except where PyTorch masks (relu for x <= 0, ``**`` with exponent 0): those
+        edges pass nothing back (``ops.MASKED``).
 
         Gradients accumulate in leaves, as in PyTorch: calling backward() twice, or on
         two roots that share leaves, adds the gradients up, so zero the parameters'
@@ -320,6 +264,12 @@ class Value:
         Interior nodes are recomputed by every call: after it, their grads belong to this
         root alone.
 
+        Args:
+            create_graph: also build the gradients as Values (graphs that can be
+                differentiated again): after the call, every leaf's ``grad_value`` holds
+                d(self)/d(leaf) as a Value, summed over calls like ``grad``. ``grad`` is
+                filled in as without it. See ``micrograd44.grad`` for the functional form.
+
         Example:
             >>> a = Value(3.0, label="a")
             >>> b = a * a
@@ -328,6 +278,10 @@ class Value:
             6.0
         """
         leaves, interior = _sorted_graph(self)
+        if create_graph:
+            from .autodiff import accumulate_grad_values  # the Value vocabulary builds on this module
+
+            accumulate_grad_values(self, leaves, interior)
         if not interior:
             self.grad += 1.0
             return
@@ -338,62 +292,211 @@ class Value:
             node.grad = 0.0
         self.grad = 1.0
         for node in reversed(interior):
+            rule = node._rule
+            if rule is None:
+                _chain_rule_step(node)
+                continue
             upstream = node.grad
-            for child, local in zip(node._children, node._op.local_grads(node)):
-                child.grad += local * upstream
+            children = node._children
+            try:  # the rule's slopes on floats; unary and binary ops spelled out, for speed
+                if len(children) == 1:
+                    slopes = rule.local(FLOATS, node.data, children[0].data)
+                elif len(children) == 2:
+                    slopes = rule.local(FLOATS, node.data, children[0].data, children[1].data)
+                else:
+                    slopes = rule.local(FLOATS, node.data, *map(_data_of, children))
+            except (ArithmeticError, ValueError):  # Python raised where IEEE 754 gives inf or nan
+                slopes = local_floats(rule, node.data, [c.data for c in children])
+            for child, local in zip(children, slopes):
+                try:
+                    child.grad += local * upstream
+                except TypeError:  # no number: a masked edge, or a slope 1/d applied as a division
+                    contribution = chain(local, upstream)
+                    if contribution is not None:
+                        child.grad += contribution
         for leaf, grad in zip(leaves, previous):
             leaf.grad = grad + leaf.grad
 
 
-_new_value = Value.__new__
+def _chain_rule_step(node: Value) -> None:
+    """One node's step of the chain rule: ``child.grad += local * node.grad`` for each child."""
+    if node._rule is None and node._children:
+        step = node.__dict__.get("_backward")
+        if step is None:
+            raise OpError(
+                f"backward: {describe(node)} was made as Value(data, children, {node._op!r}); "
+                f"{node._op!r} is not an op of this engine (ops: {', '.join(sorted(ops.OPS))}, **n), "
+                "so its local derivatives are unknown: set its _backward function, micrograd style",
+                node._op,
+                node._children,
+            )
+        step()
+        return
+    upstream = node.grad
+    for child, local in zip(
+        node._children, local_floats(node._rule, node.data, [c.data for c in node._children])
+    ):
+        contribution = chain(local, upstream)
+        if contribution is not None:
+            child.grad += contribution
 
-# name -> the Value method of every unary op (the formula tool's functions, the ops a
-# compiled program can rebuild by name)
-UNARY_OPS = {
-    name: getattr(Value, name)
-    for name in ("exp", "log", "sqrt", "tanh", "sigmoid", "softplus", "relu", "abs", "sin", "cos")
+
+def _micrograd_node(children: Iterable, op: str) -> tuple[tuple, OpRule | None]:
+    """(children, rule) of a node made as ``Value(data, children, op)``, micrograd's signature."""
+    if isinstance(children, str):
+        raise TypeError(
+            "Value's second argument is micrograd's _children (a tuple of Values), "
+            f"got the str {children!r}: pass a name as label=..."
+        )
+    children = tuple(children)
+    for i, child in enumerate(children):
+        if not isinstance(child, Value):
+            raise TypeError(f"Value: _children[{i}] is a {type(child).__name__}, not a Value")
+    if type(op) is not str:
+        raise TypeError(f"Value: _op must be a str, got {type(op).__name__}")
+    rule = _RULES_BY_MICROGRAD_NAME.get(op)
+    if rule is None and op.startswith("**"):
+        try:
+            rule = ops.rule_for(op)
+        except KeyError:
+            rule = None
+    if rule is not None and rule.arity not in (None, len(children)):
+        rule = None
+    return children, rule
+
+
+def _unary_method(rule: OpRule):
+    """The Value method that applies a unary op, documented with the op's line of math."""
+
+    def method(self: Value) -> Value:
+        return _apply1(rule, self)
+
+    method.__name__ = method.__qualname__ = rule.method
+    method.__doc__ = rule.doc[0].upper() + rule.doc[1:] + "."
+    return method
+
+
+# Every unary op of the table is a Value method of its name: x.tanh(), x.log(), ...
+for _rule in ops.UNARY.values():
+    setattr(Value, _rule.method, _unary_method(_rule))
+
+# name -> the Value method of every unary op (the formula tool's functions)
+UNARY_OPS = {name: getattr(Value, name) for name in ops.UNARY}
+
+# An op by the name micrograd gives it in _op, or by its own name.
+_RULES_BY_MICROGRAD_NAME = {
+    **ops.OPS,
+    **{rule.micrograd: rule for rule in ops.OPS.values() if rule.micrograd},
 }
 
+_new_value = Value.__new__
 
-def _result(data: float, op: Op, children: tuple) -> Value:
+
+def _result(data: float, rule: OpRule, children: tuple) -> Value:
     """A new interior node (bypasses the argument checks of Value()); its data must be finite."""
     if not -_LARGEST <= data <= _LARGEST:
         raise OverflowValueError(
-            f"{op.name}: the result is {data!r}, not a finite number (an overflow, or an operand that is "
-            f"not finite); operands: {', '.join(describe(c) for c in children[:4])}"
-            + (f" and {len(children) - 4} more" if len(children) > 4 else ""),
-            op.name,
+            f"{rule.name}: the result is {data!r}, not a finite number (an overflow, or an operand that is "
+            f"not finite); {_operands_text(children)}",
+            rule.name,
             children,
         )
     out = _new_value(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
-    out.scope = _active_scope
-    out._op = op
+    out.scope = _current_scope()
+    out._rule = rule
     out._children = children
     return out
 
 
-def _operand(x) -> Value | None:
+def _apply1(rule: OpRule, x: Value) -> Value:
+    """The unary op ``rule`` applied to x: its checks, then its forward computation on floats."""
+    data = x.data
+    for check in rule.checks:
+        if not check.ok(FLOATS, data):
+            raise check.error(_failure(rule, check.says, (x,)), rule.name, (x,))
+    try:
+        return _result(rule.forward(FLOATS, data), rule, (x,))
+    except OverflowError as error:
+        if isinstance(error, OpError):
+            raise
+        raise _overflow(rule, (x,)) from None
+
+
+def _apply2(rule: OpRule, x: Value, y: Value) -> Value:
+    """The binary op ``rule`` applied to x and y: its checks, then its forward computation on floats."""
+    a, b = x.data, y.data
+    for check in rule.checks:
+        if not check.ok(FLOATS, a, b):
+            raise check.error(_failure(rule, check.says, (x, y)), rule.name, (x, y))
+    try:
+        return _result(rule.forward(FLOATS, a, b), rule, (x, y))
+    except OverflowError as error:
+        if isinstance(error, OpError):
+            raise
+        raise _overflow(rule, (x, y)) from None
+
+
+def apply_op(rule: OpRule, children) -> Value:
+    """Any op of the table applied to Values (used where ops are replayed by name)."""
+    children = tuple(children)
+    if rule.arity == 1:
+        return _apply1(rule, *children)
+    if rule.arity == 2:
+        return _apply2(rule, *children)
+    if rule is ops.LINEAR:
+        n = len(children) // 2
+        return linear(children[:n], children[n:-1], children[-1])
+    return sum_values(children)
+
+
+def _call_text(rule: OpRule, xs: tuple[float, ...]) -> str:
+    """How the failed call reads: "log(-1.0)", "1.0 / 0.0", "-8.0 ** 0.5"."""
+    if rule.exponent is not None:
+        return f"{xs[0]!r} ** {rule.exponent!r}"
+    if rule.arity == 2:
+        return f"{xs[0]!r} {rule.name} {xs[1]!r}"
+    return f"{rule.name}({', '.join(map(repr, xs))})"
+
+
+def _operands_text(children: tuple) -> str:
+    """The operands for a message: "input is 'x' (data 2.0)", "inputs are ... and ...", at most four."""
+    if len(children) == 1:
+        return f"input is {describe(children[0])}"
+    shown = ", ".join(describe(c) for c in children[:4])
+    more = f" and {len(children) - 4} more" if len(children) > 4 else ""
+    return f"operands: {shown}{more}"
+
+
+def _failure(rule: OpRule, says: str, children: tuple) -> str:
+    """The message of a failed check: the op, what it needs, the call and the operands."""
+    call = _call_text(rule, tuple(c.data for c in children))
+    return f"{rule.name}: {says}, got {call}; {_operands_text(children)}"
+
+
+def _overflow(rule: OpRule, children: tuple) -> OverflowValueError:
+    """The error of a forward computation whose result is too large for a float."""
+    call = _call_text(rule, tuple(c.data for c in children))
+    return OverflowValueError(
+        f"{rule.name}: {call} overflows a float; {_operands_text(children)}", rule.name, children
+    )
+
+
+def _operand(x, op: str, partner: Value) -> Value | None:
     """x as a Value (numbers become constant leaves), or None when x is not a real number."""
     if isinstance(x, Value):
         return x
-    if isinstance(x, numbers.Real):
+    if not isinstance(x, numbers.Real):
+        return None
+    try:
         return Value(x)
-    return None
+    except ValueError as error:
+        raise ValueError(f"{op}: {error} (the other operand is {describe(partner)})") from None
 
 
 # ---- n-ary ops: a neuron's weighted sum and the sum of many terms as single nodes ----
-
-_LINEAR = Op(
-    "linear",
-    lambda out: (
-        *[c.data for c in out._children[len(out._children) // 2 : -1]],
-        *[c.data for c in out._children[: len(out._children) // 2]],
-        1.0,
-    ),
-)
 
 
 def linear(weights: Iterable, inputs: Iterable, bias: Value | float) -> Value:
@@ -408,13 +511,8 @@ def linear(weights: Iterable, inputs: Iterable, bias: Value | float) -> Value:
     bias = bias if isinstance(bias, Value) else _constant(bias, "linear")
     if len(inputs) != len(weights):
         raise ValueError(f"linear: {len(weights)} weights but {len(inputs)} inputs")
-    total = 0.0
-    for w, x in zip(weights, inputs):
-        total += w.data * x.data
-    return _result(total + bias.data, _LINEAR, (*weights, *inputs, bias))
-
-
-_SUM = Op("sum", lambda out: (1.0,) * len(out._children))
+    children = (*weights, *inputs, bias)
+    return _result(ops.LINEAR.forward(FLOATS, *map(_data_of, children)), ops.LINEAR, children)
 
 
 def sum_values(values: Iterable) -> Value:
@@ -426,83 +524,54 @@ def sum_values(values: Iterable) -> Value:
     terms = tuple(v if isinstance(v, Value) else _constant(v, "sum") for v in values)
     if not terms:
         raise ValueError("sum: needs at least one value, got none")
-    try:
-        total = math.fsum(v.data for v in terms)
-    except OverflowError:
-        total = math.inf
-    return _result(total, _SUM, terms)
+    return _result(ops.SUM.forward(FLOATS, *map(_data_of, terms)), ops.SUM, terms)
 
 
 def _constant(x, op: str) -> Value:
     """A constant leaf for a number passed to an n-ary op; TypeError naming the op otherwise."""
     try:
         return Value(x)
-    except TypeError as error:
-        raise TypeError(f"{op}: {error}") from None
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{op}: {error}") from None
 
 
-# ---- helpers for the derivatives above ----
+# ---- pickling without recursion ----
 
 
-def _sign(x: float) -> float:
-    """sign(x) with sign(0) = 0, PyTorch's derivative of |x|."""
-    return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
-
-
-def _sigmoid(x: float) -> float:
-    """The logistic function without overflow."""
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
-
-def _power(base: Value, n: float, op: str, operands: tuple) -> float:
-    """base.data ** n, with a clear error where the result is not a finite real number."""
-    x = base.data
-    if x == 0.0 and n < 0.0:
-        raise DivisionByZeroError(
-            f"{op}: 0 raised to the negative power {n!r} divides by zero; base is {describe(base)}",
-            op,
-            operands,
+def _flatten_graph(root: Value) -> tuple:
+    """The graph below root as flat data: one row per node, children as row numbers, root last."""
+    leaves, interior = _sorted_graph(root)
+    nodes = leaves + interior
+    row = {node: i for i, node in enumerate(nodes)}
+    return tuple(
+        (
+            node.data,
+            node.grad,
+            node.label,
+            node.scope,
+            None if node._rule is None else node._rule.name,
+            tuple(row[c] for c in node._children),
+            dict(node.__dict__) if node.__dict__ else None,
         )
-    if x < 0.0 and not n.is_integer():
-        raise DomainError(
-            f"{op}: a negative base needs an integer exponent, got {x!r} ** {n!r}; base is {describe(base)}",
-            op,
-            operands,
-        )
-    try:
-        return x**n
-    except OverflowError:
-        raise OverflowValueError(
-            f"{op}: {x!r} ** {n!r} overflows a float; base is {describe(base)}", op, operands
-        ) from None
+        for node in nodes
+    )
 
 
-def _power_slope(x: float, n: float) -> float:
-    """d/dx x^n = n x^(n-1); 0 for n = 0 and +-inf where x^(n-1) is infinite, as in PyTorch."""
-    if n == 0.0:
-        return 0.0
-    try:
-        return n * x ** (n - 1.0)
-    except (ZeroDivisionError, OverflowError):
-        odd = x < 0.0 and (n - 1.0) % 2.0 == 1.0
-        return math.copysign(math.inf, -n if odd else n)
+def _rebuild_graph(rows: tuple) -> Value:
+    """The graph that _flatten_graph flattened; returns its root."""
+    nodes: list[Value] = []
+    for data, grad, label, scope, op, children, extra in rows:
+        node = _new_value(Value)
+        node.data, node.grad, node.label, node.scope = data, grad, label, scope
+        node._rule = None if op is None else ops.rule_for(op)
+        node._children = tuple(nodes[c] for c in children)
+        if extra:
+            node.__dict__.update(extra)
+        nodes.append(node)
+    return nodes[-1]
 
 
-def _exponent_slope(base: float, out: float) -> float:
-    """d/db a^b = a^b ln a; 0 where a = 0 and nan where a < 0, as in PyTorch."""
-    if base > 0.0:
-        return out * math.log(base)
-    return 0.0 if base == 0.0 else math.nan
-
-
-@lru_cache(maxsize=1024)
-def _constant_power_op(n: float) -> Op:
-    """The op x ** n for a fixed number n, named like ``**2`` or ``**0.5``."""
-    shown = int(n) if n.is_integer() else n
-    return Op(f"**{shown}", lambda out: (_power_slope(out._children[0].data, n),))
+# ---- order ----
 
 
 def topological_order(root: Value, *, leaves: bool = True) -> list[Value]:

@@ -652,7 +652,7 @@ def test_sources_are_readable_python():
     assert replay.array_source.count("matmul(") == 4  # the two hidden layers, in evaluate and gradients
     loop = replay.training_loop(SGD(model.parameters(), lr=0.1, momentum=0.9))
     assert "def single_sample(" in loop.source and "def full_batch(" in loop.source
-    assert repr(replay) == "Program(inputs=3, parameters=44, ops=24, outputs=1)"
+    assert repr(replay) == "Program(inputs=3, parameters=44, ops=23, outputs=1)"
 
 
 @pytest.mark.parametrize("module", [program, training, batched], ids=lambda m: m.__name__)

@@ -13,8 +13,7 @@ import random
 import pytest
 import torch
 
-from micrograd44 import MLP, Value, sum_values, topological_order
-from micrograd44.engine import _SUM
+from micrograd44 import MLP, Value, ops, sum_values, topological_order
 from micrograd44.losses import mse_loss
 from micrograd44.optim import SGD
 
@@ -32,20 +31,20 @@ def count_local_grad_calls(monkeypatch):
 
     def count(*ops):
         for op in ops:
-            original = op.local_grads
+            original = op.local
 
-            def local_grads(out, op=op, original=original):
+            def local(m, out, *xs, op=op, original=original):
                 calls[op.name] = calls.get(op.name, 0) + 1
-                return original(out)
+                return original(m, out, *xs)
 
-            monkeypatch.setattr(op, "local_grads", local_grads)
+            monkeypatch.setattr(op, "local", local)
         return calls
 
     return count
 
 
 def test_a_million_node_chain(count_local_grad_calls):
-    calls = count_local_grad_calls(Value._MUL)
+    calls = count_local_grad_calls(ops.MUL)
     x, c = Value(0.5, label="x"), Value(1.0 + 1e-6, label="c")
     y = x
     for _ in range(CHAIN_LENGTH):
@@ -62,7 +61,7 @@ def test_a_million_node_chain(count_local_grad_calls):
 
 
 def test_a_node_with_a_hundred_thousand_children(count_local_grad_calls):
-    calls = count_local_grad_calls(Value._MUL, _SUM)
+    calls = count_local_grad_calls(ops.MUL, ops.SUM)
     leaves = [Value(i / WIDTH) for i in range(WIDTH)]
     total = sum_values(leaves)
     root = total * 2.0

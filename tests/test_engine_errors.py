@@ -74,7 +74,7 @@ def test_values_are_finite(data):
     [
         (lambda big: big * 10, "*"),
         (lambda big: big + big, "+"),
-        (lambda big: big - (-big), "+"),
+        (lambda big: big - (-big), "-"),
         (lambda big: micrograd44.linear([big], [10.0], 0.0), "linear"),
         (lambda big: micrograd44.sum_values([big, big]), "sum"),
     ],

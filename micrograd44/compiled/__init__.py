@@ -23,7 +23,7 @@ Example:
     >>> model = MLP(2, [5, 4, 1], activation="tanh", weight_init="normal", bias_init="torch", seed=2)
     >>> loss = trace(lambda x, y, t: (model([x, y]) - t).abs(), example=(0.0, 0.0, 0.0), parameters=model)
     >>> loss
-    Program(inputs=3, parameters=44, ops=22, outputs=1)
+    Program(inputs=3, parameters=44, ops=21, outputs=1)
     >>> value = loss.backward(1.0, 0.0, 1.0)  # fills every parameter's grad
 """
 

@@ -17,10 +17,10 @@ import linecache
 import re
 from collections.abc import Callable, Iterable
 
-from .rules import ONE
+from .rules import ONE, NodeCode
 from .tape import CONSTANT, INPUT, PARAMETER, Tape
 
-Rule = Callable[[str, str, list[str]], tuple[str | list[str], list[str]]]
+Rule = Callable[[str, str, list[str]], NodeCode]
 
 # A name or a number literal: usable as a term without parentheses.
 _ATOM = re.compile(r"[\w.]+|\(-[\w.+]+\)")
@@ -101,9 +101,8 @@ class Lowering:
                 continue
             if s in self._in_earlier_layer:
                 continue
-            forward = self._rules[s][0]
-            note = f"  # {self.tape.notes[s]}" if self.tape.notes[s] else ""
-            for expression in [forward] if isinstance(forward, str) else forward:
+            note = f"  # {comment_text(self.tape.notes[s])}" if self.tape.notes[s] else ""
+            for expression in self._rules[s].forward:
                 lines.append(f"{self.names[s]} = {expression}{note}")
                 note = ""
         return lines
@@ -167,7 +166,7 @@ class Lowering:
 
         def add(child: int, contribution: str) -> None:
             if child in grads:
-                lines.append(f"{self.grad_name(child)} = {grads[child]} + {contribution}")
+                lines.append(f"{self.grad_name(child)} = {grads[child]} + {_factor(contribution)}")
                 grads[child] = self.grad_name(child)
             elif _ATOM.fullmatch(contribution):
                 grads[child] = contribution
@@ -180,13 +179,20 @@ class Lowering:
         for s in reversed(self.tape.ops):
             if s not in needs:
                 continue
-            upstream = grads[s]
-            for child, local in zip(self.tape.children[s], self._rules[s][1]):
-                if child in needs:
-                    if upstream == ONE:
-                        add(child, local)
-                    else:
-                        add(child, upstream if local == ONE else f"{_factor(local)} * {upstream}")
+            upstream = grads.get(s, "0.0")  # every edge into it was masked: its gradient is 0
+            code = self._rules[s]
+            for child, slope in zip(self.tape.children[s], code.slopes):
+                if child not in needs or slope.value is None:  # a masked edge passes nothing
+                    continue
+                if slope.divide:
+                    contribution = code.printer.divide(upstream, _factor(slope.value))
+                elif upstream == ONE:
+                    contribution = slope.value
+                else:
+                    contribution = upstream if slope.value == ONE else f"{_factor(slope.value)} * {upstream}"
+                if slope.when is not None:
+                    contribution = code.printer.masked(slope.when, contribution)
+                add(child, contribution)
         return lines, {s: grads.get(s, "0.0") for s in wanted}
 
 
@@ -204,6 +210,11 @@ def define(name: str, arguments: list[str], body: list[str], namespace: dict) ->
     scope = dict(namespace)
     exec(compile(source, filename, "exec"), scope)
     return scope[name], source
+
+
+def comment_text(text: str) -> str:
+    """User text (a label, a module path) made safe for a comment: escaped, on one line, never code."""
+    return ascii(text)[1:-1]
 
 
 def tuple_source(names: Iterable[str]) -> str:

@@ -12,7 +12,7 @@ from ..engine import Value
 from ..nn import Module
 from ..optim import Optimizer
 from .batched import DEFAULT_CHUNK_SIZE, ArrayProgram, BatchGradients, broadcast_columns
-from .codegen import Lowering, define, tuple_source
+from .codegen import Lowering, comment_text, define, tuple_source
 from .rules import SCALAR_NAMESPACE, scalar_rule
 from .tape import GraphMismatchError, Tape, capture_tape, first_difference, rebuild
 from .training import TrainingLoop
@@ -122,14 +122,16 @@ class Program:
     def _header(self, lowering: Lowering) -> list[str]:
         """Comment lines naming the inputs, parameters and outputs of the generated code."""
         tape = self._tape
-        inputs = ", ".join(f"{lowering.names[s]} = {name}" for s, name in zip(tape.inputs, self.input_names))
+        inputs = ", ".join(
+            f"{lowering.names[s]} = {comment_text(name)}" for s, name in zip(tape.inputs, self.input_names)
+        )
         lines = [
             f"# {self!r}",
             f"# inputs: {inputs or 'none'}",
             f"# outputs: {', '.join(lowering.outputs())} (the first is the root backward differentiates)",
         ]
         lines += [
-            f"# {lowering.names[s]} = {p.label or 'an unlabelled parameter'}"
+            f"# {lowering.names[s]} = {comment_text(p.label) or 'an unlabelled parameter'}"
             for s, p in zip(tape.parameters, self.parameters)
         ]
         return lines

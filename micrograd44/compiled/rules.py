@@ -1,41 +1,32 @@
-"""How each op replays: its forward expression beside d(out)/d(child) for each child, as source text.
+"""How each op replays: the op table's rules printed as Python on floats and on numpy arrays.
 
-A rule takes the names of the node and of its children and returns the forward
-expression (or several, assigned to the node in turn) and one local-derivative expression
-per child, aligned with the children as in the engine. The scalar rules compute on Python
-floats with exactly the engine's arithmetic (same functions, same order of operations),
-so a replay gives the engine's numbers. The array rules compute the same on numpy arrays,
-one element per sample; numpy's exp, log, tanh, ... may differ from the math module's in
-the last bit.
+Nothing here knows an op's math: each node's forward expression and local derivatives
+come from evaluating its rule (``micrograd44.ops``) on expressions and printing them. The
+scalar code calls the very functions the engine calls (the math module and the engine's
+helpers, in the same order of operations), so a replay gives the engine's numbers. The
+array code computes the same on numpy arrays, one element per sample; numpy's exp, log,
+tanh, ... may differ from the math module's in the last bit.
 
 The generated code sees the names bound in SCALAR_NAMESPACE or ARRAY_NAMESPACE.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 
-from ..engine import _exponent_slope, _power_slope, _sigmoid
-from .tape import constant_exponent, is_constant_power
+from .. import ops
+from ..ops import OpRule
+from .expr import EXPRESSIONS, Expr, Printer, expr, name, python_literal
 
 # A local derivative of exactly 1: the upstream gradient passes through unchanged.
 ONE = "1.0"
 
-# Terms per statement of a long sum: CPython's compiler recurses once per "+" of a line.
-TERMS_PER_LINE = 100
-
 
 class EagerWouldRaise(ArithmeticError):
     """Raised by generated code where the engine raises (the engine then replays the step to say why)."""
-
-
-def _checked_pow(x: float, n: float) -> float:
-    """x ** n where the engine's ** succeeds; EagerWouldRaise where the engine raises."""
-    if (x == 0.0 and n < 0.0) or (x < 0.0 and not n.is_integer()):
-        raise EagerWouldRaise
-    return x**n
 
 
 def _engine_would_raise() -> float:
@@ -43,90 +34,202 @@ def _engine_would_raise() -> float:
     raise EagerWouldRaise
 
 
-# ---- scalar rules: rule(out, *children) -> (forward, locals) ----
+class PythonPrinter(Printer):
+    """Python on floats: the math module's functions, conditionals that raise where the engine would.
 
-SCALAR_RULES = {
-    # x + y; d/dx = d/dy = 1
-    "+": lambda out, x, y: (f"{x} + {y}", [ONE, ONE]),
-    # x * y; d/dx = y, d/dy = x
-    "*": lambda out, x, y: (f"{x} * {y}", [y, x]),
-    # x ** y for a Value y; d/dx = y x^(y-1), d/dy = x^y ln x
-    "**": lambda out, x, y: (
-        f"checked_pow({x}, {y})",
-        [f"power_slope({x}, {y})", f"exponent_slope({x}, {out})"],
-    ),
-    # exp(x); d/dx = exp(x)
-    "exp": lambda out, x: (f"exp({x})", [out]),
-    # log(x) for x > 0; d/dx = 1/x
-    "log": lambda out, x: (f"log({x}) if {x} > 0.0 else engine_would_raise()", [f"1.0 / {x}"]),
-    # sqrt(x); d/dx = 1 / (2 sqrt(x)), +inf at 0
-    "sqrt": lambda out, x: (f"sqrt({x})", [f"0.5 / {out} if {out} else inf"]),
-    # tanh(x); d/dx = 1 - tanh(x)^2
-    "tanh": lambda out, x: (f"tanh({x})", [f"1.0 - {out} * {out}"]),
-    # sigmoid(x), without overflow; d/dx = s (1 - s)
-    "sigmoid": lambda out, x: (f"sigmoid({x})", [f"{out} * (1.0 - {out})"]),
-    # log(1 + exp(x)), without overflow; d/dx = sigmoid(x)
-    "softplus": lambda out, x: (f"max({x}, 0.0) + log1p(exp(-abs({x})))", [f"sigmoid({x})"]),
-    # max(0, x); d/dx = 1 for x > 0, else 0
-    "relu": lambda out, x: (f"{x} if {x} > 0.0 else 0.0", [f"1.0 if {out} > 0.0 else 0.0"]),
-    # |x|; d/dx = sign(x), 0 at 0
-    "abs": lambda out, x: (f"abs({x})", [f"1.0 if {x} > 0.0 else -1.0 if {x} < 0.0 else 0.0"]),
-    # sin(x); d/dx = cos(x)
-    "sin": lambda out, x: (f"sin({x})", [f"cos({x})"]),
-    # cos(x); d/dx = -sin(x)
-    "cos": lambda out, x: (f"cos({x})", [f"-sin({x})"]),
-    # x_1 + ... + x_n correctly rounded; d/dx_i = 1
-    "sum": lambda out, *xs: (f"fsum(({', '.join(xs)},))" if len(xs) > 1 else xs[0], [ONE] * len(xs)),
-    # w . x + b, summed left to right as the engine does; d/dw_i = x_i, d/dx_i = w_i, d/db = 1
-    "linear": lambda out, *args: _linear(out, args),
-}
+    With ``ieee``, the operations that raise in Python where IEEE 754 gives inf or nan
+    (``1.0 / 0.0``, ``0.0 ** -0.5``, ``log(0.0)``) call total versions instead, as the
+    engine does for local derivatives; the results are the same wherever Python's do not raise.
+    """
 
+    def __init__(self, ieee: bool = False):
+        self.ieee = ieee
+        self.functions = {name: f"ieee_{name}" for name in ops.IEEE_FUNCTIONS} if ieee else {}
 
-def _linear(out: str, args: tuple[str, ...]) -> tuple[list[str], list[str]]:
-    """The linear rule for children (*weights, *inputs, bias); a long sum continues on more lines."""
-    n = len(args) // 2
-    weights, inputs, bias = args[:n], args[n:-1], args[-1]
-    terms = [*(f"{w} * {x}" for w, x in zip(weights, inputs)), bias]
-    lines = [" + ".join(terms[:TERMS_PER_LINE])]
-    lines += [
-        " + ".join([out, *terms[i : i + TERMS_PER_LINE]])
-        for i in range(TERMS_PER_LINE, len(terms), TERMS_PER_LINE)
-    ]
-    return lines, [*inputs, *weights, ONE]
+    def constant(self, value: float) -> str:
+        return python_literal(value)
+
+    def fsum(self, terms: list[str]) -> str:
+        return f"fsum(({', '.join(terms)},))"
+
+    def where(self, condition: str, if_true: str, if_false: str) -> str:
+        return f"({if_true} if {condition} else {if_false})"
+
+    def negate(self, condition: str) -> str:
+        return f"not ({condition})"
+
+    def divide(self, numerator: str, denominator: str) -> str:
+        if self.ieee and not _literal_at_least(denominator, 0.0, strictly_nonzero=True):
+            return f"ieee_divide({numerator}, {denominator})"
+        return f"{numerator} / {denominator}"
+
+    def power(self, base: str, exponent: str) -> str:
+        if self.ieee and not _literal_at_least(exponent, 0.0):
+            return f"ieee_power({base}, {exponent})"
+        return f"{base} ** {exponent}"
+
+    def guarded(self, forward: str, checks: list[str]) -> str:
+        """forward where every check holds; EagerWouldRaise otherwise."""
+        if not checks:
+            return forward
+        return f"({forward} if {' and '.join(f'({c})' for c in checks)} else engine_would_raise())"
+
+    def masked(self, condition: str, contribution: str) -> str:
+        """contribution where condition holds, else 0.0."""
+        return f"({contribution} if {condition} else 0.0)"
 
 
-def _scalar_power(n: float, x: str) -> tuple[str, list[str]]:
-    """x ** n for a fixed n; d/dx = n x^(n-1), with the engine's edge cases."""
-    forward = f"{x} ** {n!r}" if n.is_integer() else f"checked_pow({x}, {n!r})"
-    if n == 0.0:
-        return forward, ["0.0"]
-    if n >= 1.0:  # x^(n-1) cannot fail once x^n succeeded
-        return forward, [f"{n!r} * {x} ** {n - 1.0!r}"]
-    return forward, [f"power_slope({x}, {n!r})"]
+def _literal_at_least(source: str, low: float, strictly_nonzero: bool = False) -> bool:
+    """True for a number literal >= low (and != 0 with strictly_nonzero); False for anything else.
+
+    A division by a non-zero literal cannot raise; nor can x ** n for a literal n >= 0 in
+    a local derivative (it is at most x ** (n + 1), which the forward pass computed).
+    """
+    try:
+        value = float(source.strip("()"))
+    except ValueError:
+        return False
+    if strictly_nonzero:
+        return value != 0.0
+    return value >= low
 
 
-# ---- array rules: where numpy arrays need other text than Python floats ----
+class NumpyPrinter(Printer):
+    """Python on numpy arrays: elementwise functions, ``where`` for conditionals; checks are not tested."""
+
+    functions = {"abs": "absolute"}
+    logical_functions = {"and": "logical_and", "or": "logical_or"}
+
+    def constant(self, value: float) -> str:
+        return python_literal(value)
+
+    def fsum(self, terms: list[str]) -> str:
+        if len(terms) <= 2:  # one term as it is; two added, correctly rounded
+            return " + ".join(terms)
+        return f"compensated_sum(({', '.join(terms)},))"
+
+    def where(self, condition: str, if_true: str, if_false: str) -> str:
+        return f"where({condition}, {if_true}, {if_false})"
+
+    def negate(self, condition: str) -> str:
+        return f"logical_not({condition})"
+
+    def masked(self, condition: str, contribution: str) -> str:
+        """contribution where condition holds, else 0.0."""
+        return f"where({condition}, {contribution}, 0.0)"
+
+
+PYTHON = PythonPrinter()
+PYTHON_SLOPES = PythonPrinter(ieee=True)
+NUMPY = NumpyPrinter()
+
+
+@dataclasses.dataclass(frozen=True)
+class Slope:
+    """A local derivative as source: the edge passes ``value * upstream`` where ``when`` holds.
+
+    Attributes:
+        value: the derivative's source, or None for an edge that passes nothing (ops.MASKED).
+        when: None where it always passes; otherwise the condition outside of which the
+            edge passes nothing, not even nan from an infinite upstream (see ops.MASKED).
+        divide: the derivative is 1 / value, applied as ``upstream / value`` (ops.Reciprocal).
+    """
+
+    value: str | None
+    when: str | None = None
+    divide: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class NodeCode:
+    """A node's source: its forward expression(s), each assigned to the node in turn, and its slopes."""
+
+    forward: list[str]
+    slopes: list[Slope]
+    printer: Printer  # prints the contributions of the slopes in the backward pass
+
+
+def _slope(printer: Printer, local, out: str) -> Slope:
+    """A rule's local derivative (an Expr or a number) as a Slope."""
+    local = expr(local)
+    if local.kind == "masked":
+        return Slope(None)
+    if local.kind == "call" and local.args[0] == "reciprocal":
+        return Slope(_one_statement(printer, local.args[1], out), divide=True)
+    if local.kind == "where":
+        condition, if_true, if_false = local.args
+        if if_false.kind == "masked":
+            return Slope(_one_statement(printer, if_true, out), printer.print(condition))
+        if if_true.kind == "masked":
+            return Slope(_one_statement(printer, if_false, out), printer.negate(printer.print(condition)))
+    return Slope(_one_statement(printer, local, out))
+
+
+def _one_statement(printer: Printer, tree: Expr, out: str) -> str:
+    """An expression that needs no splitting (a local derivative) as source."""
+    (source,) = printer.statements(tree, out)
+    return source
+
+
+def scalar_rule(kind: str, out: str, children: list[str]) -> NodeCode:
+    """The forward expression(s) and local derivatives of a node, on Python floats."""
+    rule = ops.rule_for(kind)
+    xs = [name(c) for c in children]
+    lines = PYTHON.statements(expr(rule.forward(EXPRESSIONS, *xs)), out)
+    checks = [PYTHON.print(expr(check.ok(EXPRESSIONS, *xs))) for check in rule.checks]
+    lines[-1] = PYTHON.guarded(lines[-1], checks)
+    slopes = [_slope(PYTHON_SLOPES, local, out) for local in rule.local(EXPRESSIONS, name(out), *xs)]
+    return NodeCode(lines, slopes, PYTHON_SLOPES)
+
+
+def array_rule(kind: str, out: str, children: list[str]) -> NodeCode:
+    """The forward expression(s) and local derivatives of a node, on numpy arrays."""
+    rule = ops.rule_for(kind)
+    xs = [name(c) for c in children]
+    lines = NUMPY.statements(expr(rule.forward(EXPRESSIONS, *xs)), out)
+    slopes = [_slope(NUMPY, local, out) for local in rule.local(EXPRESSIONS, name(out), *xs)]
+    return NodeCode(lines, slopes, NUMPY)
+
+
+def check_printable(rule: OpRule, arity: int) -> str | None:
+    """Why the compiled backends cannot print ``rule`` (a vocabulary function they lack), or None."""
+    children = [f"c{i}" for i in range(arity)]
+    for printed_by, namespace in ((scalar_rule, SCALAR_NAMESPACE), (array_rule, ARRAY_NAMESPACE)):
+        try:
+            code = printed_by(rule.name, "out", children)
+        except (AttributeError, KeyError, TypeError, ValueError) as error:
+            return f"{type(error).__name__}: {error}"
+        sources = [*code.forward, *(s for slope in code.slopes for s in (slope.value, slope.when) if s)]
+        for source in sources:
+            names = compile(source, "<check>", "eval").co_names
+            missing = [n for n in names if n not in namespace and n not in (*children, "out")]
+            if missing:
+                return f"the generated code calls {', '.join(missing)}, which the backend does not define"
+    return None
+
+
+# ---- what the generated code sees ----
 
 
 def _sign(x):
-    """sign(x) with sign(0) = 0, as the engine's derivative of |x| (nan counts as 0)."""
-    return np.where(x > 0.0, 1.0, np.where(x < 0.0, -1.0, 0.0))
-
-
-def _array_power_slope(x, n):
-    """d/dx x^n = n x^(n-1) elementwise; 0 where n = 0."""
-    return np.where(n == 0.0, 0.0, n * np.power(x, n - 1.0))
-
-
-def _array_exponent_slope(x, out):
-    """d/dn x^n = x^n ln x elementwise; 0 where x = 0, nan where x < 0."""
-    return np.where(x > 0.0, out * np.log(np.where(x > 0.0, x, 1.0)), np.where(x == 0.0, 0.0, np.nan))
+    """sign(x) with sign(0) = 0, as the engine's derivative of |x| (nan stays nan)."""
+    return np.sign(x)
 
 
 def _array_sigmoid(x):
     """1 / (1 + exp(-x)) elementwise, the engine's two branches, without overflow."""
     e = np.exp(-np.abs(x))
     return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _array_softplus(x):
+    """max(x, 0) + log1p(exp(-|x|)) elementwise, as the engine computes it."""
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def _array_erf(x):
+    """erf elementwise, through the math module (numpy has no erf)."""
+    return np.vectorize(math.erf, otypes=[np.float64])(x)
 
 
 def _compensated_sum(terms):
@@ -141,67 +244,15 @@ def _compensated_sum(terms):
     return total + compensation
 
 
-ARRAY_RULES = {
-    **SCALAR_RULES,
-    "**": lambda out, x, y: (
-        f"power({x}, {y})",
-        [f"power_slope({x}, {y})", f"exponent_slope({x}, {out})"],
-    ),
-    "log": lambda out, x: (f"log({x})", [f"1.0 / {x}"]),
-    "sqrt": lambda out, x: (f"sqrt({x})", [f"0.5 / {out}"]),
-    "softplus": lambda out, x: (f"maximum({x}, 0.0) + log1p(exp(-abs({x})))", [f"sigmoid({x})"]),
-    "relu": lambda out, x: (f"where({x} > 0.0, {x}, 0.0)", [f"{out} > 0.0"]),
-    "abs": lambda out, x: (f"abs({x})", [f"sign({x})"]),
-    "sum": lambda out, *xs: (_array_sum_expression(xs), [ONE] * len(xs)),
-}
-
-
-def _array_sum_expression(terms: tuple[str, ...]) -> str:
-    """One term as is, two added (correctly rounded), more through the compensated sum."""
-    if len(terms) <= 2:
-        return " + ".join(terms)
-    return f"compensated_sum(({', '.join(terms)},))"
-
-
-def _array_constant_power(n: float, x: str) -> tuple[str, list[str]]:
-    """x ** n for a fixed n, elementwise; d/dx = n x^(n-1)."""
-    forward = f"power({x}, {n!r})"
-    if n == 0.0:
-        return forward, ["0.0"]
-    return forward, [f"{n!r} * power({x}, {n - 1.0!r})"]
-
-
-def scalar_rule(kind: str, out: str, children: list[str]) -> tuple[str, list[str]]:
-    """The forward expression and local derivatives of a node, on Python floats."""
-    if is_constant_power(kind):
-        return _scalar_power(constant_exponent(kind), *children)
-    return SCALAR_RULES[kind](out, *children)
-
-
-def array_rule(kind: str, out: str, children: list[str]) -> tuple[str, list[str]]:
-    """The forward expression and local derivatives of a node, on numpy arrays."""
-    if is_constant_power(kind):
-        return _array_constant_power(constant_exponent(kind), *children)
-    return ARRAY_RULES[kind](out, *children)
-
-
 _COMMON = {"inf": math.inf, "nan": math.nan}
 
 SCALAR_NAMESPACE = {
     **_COMMON,
-    "exp": math.exp,
-    "log": math.log,
-    "log1p": math.log1p,
-    "sqrt": math.sqrt,
-    "tanh": math.tanh,
-    "sin": math.sin,
-    "cos": math.cos,
-    "fsum": math.fsum,
+    **{function: getattr(ops.FLOATS, function) for function in ops.VOCABULARY},
+    **{f"ieee_{function}": total for function, total in ops.IEEE_FUNCTIONS.items()},
+    "ieee_divide": ops.ieee_divide,
+    "ieee_power": ops.ieee_power,
     "isfinite": math.isfinite,
-    "sigmoid": _sigmoid,
-    "power_slope": _power_slope,
-    "exponent_slope": _exponent_slope,
-    "checked_pow": _checked_pow,
     "engine_would_raise": _engine_would_raise,
 }
 
@@ -214,16 +265,20 @@ ARRAY_NAMESPACE = {
     "tanh": np.tanh,
     "sin": np.sin,
     "cos": np.cos,
-    "abs": np.abs,
-    "maximum": np.maximum,
-    "where": np.where,
-    "sign": _sign,
-    "compensated_sum": _compensated_sum,
+    "tan": np.tan,
+    "atan": np.arctan,
+    "erf": _array_erf,
     "sigmoid": _array_sigmoid,
-    "power": np.power,
+    "softplus": _array_softplus,
+    "absolute": np.abs,
+    "sign": _sign,
+    "floor": np.floor,
+    "compensated_sum": _compensated_sum,
+    "where": np.where,
+    "logical_and": np.logical_and,
+    "logical_or": np.logical_or,
+    "logical_not": np.logical_not,
     "matmul": np.matmul,
     "array": np.array,
     "stack": np.stack,
-    "power_slope": _array_power_slope,
-    "exponent_slope": _array_exponent_slope,
 }

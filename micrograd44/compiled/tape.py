@@ -11,7 +11,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from ..engine import UNARY_OPS, Value, linear, sum_values, topological_order
+from .. import ops
+from ..engine import Value, apply_op, topological_order
+from .rules import check_printable
 
 INPUT, PARAMETER, CONSTANT = "input", "parameter", "constant"
 
@@ -24,32 +26,28 @@ class GraphMismatchError(ValueError):
     """A graph differs in structure from the one a program was captured from."""
 
 
-# op name -> how to apply it to Values again (rebuild); "**n" ops are handled by name
-_APPLY = {
-    **UNARY_OPS,
-    "+": lambda x, y: x + y,
-    "*": lambda x, y: x * y,
-    "**": lambda x, y: x**y,
-    "sum": lambda *terms: sum_values(terms),
-    "linear": lambda *args: linear(args[: len(args) // 2], args[len(args) // 2 : -1], args[-1]),
-}
-
-
-def is_constant_power(kind: str) -> bool:
-    """True for the name of an op x ** n with a fixed number n ("**2", "**-1", "**0.5")."""
-    return kind.startswith("**") and kind != "**"
-
-
-def constant_exponent(kind: str) -> float:
-    """The n of a "**n" op name."""
-    return float(kind[2:])
-
-
 def _apply(kind: str, children: list[Value]) -> Value:
     """The op named ``kind`` applied to Values, through the engine itself."""
-    if is_constant_power(kind):
-        return children[0] ** constant_exponent(kind)
-    return _APPLY[kind](*children)
+    return apply_op(ops.rule_for(kind), children)
+
+
+def _check_rules(nodes: Sequence[Value]) -> None:
+    """CaptureError naming the first op that a compiled backend cannot print, before any code is made."""
+    checked = set()
+    for node in nodes:
+        rule = node._rule
+        if rule is None:
+            raise CaptureError(
+                f"op {node.op!r} (a node made as Value(data, children, {node.op!r})) has no rule in the op "
+                "table, so it cannot be compiled"
+            )
+        key = (rule, len(node.children))
+        if key in checked:
+            continue
+        problem = check_printable(rule, len(node.children))
+        if problem is not None:
+            raise CaptureError(f"op {rule.name!r} cannot be compiled: {problem}")
+        checked.add(key)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -166,26 +164,24 @@ def capture_tape(outputs: Sequence[Value], inputs: Sequence[Value], parameters: 
     both = set(inputs) & set(parameters)
     if both:
         raise CaptureError(f"{next(iter(both))!r} is both an input and a parameter")
-    ops = _op_order(outputs)
-    for node in ops:
-        if node.op not in _APPLY and not is_constant_power(node.op):
-            raise CaptureError(f"op {node.op!r} has no compiled rule")
-    constants = _constant_leaves([*ops, *outputs], {*inputs, *parameters})
+    op_nodes = _op_order(outputs)
+    _check_rules(op_nodes)
+    constants = _constant_leaves([*op_nodes, *outputs], {*inputs, *parameters})
 
-    nodes = [*inputs, *parameters, *constants, *ops]
+    nodes = [*inputs, *parameters, *constants, *op_nodes]
     slot = {node: i for i, node in enumerate(nodes)}
-    n_inputs, n_leaves = len(inputs), len(nodes) - len(ops)
+    n_inputs, n_leaves = len(inputs), len(nodes) - len(op_nodes)
     kinds = (INPUT,) * n_inputs + (PARAMETER,) * len(parameters) + (CONSTANT,) * len(constants)
     return Tape(
-        kinds=kinds + tuple(node.op for node in ops),
+        kinds=kinds + tuple(node.op for node in op_nodes),
         children=tuple(tuple(slot[c] for c in node.children) for node in nodes),
         constants=tuple(node.data if kind == CONSTANT else None for node, kind in zip(nodes, kinds))
-        + (None,) * len(ops),
+        + (None,) * len(op_nodes),
         inputs=tuple(range(n_inputs)),
         parameters=tuple(range(n_inputs, n_inputs + len(parameters))),
         outputs=tuple(slot[out] for out in outputs),
         first_op=n_leaves,
-        notes=tuple(node.label for node in nodes[:n_leaves]) + tuple(_module_path(node) for node in ops),
+        notes=tuple(node.label for node in nodes[:n_leaves]) + tuple(_module_path(node) for node in op_nodes),
     )
 
 

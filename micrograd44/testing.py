@@ -1,0 +1,97 @@
+"""PyTorch as an oracle in your tests: replay any graph of Values in PyTorch float64.
+
+The twin of a graph is made from the op table: each node's forward rule
+(``micrograd44.ops``) is evaluated on float64 tensors, so every op has its PyTorch
+counterpart without a second copy of the math, and PyTorch's own autograd then gives the
+gradients to compare with. PyTorch is an optional dependency of micrograd44: install it
+with ``pip install 'micrograd44[torch]'`` (the CPU build, ``torch==2.13.0``).
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from .engine import Value, topological_order
+from .ops import VOCABULARY
+
+try:
+    import torch
+except ImportError:  # pragma: no cover - exercised in a subprocess by the tests
+    raise ImportError(
+        "micrograd44.testing needs PyTorch: pip install 'micrograd44[torch]' (or pip install torch==2.13.0, "
+        "the CPU build)"
+    ) from None
+
+
+def _fsum(terms):
+    """x_1 + ... + x_n of tensors (PyTorch's sum, not correctly rounded: equal to ~1e-16 relative)."""
+    return torch.stack(list(terms)).sum()
+
+
+# The op table's vocabulary on float64 tensors.
+TORCH = SimpleNamespace(
+    exp=torch.exp,
+    log=torch.log,
+    log1p=torch.log1p,
+    sqrt=torch.sqrt,
+    tanh=torch.tanh,
+    sin=torch.sin,
+    cos=torch.cos,
+    tan=torch.tan,
+    atan=torch.atan,
+    erf=torch.erf,
+    sigmoid=torch.sigmoid,
+    # threshold 700: log1p(exp(x)) for every x where the engine's formula differs from x
+    softplus=lambda x: torch.nn.functional.softplus(x, beta=1.0, threshold=700.0),
+    abs=torch.abs,
+    sign=torch.sign,
+    floor=torch.floor,
+    fsum=_fsum,
+    reciprocal=torch.reciprocal,
+    where=torch.where,
+    gt=torch.gt,
+    ge=torch.ge,
+    eq=torch.eq,
+    ne=torch.ne,
+    and_=torch.logical_and,
+    or_=torch.logical_or,
+)
+assert set(vars(TORCH)) == set(VOCABULARY), "the tensor vocabulary must match ops.VOCABULARY"
+
+
+def torch_twin(root: Value) -> dict[Value, torch.Tensor]:
+    """The graph below ``root`` rebuilt in PyTorch float64, op by op.
+
+    Leaves become tensors with ``requires_grad=True``; every other node is its op's
+    forward rule applied to its children's tensors, and keeps its gradient after
+    ``backward()`` (``retain_grad``), so every node's ``.grad`` can be compared.
+
+    Args:
+        root: the output Value of a graph built by the engine.
+
+    Returns:
+        A dict from each Value of the graph to its tensor (0-dimensional, float64).
+
+    Raises:
+        ValueError: a node was made micrograd-style with an op this engine does not know.
+
+    Example:
+        >>> from micrograd44 import Value
+        >>> x = Value(0.5, label="x")
+        >>> y = (1 + x.sin()).log()
+        >>> twin = torch_twin(y)
+        >>> twin[y].backward()
+        >>> round(twin[x].grad.item(), 6)
+        0.593191
+    """
+    tensors: dict[Value, torch.Tensor] = {}
+    for node in topological_order(root):
+        if not node.children:
+            tensors[node] = torch.tensor(node.data, dtype=torch.float64, requires_grad=True)
+            continue
+        if node._rule is None:
+            raise ValueError(f"node {node!r} was made with op {node.op!r}, which is not in the op table")
+        tensor = node._rule.forward(TORCH, *(tensors[c] for c in node.children))
+        tensor.retain_grad()  # interior gradients too, to compare with each node's .grad
+        tensors[node] = tensor
+    return tensors
