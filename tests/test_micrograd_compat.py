@@ -2,6 +2,7 @@
 
 import math
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +11,25 @@ micrograd_engine = pytest.importorskip("micrograd.engine")
 micrograd_nn = pytest.importorskip("micrograd.nn")
 
 import micrograd44  # noqa: E402
+
+COMPATIBILITY_PAGE = Path(__file__).resolve().parent.parent / "docs" / "micrograd.md"
+
+
+def micrograd_names(instance):
+    """The public and underscore names micrograd code can use on an instance (not dunders)."""
+    names = set(vars(instance)) | {n for klass in type(instance).__mro__ for n in vars(klass)}
+    return {n for n in names if not n.startswith("__")}
+
+
+def micrograd_instances(engine, nn):
+    """One instance of each micrograd class, from micrograd's modules or micrograd44's."""
+    random.seed(0)
+    return {
+        "Value": engine.Value(1.0),
+        "Neuron": nn.Neuron(2),
+        "Layer": nn.Layer(2, 3),
+        "MLP": nn.MLP(2, [3, 1]),
+    }
 
 
 @pytest.fixture
@@ -335,3 +355,24 @@ def test_micrograd_itself_prints_the_published_losses_from_the_same_demo_code():
     # micrograd runs about 2.5 s a step here: two steps show the data and the loop are the
     # notebook's (its own backward orders nodes by set iteration, so not bit for bit either).
     assert_prints_the_published_steps(moons_demo(micrograd_engine.Value, micrograd_nn.MLP, steps=2))
+
+
+# ---- every micrograd name exists here and is on the compatibility page ----
+
+
+@pytest.mark.usefixtures("global_generators")
+def test_every_micrograd_nn_name_exists_here():
+    theirs = micrograd_instances(micrograd_engine, micrograd_nn)
+    ours = micrograd_instances(micrograd44.engine, micrograd44.nn)
+    for kind in ("Neuron", "Layer", "MLP"):
+        missing = {n for n in micrograd_names(theirs[kind]) if not hasattr(ours[kind], n)}
+        assert not missing, kind
+
+
+@pytest.mark.usefixtures("global_generators")
+def test_the_compatibility_page_names_every_micrograd_name():
+    page = COMPATIBILITY_PAGE.read_text(encoding="utf-8")
+    for kind, instance in micrograd_instances(micrograd_engine, micrograd_nn).items():
+        assert f"`{kind}(" in page
+        for name in micrograd_names(instance):
+            assert f".{name}" in page or f"`{name}" in page, f"{kind}.{name}"

@@ -14,6 +14,8 @@ import pytest
 micrograd_engine = pytest.importorskip("micrograd.engine")
 micrograd_nn = pytest.importorskip("micrograd.nn")
 
+from test_micrograd_compat import micrograd_names  # noqa: E402
+
 from micrograd44 import MLP, Value, topological_order  # noqa: E402
 from micrograd44.optim import Adam  # noqa: E402
 
@@ -27,6 +29,12 @@ def global_random():
 
 
 # ---- micrograd's signature, _prev and _op ----
+
+
+def test_every_micrograd_value_name_exists_here():
+    ours = Value(1.0)
+    for name in sorted(micrograd_names(micrograd_engine.Value(1.0))):
+        getattr(ours, name)  # an AttributeError names the missing one
 
 
 def test_value_takes_micrograds_positional_signature():
