@@ -1,4 +1,4 @@
-"""Weight initialisation schemes, chosen by name, drawing from a seeded random.Random."""
+"""Weight initialisation schemes, chosen by name, and the generator they draw from."""
 
 from __future__ import annotations
 
@@ -31,13 +31,27 @@ def scheme(name: str) -> Callable[[random.Random, int], float]:
         raise ValueError(f"unknown init scheme {name!r}; choose one of {', '.join(SCHEMES)}") from None
 
 
-def make_rng(seed: int | random.Random | None) -> random.Random:
-    """A random.Random of the package's own: from an int seed, shared when given one, fresh for None.
+# The generator behind the random module's functions: random.seed(n) seeds it, and
+# random.uniform is its uniform. (Bound methods name their instance in __self__.)
+_GLOBAL_RNG: random.Random = random.random.__self__
 
-    The global ``random`` module is never used or reseeded.
+
+def make_rng(seed: int | random.Random | None) -> random.Random:
+    """The generator a model draws its initial weights from.
+
+    Args:
+        seed: None for Python's global ``random`` generator (as micrograd), so that
+            ``random.seed(n)`` before building reproduces a model; an int for a private
+            ``random.Random(seed)`` that leaves the global generator untouched; a
+            ``random.Random`` to share, so that a model and its sub-modules draw one stream.
+
+    Raises:
+        TypeError: for anything else (a bool, a float, a string...).
     """
+    if seed is None:
+        return _GLOBAL_RNG
     if isinstance(seed, random.Random):
         return seed
-    if seed is None or (isinstance(seed, int) and not isinstance(seed, bool)):
+    if isinstance(seed, int) and not isinstance(seed, bool):
         return random.Random(seed)
     raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__}")

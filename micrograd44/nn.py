@@ -33,6 +33,24 @@ def activation_function(name: str | None):
         raise ValueError(f"unknown activation {name!r}; choose one of {names}") from None
 
 
+def _activation_name(activation: str | bool | None, nonlin: bool | None, where: str) -> str | None:
+    """The activation name from ``activation`` or micrograd's ``nonlin`` (True: "relu", False: None).
+
+    ``where`` names the module in errors; ``activation`` at its default "relu" gives way
+    to ``nonlin``, any other activation given with ``nonlin`` is a TypeError.
+    """
+    if nonlin is not None:
+        if not isinstance(nonlin, bool):
+            raise TypeError(f"{where} nonlin must be True or False, got {nonlin!r:.40}")
+        if activation != "relu":
+            raise TypeError(f"{where}: give activation={activation!r:.40} or nonlin={nonlin}, not both")
+        activation = nonlin
+    if isinstance(activation, bool):
+        return "relu" if activation else None
+    activation_function(activation)
+    return activation
+
+
 def _fits_a_finite_float(value: numbers.Real) -> bool:
     """True if float(value) is finite: not nan, not infinite, not an int beyond the float range."""
     try:
@@ -250,12 +268,19 @@ class Module:
 class Neuron(Module):
     """One neuron: activation(w . x + b).
 
+    ``Neuron(nin)`` is micrograd's neuron: ReLU, U(-1, 1) weights, a zero bias; micrograd's
+    ``Neuron(nin, nonlin=False)`` (or ``Neuron(nin, False)``) is a linear one.
+
     Args:
         nin: number of inputs.
-        activation: "tanh", "relu", "sigmoid" or None (no activation).
+        activation: "tanh", "relu", "sigmoid" or None (no activation); True and False
+            mean "relu" and None, as micrograd's positional ``nonlin``.
+        nonlin: micrograd's keyword, instead of ``activation``: True for ReLU, False for
+            a linear neuron.
         weight_init: scheme for the weights (see ``micrograd44.init.SCHEMES``).
         bias_init: scheme for the bias.
-        seed: an int or a random.Random to draw from (None: unseeded).
+        seed: an int or a random.Random for a private stream; None (the default) draws
+            from Python's global ``random``, so ``random.seed(n)`` reproduces the neuron.
 
     Example:
         >>> n = Neuron(2, activation="tanh", seed=0)
@@ -269,15 +294,16 @@ class Neuron(Module):
     def __init__(
         self,
         nin: int,
-        activation: str | None = "relu",
+        activation: str | bool | None = "relu",
         *,
+        nonlin: bool | None = None,
         weight_init: str = "uniform",
         bias_init: str = "zeros",
         seed: int | random.Random | None = None,
     ):
         self.nin = _positive_int(nin, "Neuron nin")
-        self.activation = activation
-        self._activate = activation_function(activation)
+        self.activation = _activation_name(activation, nonlin, "Neuron")
+        self._activate = activation_function(self.activation)
         draw_weight, draw_bias = init.scheme(weight_init), init.scheme(bias_init)
         rng = init.make_rng(seed)
         self.w = [Value(draw_weight(rng, nin)) for _ in range(nin)]
@@ -289,6 +315,11 @@ class Neuron(Module):
         """How many parameters ``Neuron(nin, activation)`` has, without building it."""
         activation_function(activation)
         return _positive_int(nin, "Neuron nin") + 1
+
+    @property
+    def nonlin(self) -> bool:
+        """micrograd's flag: True when the neuron has an activation, False when it is linear."""
+        return self.activation is not None
 
     def _named_members(self):
         yield from ((f"w.{i}", w) for i, w in enumerate(self.w))
@@ -307,29 +338,34 @@ class Neuron(Module):
 
 
 class Layer(Module):
-    """A layer of ``nout`` neurons that all read the same ``nin`` inputs; returns a list.
+    """A layer of ``nout`` neurons that all read the same ``nin`` inputs.
+
+    Calling it returns a list of the neurons' outputs, or one Value when the layer has one
+    neuron (as micrograd's Layer).
 
     Args:
         nin, nout: inputs and neurons.
-        activation, weight_init, bias_init, seed: as for Neuron (one seed for the layer).
+        activation, nonlin, weight_init, bias_init, seed: as for Neuron (one seed for
+            the layer), so micrograd's ``Layer(nin, nout, nonlin=False)`` works.
     """
 
     def __init__(
         self,
         nin: int,
         nout: int,
-        activation: str | None = "relu",
+        activation: str | bool | None = "relu",
         *,
+        nonlin: bool | None = None,
         weight_init: str = "uniform",
         bias_init: str = "zeros",
         seed: int | random.Random | None = None,
     ):
         self.nin = _positive_int(nin, "Layer nin")
         self.nout = _positive_int(nout, "Layer nout")
-        self.activation = activation
+        self.activation = _activation_name(activation, nonlin, "Layer")
         rng = init.make_rng(seed)
         self.neurons = [
-            Neuron(nin, activation, weight_init=weight_init, bias_init=bias_init, seed=rng)
+            Neuron(nin, self.activation, weight_init=weight_init, bias_init=bias_init, seed=rng)
             for _ in range(nout)
         ]
         self._assign_names()
@@ -342,10 +378,11 @@ class Layer(Module):
     def _named_members(self):
         return ((f"neurons.{i}", n) for i, n in enumerate(self.neurons))
 
-    def forward(self, x: Sequence) -> list[Value]:
-        """Every neuron's output, as a list (even for one neuron)."""
+    def forward(self, x: Sequence) -> Value | list[Value]:
+        """Every neuron's output as a list; the output itself for a layer of one neuron."""
         x = [v if isinstance(v, Value) else Value(v) for v in x]
-        return [neuron(x) for neuron in self.neurons]
+        outputs = [neuron(x) for neuron in self.neurons]
+        return outputs[0] if len(outputs) == 1 else outputs
 
     def config(self) -> dict:
         return {"nin": self.nin, "nout": self.nout, "activation": self.activation}
@@ -368,7 +405,10 @@ class MLP(Module):
         activation: activation of the hidden layers ("tanh", "relu", "sigmoid", None).
         final_activation: activation of the output layer.
         weight_init, bias_init: init schemes (see ``micrograd44.init.SCHEMES``).
-        seed: an int or random.Random; the same seed gives the same weights.
+        seed: an int or random.Random for a private stream (the same seed gives the same
+            weights); None (the default) draws from Python's global ``random`` in
+            micrograd's order, so ``random.seed(n); MLP(nin, nouts)`` holds exactly the
+            weights micrograd's ``MLP(nin, nouts)`` holds after the same ``random.seed(n)``.
 
     Example:
         >>> model = MLP(2, [5, 4, 1], activation="tanh", weight_init="normal",
@@ -430,8 +470,9 @@ class MLP(Module):
         if len(x) != self.nin:
             raise ValueError(f"{self!r} takes {self.nin} inputs, got {len(x)}")
         for layer in self.layers:
-            x = layer(x)
-        return x[0] if len(x) == 1 else x
+            out = layer(x)
+            x = [out] if isinstance(out, Value) else out
+        return out
 
     def config(self) -> dict:
         return {

@@ -57,7 +57,7 @@ def test_a_one_neuron_layer_in_the_middle_still_works():
     assert isinstance(out, list) and len(out) == 2
     assert isinstance(model([1.0, 2.0]), list)
     assert isinstance(MLP(2, [3, 1], seed=0)([1.0, 2.0]), Value)
-    assert isinstance(Layer(2, 1, seed=0)([1.0, 2.0]), list)
+    assert isinstance(Layer(2, 1, seed=0)([1.0, 2.0]), Value)  # as micrograd's Layer
 
 
 def test_parameters_are_named_by_their_module_path():
