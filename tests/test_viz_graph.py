@@ -209,7 +209,7 @@ def test_group_draws_labelled_clusters_from_the_scopes(group, clusters):
 
 def test_a_batch_is_refused_with_advice_and_collapsed_per_neuron_call():
     loss = batch_loss()
-    with pytest.raises(viz.GraphTooLargeError, match="collapse='neuron'.*group=") as refused:
+    with pytest.raises(viz.GraphTooLargeError, match="collapse='neuron'") as refused:
         viz.draw_graph(loss)
     assert isinstance(refused.value, ValueError) and "max_nodes=200" in str(refused.value)
     flow = viz.flowgraph.build_flow_graph(loss, collapse="neuron")
