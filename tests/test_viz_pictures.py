@@ -127,10 +127,14 @@ def test_slide_preset_sets_a_16_by_9_page():
 def test_inline_display_fits_the_cell_with_the_full_size_a_click_away():
     bundle = viz.draw_graph(course_loss([2]))._repr_mimebundle_()
     html = bundle["text/html"]
-    assert 'style="max-width:100%; height:auto"' in html and "<details><summary>full size</summary>" in html
+    key = re.search(r'<input type="checkbox" id="([\w-]+)"', html)[1]
+    assert (
+        f"#{key} + label img {{max-width:100%" in html
+        and f"#{key}:checked + label img {{max-width:none" in html
+    )
     images = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
-    assert len(images) == 2 and images[0] == images[1]
-    assert base64.b64decode(images[0]).startswith(b"<?xml")
+    assert len(images) == 1 and base64.b64decode(images[0]).startswith(b"<?xml")
+    assert key not in viz.draw_graph(course_loss([2]))._repr_mimebundle_()["text/html"]
 
 
 def test_inline_display_without_graphviz_shows_the_install_hint(monkeypatch):

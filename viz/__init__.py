@@ -11,7 +11,7 @@ Reads only the engine's public fields (``data``, ``grad``, ``label``, ``op``,
 - ``training_report(history, path)``: one HTML page that replays a run's snapshots.
 
 Every ``draw_*`` returns a ``graphviz.Digraph`` (a ``Picture``), which displays inline in
-Jupyter scaled to the cell's width, with the full-size picture under a "full size" toggle.
+Jupyter scaled to the cell's width; a click on it shows it at full size.
 """
 
 from .flowgraph import GraphTooLargeError

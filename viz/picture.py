@@ -8,17 +8,22 @@ notebook displays. Without Graphviz's ``dot`` the cell shows the install hint th
 from __future__ import annotations
 
 import base64
+import itertools
+import secrets
 
 import graphviz
 
 from .render import INSTALL_HINT
 
+# numbers the inline pictures of a session, so each toggle's ID is its own
+_counter = itertools.count()
+
 
 class Picture(graphviz.Digraph):
-    """A graphviz.Digraph that displays inline at the notebook's width, with a link-free full-size view."""
+    """A graphviz.Digraph that displays inline at the notebook's width; a click shows it at full size."""
 
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs) -> dict[str, str]:
-        """The picture as HTML (scaled SVG, full size under a "full size" toggle), or the install hint."""
+        """The picture as HTML (fit to the width, full size on a click), or the install hint without dot."""
         try:
             svg = self.pipe(format="svg")
         except graphviz.ExecutableNotFound:
@@ -35,15 +40,19 @@ def missing_dot_hint() -> str:
 
 
 def inline_html(svg: bytes) -> str:
-    """An SVG as HTML for a notebook: at most the cell's width, and at natural size under a toggle.
+    """An SVG as HTML for a notebook: at most the cell's width; a click shows it at full size.
 
-    Both are ``<img>`` elements with the SVG as a data URI, so the picture survives a
-    notebook viewer that strips scripts and two copies share no element IDs.
+    The picture is one ``<img>`` with the SVG as a data URI (no script, and no element IDs
+    shared with other pictures); a hidden checkbox toggles its width, so the full size
+    needs no second copy. Where a viewer strips styles, the picture shows at full size.
     """
+    key = f"micrograd44-picture-{next(_counter)}-{secrets.token_hex(4)}"
     source = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
     return (
-        f'<div><img src="{source}" style="max-width:100%; height:auto" alt="picture">'
-        "<details><summary>full size</summary>"
-        f'<div style="overflow:auto; max-height:80vh"><img src="{source}" style="max-width:none" '
-        'alt="picture at full size"></div></details></div>'
+        '<div style="overflow:auto"><style>'
+        f"#{key} + label img {{max-width:100%; height:auto; cursor:zoom-in}} "
+        f"#{key}:checked + label img {{max-width:none; cursor:zoom-out}}</style>"
+        f'<input type="checkbox" id="{key}" style="display:none">'
+        f'<label for="{key}" title="click: full size / fit to width">'
+        f'<img src="{source}" alt="picture"></label></div>'
     )
