@@ -50,7 +50,7 @@ def inline_html(svg: bytes) -> str:
     source = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
     return (
         '<div style="overflow:auto"><style>'
-        f"#{key} + label img {{max-width:100%; height:auto; cursor:zoom-in}} "
+        f"#{key} + label img {{display:block; max-width:100%; height:auto; cursor:zoom-in}} "
         f"#{key}:checked + label img {{max-width:none; cursor:zoom-out}}</style>"
         f'<input type="checkbox" id="{key}" style="display:none">'
         f'<label for="{key}" title="click: full size / fit to width">'
