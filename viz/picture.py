@@ -28,7 +28,10 @@ class Picture(graphviz.Digraph):
             svg = self.pipe(format="svg")
         except graphviz.ExecutableNotFound:
             return {"text/plain": missing_dot_hint()}
-        return {"text/html": inline_html(svg), "text/plain": f"<picture: {len(self.body)} DOT statements>"}
+        return {
+            "text/html": inline_html(svg),
+            "text/plain": f"<picture {self.name}: viz.save() writes it to a file>",
+        }
 
 
 def missing_dot_hint() -> str:
