@@ -129,7 +129,7 @@ def test_inline_display_fits_the_cell_with_the_full_size_a_click_away():
     html = bundle["text/html"]
     key = re.search(r'<input type="checkbox" id="([\w-]+)"', html)[1]
     assert (
-        f"#{key} + label img {{max-width:100%" in html
+        f"#{key} + label img {{display:block; max-width:100%" in html
         and f"#{key}:checked + label img {{max-width:none" in html
     )
     images = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
