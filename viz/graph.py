@@ -61,7 +61,8 @@ def draw_graph(
             gradient``) or None (no labels; colours and widths stay).
         max_nodes: refuse (GraphTooLargeError, a ValueError) when the drawing would have
             more nodes than this, before any layout work; None for no limit.
-        parameters: the Values to draw as parameters; default: every labelled leaf.
+        parameters: the Values to draw as parameters; default: the weights and biases the
+            graph's neurons use (a labelled input such as `x` stays an input).
         title: the caption's title; default: the root's name, value and the graph's size.
         slide: True to lay the picture out for a 16:9 slide (13.33 x 7.5 inches, scaled
             down to fit; docs/pictures.md gives the smallest font size this leaves).
