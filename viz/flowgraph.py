@@ -136,14 +136,17 @@ def build_flow_graph(
 ) -> FlowGraph:
     """The nodes and gradient-carrying edges of root's graph, optionally one node per neuron call.
 
-    Raises GraphTooLargeError when the drawing would have more than ``max_nodes`` nodes;
-    the uncollapsed graph is counted before anything is built.
+    The leaves in ``parameters`` are drawn as parameters (default: ``neuron_weights``),
+    other leaves as inputs. Raises GraphTooLargeError when the drawing would have more
+    than ``max_nodes`` nodes; the uncollapsed graph is counted before anything is built.
     """
     order = topological_order(root)
     if collapse is None:
         _check_size(root, count_drawn_nodes(order), max_nodes, collapse, parameters)
     scopes = effective_scopes(order)
     names = name_values(order, scopes)
+    if parameters is None:
+        parameters = neuron_weights(order)
     index = {v: i for i, v in enumerate(order)}
     calls = _neuron_calls(order, scopes, index) if collapse == "neuron" else {}
     hidden = _hidden_leaves(order, scopes, calls)
@@ -166,7 +169,7 @@ def build_flow_graph(
                 nodes.append(_neuron_node(call, scopes, drawn(v), root))
                 edges += _edges_into_call(call, hidden, drawn)
             continue
-        nodes.append(_value_node(v, i, scopes[v], root, parameters, names))
+        nodes.append(_value_node(v, i, scopes[v], root, parameters, names[v]))
         if v.children:
             nodes.append(Node(op_key(i), "op", v.op, scope=scopes[v]))
             for child, local in zip(v.children, v.local_grads()):
@@ -228,21 +231,26 @@ def _check_size(root: Value, count: int, max_nodes: int | None, collapse: str | 
     )
 
 
-def _value_node(v: Value, i: int, scope: tuple, root: Value, parameters, names: dict) -> Node:
+def _value_node(
+    v: Value, i: int, scope: tuple, root: Value, parameters: Collection[Value], name: str
+) -> Node:
     """The node of one Value, with its kind and name."""
     if v.children:
         kind = "value"
-    elif parameters is not None:
-        kind = "parameter" if v in parameters else "input"
     else:
-        kind = "parameter" if v in names.weights else "input"
-    return Node(value_key(i), kind, names.get(v, ""), v.data, v.grad, scope, root=v is root)
+        kind = "parameter" if v in parameters else "input"
+    return Node(value_key(i), kind, name, v.data, v.grad, scope, root=v is root)
 
 
-class Names(dict):
-    """Value -> the name its box shows; ``weights`` holds the leaves a neuron uses as weight or bias."""
-
-    weights: set
+def neuron_weights(order: list[Value]) -> set[Value]:
+    """The Values the neurons use as weights or bias: each `linear` node's children but its inputs."""
+    weights: set[Value] = set()
+    for v in order:
+        if v.op == "linear":
+            n = (len(v.children) - 1) // 2
+            weights.update(v.children[:n])
+            weights.add(v.children[-1])
+    return weights
 
 
 # the longest expression that names an unlabelled intermediate value; longer ones are named by their op
@@ -252,25 +260,20 @@ LONGEST_EXPRESSION = 40
 INFIX = {"+": 1, "-": 1, "*": 2, "/": 2, "**": 3}
 
 
-def name_values(order: list[Value], scopes: dict[Value, tuple]) -> Names:
+def name_values(order: list[Value], scopes: dict[Value, tuple]) -> dict[Value, str]:
     """What each box is called, so that every box names what it is.
 
     A label wins. Otherwise: a neuron's weighted sum is ``<neuron path>: z`` and its
     activation ``<neuron path>: tanh``; a number fed to a neuron as input k is ``xk``; a
     number subtracted from a model's output is ``target``; another number is ``constant``;
     another intermediate value is its expression (``1 + sin(x)``) when that is short,
-    else its op (the root: ``root``). The leaves a neuron uses as weights or bias are
-    collected in ``weights``: they, and only they, are parameters unless draw_graph is
-    given ``parameters``.
+    else its op (the root: ``root``).
     """
-    names = Names()
-    names.weights = set()
+    names: dict[Value, str] = {}
     expressions: dict[Value, tuple[str, int]] = {}
     for v in order:
         if v.op == "linear":
             n = (len(v.children) - 1) // 2
-            names.weights.update(v.children[:n])
-            names.weights.add(v.children[-1])
             for k, x in enumerate(v.children[n : 2 * n]):
                 if not x.children and not x.label:
                     names.setdefault(x, f"x{k}")
