@@ -21,11 +21,26 @@ CELL_TIMEOUT = 300
 def execute(path: Path, cwd: Path) -> nbformat.NotebookNode:
     """The notebook at path, run top to bottom in a fresh kernel working in cwd."""
     notebook = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(
-        notebook, timeout=CELL_TIMEOUT, resources={"metadata": {"path": str(cwd)}}
-    )
-    client.execute()
+    resources = {"metadata": {"path": str(cwd)}}
+    nbclient.NotebookClient(notebook, timeout=CELL_TIMEOUT, resources=resources).execute()
+    for cell in notebook.cells:  # an unchanged notebook run again gives the same file
+        cell.metadata.pop("execution", None)  # no timestamps
+        if cell.cell_type == "code":
+            cell.outputs = _joined_streams(cell.outputs)
     return notebook
+
+
+def _joined_streams(outputs: list) -> list:
+    """The outputs with each run of stdout (or stderr) pieces joined into one, however it was flushed."""
+    joined: list = []
+    for output in outputs:
+        previous = joined[-1] if joined else None
+        if output.output_type == "stream" and previous is not None and previous.output_type == "stream":
+            if previous.name == output.name:
+                previous.text += output.text
+                continue
+        joined.append(output)
+    return joined
 
 
 def main(paths: list[str]) -> int:

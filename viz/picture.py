@@ -8,8 +8,8 @@ notebook displays. Without Graphviz's ``dot`` the cell shows the install hint th
 from __future__ import annotations
 
 import base64
+import hashlib
 import itertools
-import secrets
 
 import graphviz
 
@@ -49,7 +49,7 @@ def inline_html(svg: bytes) -> str:
     shared with other pictures); a hidden checkbox toggles its width, so the full size
     needs no second copy. Where a viewer strips styles, the picture shows at full size.
     """
-    key = f"micrograd44-picture-{next(_counter)}-{secrets.token_hex(4)}"
+    key = f"micrograd44-picture-{next(_counter)}-{hashlib.sha256(svg).hexdigest()[:8]}"
     source = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
     return (
         '<div style="overflow:auto"><style>'
