@@ -1,4 +1,4 @@
-"""Make the README's screenshot of the training replay: docs/images/report.png.
+"""Make the screenshot of the training replay in docs/replay.md: docs/images/report.png.
 
 Writes the page of the course recipe with ``micrograd44 train --report``, opens it in
 headless Chromium (Debian's ``chromium`` and ``chromium-driver``, driven by selenium, as

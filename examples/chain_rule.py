@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"d f/d x by backward() = {x.grad!r}")
 
     title = f"f(x) = log(1 + sin x) at x = {AT}: d f/d x = cos x / (1 + sin x) = {x.grad:.4f}"
-    graph = viz.draw_graph(out, edge_labels="chain", parameters=[x], title=title)
+    graph = viz.draw_graph(out, edge_labels="chain", title=title)
     print(f"\nwrote {viz.save(graph, Path(args.out) / 'chain_rule.svg')}")
     return 0
 

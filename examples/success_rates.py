@@ -1,12 +1,12 @@
 """How often does the course recipe solve XOR? Train it for seeds 0..99 with L1 and with MSE.
 
-Prints a Markdown table for the README: for each loss, how many seeds end with all four
+Prints the Markdown table of docs/exercise.md: for each loss, how many seeds end with all four
 predictions rounding (at 0.5) to 0, 1, 1, 0, the median loss of the last epoch, and the
 seeds that failed. Everything else is the course recipe (``micrograd44.train.Recipe()``).
 The runs use the compiled engine: the eager engine's results bit for bit, about ten times
 faster (``--engine eager`` prints the same table the slow way).
 
-    python examples/success_rates.py            # the README's table: 2 x 100 runs, about 22 s (eager: 4 min)
+    python examples/success_rates.py            # the table in docs: 200 runs, about 22 s (eager: 4 min)
     python examples/success_rates.py --jobs 2   # in 2 processes, about 10 s
     python examples/success_rates.py --fast     # 3 seeds, 100 epochs: checks the script runs
 """

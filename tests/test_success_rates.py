@@ -1,4 +1,4 @@
-"""examples/success_rates.py, the script behind the README's success table, runs and prints the table."""
+"""examples/success_rates.py, behind the success table of docs/exercise.md, runs and prints the table."""
 
 import re
 import subprocess

@@ -13,7 +13,8 @@ from viz import style
 NODE = re.compile(r'^\t+"?([\w.]+)"? \[label=', re.MULTILINE)
 EDGE = re.compile(r'^\t+"?([\w.]+)"?(?::out:e)? -> "?([\w.]+)"?:w(\d+):w \[(.*)\]$', re.MULTILINE)
 ROW_ID = re.compile(
-    r'<TD(?: PORT="\w+")? ID="([\w.]+)" ALIGN="LEFT">([\w.]+)</TD><TD ALIGN="RIGHT">([^<]+)</TD>'
+    r'<TD(?: PORT="\w+")? BGCOLOR="#FFF1B8" ID="([\w.]+)" ALIGN="LEFT">([\w.]+)</TD>'
+    r'<TD ALIGN="RIGHT">([^<]+)</TD>'
 )
 
 
@@ -87,7 +88,8 @@ def test_the_parameter_table_lists_every_parameter_with_value_grad_and_total():
     source = viz.draw_parameters(model).source
     for number, (name, p) in enumerate(model.named_parameters(), start=1):
         row = (
-            f'<TD ALIGN="RIGHT">{number}</TD><TD ALIGN="LEFT"><FONT FACE="monospace">{name}</FONT></TD>'
+            f'<TD ALIGN="RIGHT">{number}</TD><TD ALIGN="LEFT" BGCOLOR="{style.FILLS["parameter"]}">'
+            f'<FONT FACE="monospace">{name}</FONT></TD>'
             f'<TD ALIGN="RIGHT"><FONT FACE="monospace">{style.format_number(p.data)}</FONT></TD>'
             f'<TD ALIGN="RIGHT"><FONT FACE="monospace" COLOR="{style.sign_colour(p.grad)}">'
             f"{style.format_number(p.grad)}</FONT></TD>"

@@ -4,16 +4,18 @@ Reads only the engine's public fields (``data``, ``grad``, ``label``, ``op``,
 ``children``, ``local_grads()``, ``scope``); the engine never imports viz.
 
 - ``draw_graph(root)``: the computation graph with the gradient on every edge.
+- ``draw_neuron(root, "layers.1.neurons.3")``: the slice of one neuron, laid out for a slide.
 - ``draw_network(model)``: the MLP as a network diagram, one edge per weight.
 - ``draw_parameters(model)``: a table of every parameter's value and grad.
 - ``save(graph, path)``: write .svg, .png, .pdf (or the .dot source) by the suffix.
 - ``training_report(history, path)``: one HTML page that replays a run's snapshots.
 
-Every ``draw_*`` returns a ``graphviz.Digraph``, which displays inline in Jupyter.
+Every ``draw_*`` returns a ``graphviz.Digraph`` (a ``Picture``), which displays inline in
+Jupyter scaled to the cell's width; a click on it shows it at full size.
 """
 
 from .flowgraph import GraphTooLargeError
-from .graph import draw_graph
+from .graph import draw_graph, draw_neuron
 from .network import draw_network
 from .parameters import draw_parameters
 from .render import DotNotFoundError, save
@@ -21,6 +23,7 @@ from .report import training_report
 
 __all__ = [
     "draw_graph",
+    "draw_neuron",
     "draw_network",
     "draw_parameters",
     "save",

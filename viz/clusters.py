@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 
 import graphviz
+
+from . import style
 
 # group option -> the scope kinds that get a cluster (a neuron cluster sits inside its layer's)
 GROUPS: dict[str | None, frozenset[str]] = {
@@ -12,6 +15,9 @@ GROUPS: dict[str | None, frozenset[str]] = {
     "layer": frozenset({"layer"}),
     "neuron": frozenset({"layer", "neuron"}),
 }
+
+# a module path that may be part of a DOT name as it is
+PLAIN_PATH = re.compile(r"[A-Za-z0-9_.]*")
 
 CLUSTER_STYLES = {
     "layer": {"style": "rounded", "color": "#7F7F7F", "bgcolor": "#FAFAFA", "fontsize": "12"},
@@ -41,12 +47,24 @@ def add_clustered(
     _emit(graph, (), members, subclusters, add_node)
 
 
-def _emit(graph, prefix: tuple, members: dict, subclusters: dict, add_node) -> None:
-    """Add the nodes of one cluster, then its sub-clusters, recursively."""
+def _cluster_name(kind: str, path: str, position: tuple[int, ...]) -> str:
+    """The DOT name of a cluster: its kind and module path, or its position where the path is not plain.
+
+    A path is any text (labels become scopes); only letters, digits, ``_`` and ``.`` go
+    into a name, so no path can be read as Graphviz HTML or break the DOT source.
+    """
+    if PLAIN_PATH.fullmatch(path):
+        return f"cluster_{kind}_{path or 'top'}"
+    return f"cluster_{kind}_at_" + "_".join(map(str, position))
+
+
+def _emit(graph, prefix: tuple, members: dict, subclusters: dict, add_node, position=()) -> None:
+    """Add the nodes of one cluster, then its sub-clusters, recursively; the path is each cluster's label."""
     for node in members[prefix]:
         add_node(graph, node)
-    for inner in subclusters[prefix]:
+    for i, inner in enumerate(subclusters[prefix]):
         kind, path = inner[-1]
-        with graph.subgraph(name=f"cluster_{kind}_{path or 'top'}") as cluster:
-            cluster.attr(label=path or kind, labeljust="l", **CLUSTER_STYLES[kind])
-            _emit(cluster, inner, members, subclusters, add_node)
+        with graph.subgraph(name=_cluster_name(kind, path, (*position, i))) as cluster:
+            label = style.html_label(style.text(path or kind))
+            cluster.attr(label=label, labeljust="l", **CLUSTER_STYLES[kind])
+            _emit(cluster, inner, members, subclusters, add_node, (*position, i))

@@ -12,7 +12,8 @@ from micrograd44 import Value
 
 from . import legend, style
 from .clusters import GROUPS, add_clustered
-from .flowgraph import FlowGraph, Node, build_flow_graph
+from .flowgraph import FlowGraph, Node, build_flow_graph, neuron_slice
+from .picture import Picture
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
 COLLAPSES = (None, "neuron")
@@ -30,6 +31,7 @@ def draw_graph(
     max_nodes: int | None = DEFAULT_MAX_NODES,
     parameters: Iterable[Value] | None = None,
     title: str | None = None,
+    slide: bool = False,
 ) -> graphviz.Digraph:
     """Draw root's computation graph with the gradient that backward() sends along every edge.
 
@@ -59,15 +61,20 @@ def draw_graph(
             gradient``) or None (no labels; colours and widths stay).
         max_nodes: refuse (GraphTooLargeError, a ValueError) when the drawing would have
             more nodes than this, before any layout work; None for no limit.
-        parameters: the Values to draw as parameters; default: every labelled leaf.
+        parameters: the Values to draw as parameters; default: the weights and biases the
+            graph's neurons use (a labelled input such as `x` stays an input).
         title: the caption's title; default: the root's name, value and the graph's size.
+        slide: True to lay the picture out for a 16:9 slide (13.33 x 7.5 inches, scaled
+            down to fit; docs/pictures.md gives the smallest font size this leaves).
 
     Returns:
-        graphviz.Digraph: render it with ``viz.save(graph, "graph.svg")``.
+        graphviz.Digraph: render it with ``viz.save(graph, "graph.svg")``; in Jupyter it
+        displays inline, scaled to the cell's width.
 
     Raises:
         ValueError: an unknown rankdir, group, collapse or edge_labels value (the message
-            lists the accepted ones), or a graph larger than max_nodes.
+            lists the accepted ones), or a graph larger than max_nodes (GraphTooLargeError,
+            which names the options that make this graph drawable).
 
     Example:
         >>> from micrograd44 import Value
@@ -88,21 +95,87 @@ def draw_graph(
         raise ValueError(f"max_nodes must be a positive integer or None, got {max_nodes!r}")
     chosen = None if parameters is None else set(parameters)
     flow = build_flow_graph(root, collapse=collapse, parameters=chosen, max_nodes=max_nodes)
+    return _render(flow, title or _default_title(root, flow), rankdir, group, edge_labels, slide)
 
-    graph = graphviz.Digraph(
+
+def draw_neuron(
+    root: Value,
+    neuron: str,
+    *,
+    rankdir: str = "LR",
+    edge_labels: str | None = "chain",
+    parameters: Iterable[Value] | None = None,
+    title: str | None = None,
+    slide: bool = True,
+) -> graphviz.Digraph:
+    """Draw the slice of root's graph that one neuron computes: a picture for a slide.
+
+    The slice holds the neuron's weights and bias, the values it reads (the network's
+    inputs ``x0``, ``x1`` or the previous layer's outputs), its weighted sum
+    ``<neuron>: z``, its activation, and the gradient on every edge, as ``draw_graph``
+    draws them. A neuron called on several samples appears once per call.
+
+    Args:
+        root: the Value whose graph holds the neuron, usually a loss after backward().
+        neuron: the neuron's module path, like ``"layers.1.neurons.3"``.
+        rankdir, edge_labels, parameters, title: as for ``draw_graph`` (edge labels
+            default to "chain": ``local x upstream = gradient``).
+        slide: True (default) for a 16:9 slide layout with larger type.
+
+    Returns:
+        graphviz.Digraph: render it with ``viz.save(graph, "neuron.svg")``.
+
+    Raises:
+        ValueError: no Value of root's graph was made by that neuron (the message lists
+            the neurons that were), or an unknown option value.
+
+    Example:
+        >>> from micrograd44.train import Recipe, build_model, forward_backward
+        >>> model = build_model(Recipe())
+        >>> loss = forward_backward(model, Recipe(), [2])
+        >>> "layers.1.neurons.3: z" in draw_neuron(loss, "layers.1.neurons.3").source
+        True
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"draw_neuron needs a micrograd44 Value, got {type(root).__name__}")
+    style.check_choice("rankdir", rankdir, RANKDIRS)
+    style.check_choice("edge_labels", edge_labels, EDGE_LABELS)
+    chosen = None if parameters is None else set(parameters)
+    flow = neuron_slice(build_flow_graph(root, parameters=chosen), neuron)
+    calls = sum(1 for node in flow.nodes if node.kind == "op" and node.name == "linear")
+    default = f"{neuron}: {calls} call{'' if calls == 1 else 's'}, {len(flow.nodes)} nodes"
+    return _render(flow, title or default, rankdir, None, edge_labels, slide)
+
+
+# a 16:9 slide in inches (PowerPoint's and Google Slides' widescreen page)
+SLIDE_SIZE = "13.333,7.5"
+# font sizes in points: a Value's box, an op's oval, an edge's label, the legend
+FONTS = {"value": 11, "op": 10, "edge": 9, "legend": legend.LEGEND_SIZE}
+SLIDE_FONTS = {"value": 14, "op": 13, "edge": 12, "legend": 12}
+
+
+def _render(
+    flow: FlowGraph, title: str, rankdir: str, group: str | None, edge_labels: str | None, slide: bool
+) -> graphviz.Digraph:
+    """The Digraph of a FlowGraph: its nodes (in clusters), gradient-carrying edges and caption."""
+    graph_attr = {
+        "rankdir": rankdir,
+        "fontname": style.FONT,
+        "nodesep": "0.15",
+        "ranksep": "0.4",
+        "labelloc": "t",
+        "labeljust": "l",
+    }
+    sizes = SLIDE_FONTS if slide else FONTS
+    if slide:
+        graph_attr.update(size=SLIDE_SIZE, ratio="compress", ranksep="0.6", nodesep="0.25")
+    graph = Picture(
         name="computation_graph",
-        graph_attr={
-            "rankdir": rankdir,
-            "fontname": style.FONT,
-            "nodesep": "0.15",
-            "ranksep": "0.4",
-            "labelloc": "t",
-            "labeljust": "l",
-        },
-        node_attr={"fontname": style.FONT, "fontsize": "11"},
-        edge_attr={"fontname": style.FONT, "fontsize": "9", "arrowsize": "0.6"},
+        graph_attr=graph_attr,
+        node_attr={"fontname": style.FONT, "fontsize": str(sizes["value"])},
+        edge_attr={"fontname": style.FONT, "fontsize": str(sizes["edge"]), "arrowsize": "0.6"},
     )
-    add_clustered(graph, flow.nodes, group, partial(_add_node, show_grad=flow.backpropagated))
+    add_clustered(graph, flow.nodes, group, partial(_add_node, show_grad=flow.backpropagated, sizes=sizes))
     largest = style.largest_magnitude(edge.flow for edge in flow.edges)
     for edge in flow.edges:
         if flow.backpropagated:
@@ -111,11 +184,11 @@ def draw_graph(
         else:
             attributes = {"color": style.ZERO}
         graph.edge(edge.tail, edge.head, **attributes)
-    graph.attr(label=_caption(flow, title or _default_title(root, flow), largest, edge_labels))
+    graph.attr(label=_caption(flow, title, largest, edge_labels, sizes["legend"]))
     return graph
 
 
-def _add_node(graph: graphviz.Digraph, node: Node, show_grad: bool) -> None:
+def _add_node(graph: graphviz.Digraph, node: Node, show_grad: bool, sizes: dict[str, int]) -> None:
     """Add one drawn node: a small oval for an op, a table of name, data and grad otherwise."""
     if node.kind == "op":
         graph.node(
@@ -124,7 +197,7 @@ def _add_node(graph: graphviz.Digraph, node: Node, show_grad: bool) -> None:
             shape="ellipse",
             style="filled",
             fillcolor=style.FILLS["op"],
-            fontsize="10",
+            fontsize=str(sizes["op"]),
             width="0.3",
             height="0.25",
             margin="0.04,0.02",
@@ -176,7 +249,7 @@ def _default_title(root: Value, flow: FlowGraph) -> str:
     return f"{root.label or 'root'} = {style.format_number(root.data)}: {', '.join(parts)}"
 
 
-def _caption(flow: FlowGraph, title: str, largest: float, edge_labels: str | None) -> str:
+def _caption(flow: FlowGraph, title: str, largest: float, edge_labels: str | None, size: int) -> str:
     """Title, the no-backward notice when needed, and the legend."""
     rows = [legend.title_row(title)]
     if not flow.backpropagated:
@@ -200,5 +273,5 @@ def _caption(flow: FlowGraph, title: str, largest: float, edge_labels: str | Non
         rows += legend.sign_rows("gradient", largest, [edge.flow for edge in flow.edges])
     drawn_kinds = {node.kind for node in flow.nodes}
     kinds = [kind for kind in ("parameter", "input", "value", "neuron") if kind in drawn_kinds]
-    rows.append(legend.kind_row([*kinds, "root"]))
-    return legend.caption(rows)
+    rows.append(legend.kind_row(kinds + ["root"] * any(node.root for node in flow.nodes)))
+    return legend.caption(rows, size)

@@ -6,10 +6,14 @@ import math
 
 from . import style
 
+# point sizes of the caption: the title, then the legend's rows, small beside the picture
+TITLE_SIZE = 14
+LEGEND_SIZE = 9
+
 
 def title_row(title: str) -> str:
     """A caption row with the picture's title in bold."""
-    return f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="16"><B>{style.text(title)}</B></FONT></TD></TR>'
+    return f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="{TITLE_SIZE}"><B>{style.text(title)}</B></FONT></TD></TR>'
 
 
 def notice_row(notice: str) -> str:
@@ -48,12 +52,13 @@ def kind_row(kinds: list[str]) -> str:
         for kind in kinds
     )
     return (
-        '<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="4" CELLPADDING="3"><TR>'
+        '<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="2" CELLPADDING="2"><TR>'
         f"<TD>nodes:</TD>{cells}</TR></TABLE></TD></TR>"
     )
 
 
-def caption(rows: list[str]) -> str:
-    """The HTML-like graph label that stacks the caption rows."""
+def caption(rows: list[str], size: int = LEGEND_SIZE) -> str:
+    """The HTML-like graph label that stacks the caption rows, in the legend's type size (points)."""
     body = "".join(rows)
-    return style.html_label(f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="2">{body}</TABLE>')
+    table = f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1">{body}</TABLE>'
+    return style.html_label(f'<FONT POINT-SIZE="{size}">{table}</FONT>')

@@ -7,6 +7,7 @@ import graphviz
 from micrograd44 import MLP, Neuron
 
 from . import legend, style
+from .picture import Picture
 
 WIDTH_BY = ("grad", "weight")
 
@@ -51,7 +52,7 @@ def draw_network(model: MLP, *, width_by: str = "grad", title: str | None = None
         return w.grad if width_by == "grad" else w.data
 
     largest = style.largest_magnitude(shown(w) for w in weights)
-    graph = graphviz.Digraph(
+    graph = Picture(
         name="network",
         graph_attr={
             "rankdir": "LR",
@@ -103,6 +104,7 @@ def draw_network(model: MLP, *, width_by: str = "grad", title: str | None = None
     rows += legend.sign_rows(
         "weight's grad" if width_by == "grad" else "weight", largest, [shown(w) for w in weights]
     )
+    rows.append(legend.kind_row(["input", "parameter", "neuron"]))
     graph.attr(label=legend.caption(rows))
     return graph
 
@@ -136,10 +138,11 @@ def _describe(name: str, p) -> str:
 
 
 def _parameter_row(short: str, p, name: str, port: str | None = None) -> str:
-    """One parameter's row in a neuron: short name (its ID the full name), value, grad."""
+    """One parameter's row in a neuron: short name (its ID the full name, the parameter fill), value, grad."""
     port_attribute = f' PORT="{port}"' if port else ""
     return (
-        f'<TR><TD{port_attribute} ID="{style.text(name)}" ALIGN="LEFT">{short}</TD>'
+        f'<TR><TD{port_attribute} BGCOLOR="{style.FILLS["parameter"]}" ID="{style.text(name)}" ALIGN="LEFT">'
+        f"{short}</TD>"
         f'<TD ALIGN="RIGHT">{style.format_number(p.data)}</TD>'
         f'<TD ALIGN="RIGHT"><FONT COLOR="{style.sign_colour(p.grad)}">'
         f"g {style.format_number(p.grad)}</FONT></TD></TR>"

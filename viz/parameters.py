@@ -7,6 +7,7 @@ import graphviz
 from micrograd44 import Module
 
 from . import style
+from .picture import Picture
 
 HEADER_FILL = "#E0E0E0"
 MODULE_FILL = style.FILLS["neuron"]
@@ -59,14 +60,15 @@ def draw_parameters(model: Module, *, title: str | None = None) -> graphviz.Digr
             rows.append(_spanning_row(style.text(heading), MODULE_FILL))
         rows.append(
             f'<TR><TD ALIGN="RIGHT">{number}</TD>'
-            f'<TD ALIGN="LEFT"><FONT FACE="{style.NUMBER_FONT}">{style.text(name)}</FONT></TD>'
+            f'<TD ALIGN="LEFT" BGCOLOR="{style.FILLS["parameter"]}">'
+            f'<FONT FACE="{style.NUMBER_FONT}">{style.text(name)}</FONT></TD>'
             f'<TD ALIGN="RIGHT"><FONT FACE="{style.NUMBER_FONT}">{style.format_number(p.data)}</FONT></TD>'
             f'<TD ALIGN="RIGHT"><FONT FACE="{style.NUMBER_FONT}" COLOR="{style.sign_colour(p.grad)}">'
             f"{style.format_number(p.grad)}</FONT></TD></TR>"
         )
     rows.append(_spanning_row(f"<B>total: {len(parameters)} parameters</B>", HEADER_FILL))
     table = f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">{"".join(rows)}</TABLE>'
-    graph = graphviz.Digraph(name="parameters", node_attr={"fontname": style.FONT, "fontsize": "11"})
+    graph = Picture(name="parameters", node_attr={"fontname": style.FONT, "fontsize": "11"})
     graph.node("parameters", label=style.html_label(table), shape="plaintext", margin="0")
     return graph
 

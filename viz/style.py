@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+import unicodedata
 from collections.abc import Iterable
 
 FONT = "Helvetica"
@@ -84,9 +85,25 @@ def signed_edge(x: float, largest: float) -> dict[str, str]:
     return attributes
 
 
+def printable(s: str) -> str:
+    """s with every control character and lone surrogate shown as its escape (``\\x00``, ``\\ud800``).
+
+    Graphviz refuses control characters and a lone surrogate cannot be encoded as UTF-8,
+    so any label text passes through this before it reaches a picture.
+    """
+    return "".join(_visible(ch) for ch in s)
+
+
+def _visible(ch: str) -> str:
+    """One character as drawn: itself, or its Python escape if it is a control or surrogate."""
+    if unicodedata.category(ch) in ("Cc", "Cs"):
+        return ascii(ch)[1:-1]
+    return ch
+
+
 def text(s: str) -> str:
-    """s escaped for a Graphviz HTML-like label."""
-    return html.escape(s, quote=True)
+    """s made printable and escaped for a Graphviz HTML-like label."""
+    return html.escape(printable(s), quote=True)
 
 
 def html_label(body: str) -> str:

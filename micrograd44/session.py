@@ -1,0 +1,139 @@
+"""Step through training from Python: train a recipe a few epochs at a time and look in between.
+
+``Session(recipe)`` holds what ``train.run(recipe)`` holds while it trains: the model, its
+optimizer, the random stream of the sample draws and the History. ``session.train(k)``
+takes the next k epochs; between two calls the model can be drawn, printed or evaluated.
+A session trained to the recipe's last epoch, in any number of calls, ends with the same
+History as an uninterrupted ``run(recipe)``, bit for bit (the same losses, samples and
+final weights), for both engines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from . import train
+from .nn import MLP
+from .train import History, Recipe, TrainingDiverged, TrainingInterrupted
+
+
+class Session:
+    """A training run of a recipe that advances only when asked, k epochs at a time.
+
+    Args:
+        recipe: what to train and how (``Recipe()`` is the course's 44-parameter exercise);
+            ``recipe.epochs`` is the length of the whole run.
+        on_log: called as ``on_log(epoch, loss, epoch_mean)`` at every logged epoch
+            (0, ``recipe.print_every``, ...), as ``train.run`` calls it.
+        snapshot_every: None, or N >= 1 to record the Snapshots ``run(recipe,
+            snapshot_every=N)`` records (so ``viz.training_report(session.history, ...)``
+            works at any point).
+
+    Attributes:
+        recipe: the Recipe.
+        model: the MLP being trained (the same object at every step).
+        history: the History so far; its ``final_state`` and ``predictions`` are those of
+            the model after the last ``train`` call.
+        epoch: how many epochs have been trained (0 at the start, ``recipe.epochs`` at the end).
+
+    Example:
+        >>> session = Session(Recipe(epochs=300))
+        >>> session.train(100)
+        >>> session.epoch, len(session.history.step_losses)
+        (100, 400)
+        >>> session.train()  # the remaining 200 epochs
+        >>> session.done
+        True
+    """
+
+    def __init__(
+        self,
+        recipe: Recipe | None = None,
+        *,
+        on_log: Callable[[int, float, float], None] | None = None,
+        snapshot_every: int | None = None,
+    ):
+        self.recipe = Recipe() if recipe is None else recipe
+        if not isinstance(self.recipe, Recipe):
+            raise TypeError(f"Session needs a micrograd44.train.Recipe, got {type(self.recipe).__name__}")
+        snapshot_at = () if snapshot_every is None else train.snapshot_steps(self.recipe, snapshot_every)
+        self._snapshot_at = frozenset(snapshot_at)
+        self._on_log = on_log
+        self.model: MLP = train.build_model(self.recipe)
+        self._optimizer = train.OPTIMIZERS[self.recipe.optimizer](self.model.parameters(), self.recipe)
+        self.history = History(recipe=self.recipe, model=self.model, initial_state=self.model.state_dict())
+        self.history._finish()
+        self._rng = train._sampler(self.recipe.seed)
+        self._stop_if_pressed: Callable[[], None] = lambda: None
+        self._take_steps = None  # made at the first train() call (the compiled engine traces then)
+        self._stopped: str | None = None
+        self.epoch = 0
+
+    @property
+    def done(self) -> bool:
+        """True once every epoch of the recipe has been trained."""
+        return self.epoch == self.recipe.epochs
+
+    def train(self, epochs: int | None = None) -> None:
+        """Train the next ``epochs`` epochs (all the remaining ones when None).
+
+        An epoch is what the recipe calls one: 4 single-sample steps, or one full-batch
+        step. Ctrl-C and divergence behave as in ``train.run``.
+
+        Args:
+            epochs: how many epochs to train, 0 to ``recipe.epochs - session.epoch``.
+
+        Raises:
+            ValueError: epochs is not an integer in that range, or the session was stopped
+                by an earlier divergence or Ctrl-C (its steps no longer follow the recipe's).
+            TrainingDiverged, TrainingInterrupted: as ``train.run``; ``history`` holds
+                every completed step, and the session takes no more steps.
+        """
+        remaining = self.recipe.epochs - self.epoch
+        epochs = remaining if epochs is None else epochs
+        if self._stopped:
+            raise ValueError(f"this session was stopped by {self._stopped}; start a new Session")
+        if not (train._is_int(epochs) and 0 <= epochs <= remaining):
+            raise ValueError(
+                f"Session.train: epochs must be an integer from 0 to {remaining} "
+                f"({self.epoch} of the recipe's {self.recipe.epochs} epochs are trained), got {epochs!r}"
+            )
+        try:
+            with train._ctrl_c_between_steps() as stop_if_pressed:
+                self._stop_if_pressed = stop_if_pressed
+                self._train_epochs(self.epoch, self.epoch + epochs)
+        except TrainingDiverged:
+            self._stopped = "a divergence"
+            self.history._finish()
+            raise
+        except KeyboardInterrupt:
+            self._stopped = "Ctrl-C"
+            self.history._finish()
+            raise TrainingInterrupted(self.history) from None
+        finally:
+            self._stop_if_pressed = lambda: None
+        self.history._finish()
+
+    def _train_epochs(self, start: int, stop: int) -> None:
+        """Take the epochs start..stop-1 in runs that end at logged epochs, as train.run does."""
+        if self._take_steps is None:
+            make = train._ENGINES[self.recipe.engine]
+            self._take_steps = make(self._optimizer, self.history, self._snapshot_at, self._check_ctrl_c)
+        every = self.recipe.print_every
+        while start < stop:
+            next_log = -(-start // every) * every  # the first logged epoch >= start
+            end = min(next_log + 1, start + train._CHUNK_EPOCHS, stop)
+            batches = [b for _ in range(start, end) for b in train._epoch_batches(self.recipe, self._rng)]
+            self._take_steps(batches)
+            self.epoch = end
+            last = end - 1
+            if self._on_log is not None and last % every == 0:
+                self._on_log(last, self.history.step_losses[-1], self.history.epoch_losses[-1])
+            start = end
+
+    def _check_ctrl_c(self) -> None:
+        """Raise KeyboardInterrupt if Ctrl-C was pressed during the current train() call."""
+        self._stop_if_pressed()
+
+    def __repr__(self) -> str:
+        return f"Session(epoch {self.epoch} of {self.recipe.epochs}, {self.model!r})"
