@@ -320,7 +320,9 @@ class Value:
 
 def _chain_rule_step(node: Value) -> None:
     """One node's step of the chain rule: ``child.grad += local * node.grad`` for each child."""
-    if node._rule is None and node._children:
+    if node._rule is None:
+        if not node._children:  # a leaf: nothing below it
+            return
         step = node.__dict__.get("_backward")
         if step is None:
             raise OpError(
@@ -371,7 +373,8 @@ def _unary_method(rule: OpRule):
     def method(self: Value) -> Value:
         return _apply1(rule, self)
 
-    method.__name__ = method.__qualname__ = rule.method
+    method.__name__ = rule.method
+    method.__qualname__ = f"Value.{rule.method}"  # where pickle finds it
     method.__doc__ = rule.doc[0].upper() + rule.doc[1:] + "."
     return method
 

@@ -48,9 +48,25 @@ class Columns(NamedTuple):
         return [v[start:stop] if isinstance(v, np.ndarray) else np.full(stop - start, v) for v in self.values]
 
 
-def broadcast_columns(columns: Sequence) -> Columns:
-    """Numbers and array-likes broadcast to one shape; ValueError naming the shapes if they do not fit."""
-    arrays = [np.asarray(c, dtype=np.float64) for c in columns]
+def _real_array(column, name: str) -> np.ndarray:
+    """column as a float64 array of finite real numbers, as a Value would take them; TypeError or ValueError."""
+    array = np.asarray(column)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"input {name!r} must hold real numbers (int, float or bool), got an array of {array.dtype}"
+            + (f": {column!r:.60}" if array.ndim == 0 else "")
+        )
+    array = array.astype(np.float64)
+    if not np.isfinite(array).all():
+        raise ValueError(
+            f"input {name!r} must hold finite numbers (a Value holds a finite number); it holds nan or inf"
+        )
+    return array
+
+
+def broadcast_columns(columns: Sequence, names: Sequence[str]) -> Columns:
+    """Real numbers and array-likes broadcast to one shape; TypeError or ValueError naming the input or the shapes."""
+    arrays = [_real_array(c, name) for c, name in zip(columns, names)]
     try:
         shape = np.broadcast_shapes(*(a.shape for a in arrays))
     except ValueError:

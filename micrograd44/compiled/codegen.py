@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import linecache
 import re
+import weakref
 from collections.abc import Callable, Iterable
 
 from .rules import ONE, NodeCode
@@ -202,14 +203,17 @@ _serial = itertools.count()
 def define(name: str, arguments: list[str], body: list[str], namespace: dict) -> tuple[Callable, str]:
     """Compile ``def name(arguments): body`` in a copy of the namespace; the function and its source.
 
-    The source is registered with linecache, so tracebacks through it show the generated lines.
+    The source is registered with linecache while the function lives, so tracebacks
+    through it show the generated lines; it is removed when the function is freed.
     """
     source = f"def {name}({', '.join(arguments)}):\n" + "".join(f"    {line}\n" for line in body)
     filename = f"<micrograd44.compiled {name} #{next(_serial)}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     scope = dict(namespace)
     exec(compile(source, filename, "exec"), scope)
-    return scope[name], source
+    function = scope[name]
+    weakref.finalize(function, linecache.cache.pop, filename, None)
+    return function, source
 
 
 def comment_text(text: str) -> str:

@@ -221,7 +221,7 @@ class Program:
             (200, 300)
         """
         self._check_count(len(inputs))
-        columns = broadcast_columns(inputs)
+        columns = broadcast_columns(inputs, self.input_names)
         if workers is None:
             workers = os.cpu_count() or 1
         elif not (isinstance(workers, int) and workers > 0):
@@ -257,7 +257,7 @@ class Program:
             True
         """
         self._check_count(len(inputs))
-        columns = broadcast_columns([*inputs, root_grad])
+        columns = broadcast_columns([*inputs, root_grad], [*self.input_names, "root_grad"])
         outputs, parameter_grads, input_grads = self._arrays().evaluate_gradients(
             columns, [p.data for p in self.parameters], per_sample, chunk_size
         )
