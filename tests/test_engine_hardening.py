@@ -1,4 +1,4 @@
-"""The engine under hostile and unlucky input: huge numbers, deep graphs, threads, pickles, user text as code."""
+"""The engine under hostile and unlucky input: huge numbers, deep graphs, threads, pickles, user text."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ import pytest
 from micrograd44 import MLP, OpError, Value, sum_values
 from micrograd44.compiled import CaptureError, capture, trace
 from micrograd44.engine import set_scope, topological_order
-
 
 # ---- numbers that are not floats ----
 

@@ -65,7 +65,7 @@ def _real_array(column, name: str) -> np.ndarray:
 
 
 def broadcast_columns(columns: Sequence, names: Sequence[str]) -> Columns:
-    """Real numbers and array-likes broadcast to one shape; TypeError or ValueError naming the input or the shapes."""
+    """Real numbers and array-likes broadcast to one shape; TypeError or ValueError naming the input or shapes."""
     arrays = [_real_array(c, name) for c, name in zip(columns, names)]
     try:
         shape = np.broadcast_shapes(*(a.shape for a in arrays))
