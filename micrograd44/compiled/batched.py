@@ -49,7 +49,7 @@ class Columns(NamedTuple):
 
 
 def _real_array(column, name: str) -> np.ndarray:
-    """column as a float64 array of finite real numbers, as a Value would take them; TypeError or ValueError."""
+    """column as a float64 array of finite real numbers, as a Value takes them; TypeError or ValueError."""
     array = np.asarray(column)
     if array.dtype.kind not in "biuf":
         raise TypeError(
@@ -65,7 +65,7 @@ def _real_array(column, name: str) -> np.ndarray:
 
 
 def broadcast_columns(columns: Sequence, names: Sequence[str]) -> Columns:
-    """Real numbers and array-likes broadcast to one shape; TypeError or ValueError naming the input or shapes."""
+    """Numbers and array-likes broadcast to one shape; TypeError or ValueError naming the input or shapes."""
     arrays = [_real_array(c, name) for c, name in zip(columns, names)]
     try:
         shape = np.broadcast_shapes(*(a.shape for a in arrays))
