@@ -5,6 +5,9 @@
 - ``slides/neuron.svg`` (``viz.draw_neuron``) and ``slides/graph.svg`` (``draw_graph(...,
   slide=True)``): the slide preset; for each, the smallest font size it has once placed to
   fit a 16:9 slide of 13.33 x 7.5 inches (docs/pictures.md quotes these lines).
+- ``derivative.svg``: the gradient of log(1 + sin x) built as a graph by
+  ``grad(..., create_graph=True)``, the derivative's nodes outlined (docs/higher-order.md).
+- ``second_order.png``: the Hessian spectra of examples/second_order.py.
 - ``concepts/*``: the five concept pictures, from the full runs of ``examples/*.py``
   (about a minute; ``--no-concepts`` skips them).
 
@@ -24,6 +27,7 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 
 import viz  # noqa: E402
+from micrograd44 import Value, grad  # noqa: E402
 from micrograd44.cli import CommandError  # noqa: E402
 from micrograd44.commands.graph import PICTURES, first_step, write_pictures  # noqa: E402
 from micrograd44.train import Recipe  # noqa: E402
@@ -61,6 +65,20 @@ def write_slides() -> list[Path]:
     return written
 
 
+def write_higher_order() -> list[Path]:
+    """The derivative of log(1 + sin x) drawn as a graph, and the Hessian spectra of the course loss."""
+    x = Value(0.5, label="x")
+    y = (1 + x.sin()).log()
+    (slope,) = grad(y, [x], create_graph=True)
+    slope.label = "dy/dx"
+    slope.backward()  # the gradient of the derivative: the second derivative reaches x
+    title = "d/dx log(1 + sin x) at x = 0.5, built by grad(..., create_graph=True)"
+    paths = [viz.save(viz.draw_graph(slope, forward=y, title=title), FOLDER / "derivative.svg")]
+    script = REPOSITORY / "examples" / "second_order.py"
+    subprocess.run([sys.executable, str(script), "--out", str(FOLDER)], check=True, stdout=subprocess.DEVNULL)
+    return paths + [FOLDER / "second_order.png"]
+
+
 def write_concepts() -> list[Path]:
     """The concept pictures, each from the full run of its example."""
     out = FOLDER / "concepts"
@@ -78,7 +96,7 @@ def main() -> int:
     parser.add_argument("--no-concepts", action="store_true", help="skip the five concept pictures")
     args = parser.parse_args()
     try:
-        written = write_pictures(FOLDER, PICTURES["all"], "svg") + write_slides()
+        written = write_pictures(FOLDER, PICTURES["all"], "svg") + write_slides() + write_higher_order()
     except (CommandError, viz.DotNotFoundError) as error:
         print(f"make_pictures: error: {error}", file=sys.stderr)
         return 2

@@ -7,6 +7,7 @@ built on top, with optimizers in ``micrograd44.optim`` and losses in
 """
 
 from . import losses, ops, optim
+from .autodiff import grad, hessian, hvp, jacobian, jvp
 from .engine import Value, linear, sum_values, topological_order
 from .errors import DivisionByZeroError, DomainError, OpError, OverflowValueError, StateDictError
 from .gradcheck import GradcheckError, gradcheck
@@ -19,6 +20,11 @@ __all__ = [
     "linear",
     "sum_values",
     "topological_order",
+    "grad",
+    "hessian",
+    "hvp",
+    "jacobian",
+    "jvp",
     "gradcheck",
     "Module",
     "Neuron",

@@ -209,3 +209,25 @@ def test_bad_seed_count_is_one_line_and_status_2(name):
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].endswith("--seeds and --jobs must be at least 1")
+
+
+def test_forward_and_reverse_mode_give_the_same_44_gradients(tmp_path):
+    lines, _ = run_example("forward_vs_reverse", tmp_path)
+    [difference] = [line for line in lines if line.startswith("largest difference")]
+    assert float(difference.split(":")[1]) < 1e-12
+    rows = table_rows(lines, "| mode")
+    assert [(row[0], int(row[1])) for row in rows] == [
+        ("reverse (backward)", 1),
+        ("forward (push_tangents)", 44),
+    ]
+    assert int(rows[1][2]) == 44 * int(rows[0][2])  # every local derivative, once per parameter
+
+
+def test_newton_beats_gradient_descent_and_the_hessian_spectra_are_written(tmp_path):
+    lines, out = run_example("second_order", tmp_path)
+    newton, descent = (int(line.split(":")[1].split()[0]) for line in lines if "steps" in line)
+    assert newton < 10 < descent
+    rows = table_rows(lines, "| weights")
+    assert [row[0] for row in rows] == ["initial weights", "after 2001 epochs"]
+    assert all(sum(int(cell) for cell in row[3:6]) == 44 for row in rows)  # every eigenvalue counted once
+    assert_pictures(out, "second_order.png")

@@ -8,7 +8,7 @@ from functools import partial
 
 import graphviz
 
-from micrograd44 import Value
+from micrograd44 import Value, topological_order
 
 from . import legend, style
 from .clusters import GROUPS, add_clustered
@@ -32,6 +32,7 @@ def draw_graph(
     parameters: Iterable[Value] | None = None,
     title: str | None = None,
     slide: bool = False,
+    forward: Value | None = None,
 ) -> graphviz.Digraph:
     """Draw root's computation graph with the gradient that backward() sends along every edge.
 
@@ -66,6 +67,9 @@ def draw_graph(
         title: the caption's title; default: the root's name, value and the graph's size.
         slide: True to lay the picture out for a 16:9 slide (13.33 x 7.5 inches, scaled
             down to fit; docs/pictures.md gives the smallest font size this leaves).
+        forward: for a gradient built with ``grad(..., create_graph=True)``, the function's
+            output: nodes of its graph are the forward pass, and every other node (the
+            derivative, built by the chain rule) gets a green outline.
 
     Returns:
         graphviz.Digraph: render it with ``viz.save(graph, "graph.svg")``; in Jupyter it
@@ -77,7 +81,7 @@ def draw_graph(
             which names the options that make this graph drawable).
 
     Example:
-        >>> from micrograd44 import Value
+        >>> from micrograd44 import Value, topological_order
         >>> x = Value(0.5, label="x")
         >>> y = (1 + x.sin()).log()
         >>> y.backward()
@@ -93,9 +97,23 @@ def draw_graph(
     style.check_choice("edge_labels", edge_labels, EDGE_LABELS)
     if max_nodes is not None and (not isinstance(max_nodes, numbers.Integral) or max_nodes < 1):
         raise ValueError(f"max_nodes must be a positive integer or None, got {max_nodes!r}")
+    if forward is not None and not isinstance(forward, Value):
+        raise TypeError(f"forward must be a micrograd44 Value, got {type(forward).__name__}")
     chosen = None if parameters is None else set(parameters)
     flow = build_flow_graph(root, collapse=collapse, parameters=chosen, max_nodes=max_nodes)
-    return _render(flow, title or _default_title(root, flow), rankdir, group, edge_labels, slide)
+    derivative = _derivative_keys(root, forward) if forward is not None else frozenset()
+    return _render(flow, title or _default_title(root, flow), rankdir, group, edge_labels, slide, derivative)
+
+
+def _derivative_keys(root: Value, forward: Value) -> frozenset[str]:
+    """The keys of the drawn Values (v<i>) and ops (op<i>) of root's graph that are not in forward's graph."""
+    forward_nodes = set(topological_order(forward))
+    return frozenset(
+        key
+        for i, node in enumerate(topological_order(root))
+        if node not in forward_nodes
+        for key in (f"v{i}", f"op{i}")
+    )
 
 
 def draw_neuron(
@@ -155,7 +173,13 @@ SLIDE_FONTS = {"value": 14, "op": 13, "edge": 12, "legend": 12}
 
 
 def _render(
-    flow: FlowGraph, title: str, rankdir: str, group: str | None, edge_labels: str | None, slide: bool
+    flow: FlowGraph,
+    title: str,
+    rankdir: str,
+    group: str | None,
+    edge_labels: str | None,
+    slide: bool,
+    derivative: frozenset[str] = frozenset(),
 ) -> graphviz.Digraph:
     """The Digraph of a FlowGraph: its nodes (in clusters), gradient-carrying edges and caption."""
     graph_attr = {
@@ -175,7 +199,8 @@ def _render(
         node_attr={"fontname": style.FONT, "fontsize": str(sizes["value"])},
         edge_attr={"fontname": style.FONT, "fontsize": str(sizes["edge"]), "arrowsize": "0.6"},
     )
-    add_clustered(graph, flow.nodes, group, partial(_add_node, show_grad=flow.backpropagated, sizes=sizes))
+    add_node = partial(_add_node, show_grad=flow.backpropagated, sizes=sizes, derivative=derivative)
+    add_clustered(graph, flow.nodes, group, add_node)
     largest = style.largest_magnitude(edge.flow for edge in flow.edges)
     for edge in flow.edges:
         if flow.backpropagated:
@@ -184,12 +209,21 @@ def _render(
         else:
             attributes = {"color": style.ZERO}
         graph.edge(edge.tail, edge.head, **attributes)
-    graph.attr(label=_caption(flow, title, largest, edge_labels, sizes["legend"]))
+    caption_rows = [legend.text_row(DERIVATIVE_NOTE)] if derivative else []
+    graph.attr(label=_caption(flow, title, largest, edge_labels, sizes["legend"], caption_rows))
     return graph
 
 
-def _add_node(graph: graphviz.Digraph, node: Node, show_grad: bool, sizes: dict[str, int]) -> None:
+# how a node of the derivative (the backward pass drawn as a graph) is outlined
+DERIVATIVE_COLOUR = "#009E73"
+DERIVATIVE_NOTE = "green outline: the derivative, built by the chain rule from the forward pass (no outline)"
+
+
+def _add_node(
+    graph: graphviz.Digraph, node: Node, show_grad: bool, sizes: dict[str, int], derivative: frozenset[str]
+) -> None:
     """Add one drawn node: a small oval for an op, a table of name, data and grad otherwise."""
+    outline = {"color": DERIVATIVE_COLOUR, "penwidth": "2"} if node.key in derivative else {}
     if node.kind == "op":
         graph.node(
             node.key,
@@ -201,12 +235,14 @@ def _add_node(graph: graphviz.Digraph, node: Node, show_grad: bool, sizes: dict[
             width="0.3",
             height="0.25",
             margin="0.04,0.02",
+            **outline,
         )
     else:
-        graph.node(node.key, label=_value_label(node, show_grad), shape="plaintext", margin="0")
+        label = _value_label(node, show_grad, node.key in derivative)
+        graph.node(node.key, label=label, shape="plaintext", margin="0")
 
 
-def _value_label(node: Node, show_grad: bool) -> str:
+def _value_label(node: Node, show_grad: bool, derivative: bool = False) -> str:
     """The HTML-like table of a Value or collapsed neuron: name, then data and grad."""
     fill = style.FILLS["root" if node.root else node.kind]
     name = node.name or ("root" if node.root else "")
@@ -221,9 +257,10 @@ def _value_label(node: Node, show_grad: bool) -> str:
         cells += f'<TD><FONT COLOR="{colour}">grad {style.format_number(node.grad)}</FONT></TD>'
     span = 2 if show_grad else 1
     body = "".join(f'<TR><TD COLSPAN="{span}">{row}</TD></TR>' for row in rows) + f"<TR>{cells}</TR>"
-    border = 2 if node.root else 0
+    border = 2 if node.root or derivative else 0
+    colour = f' COLOR="{DERIVATIVE_COLOUR}"' if derivative else ""
     table = (
-        f'<TABLE BORDER="{border}" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3" BGCOLOR="{fill}">'
+        f'<TABLE BORDER="{border}"{colour} CELLBORDER="1" CELLSPACING="0" CELLPADDING="3" BGCOLOR="{fill}">'
         f"{body}</TABLE>"
     )
     return style.html_label(table)
@@ -249,9 +286,11 @@ def _default_title(root: Value, flow: FlowGraph) -> str:
     return f"{root.label or 'root'} = {style.format_number(root.data)}: {', '.join(parts)}"
 
 
-def _caption(flow: FlowGraph, title: str, largest: float, edge_labels: str | None, size: int) -> str:
-    """Title, the no-backward notice when needed, and the legend."""
-    rows = [legend.title_row(title)]
+def _caption(
+    flow: FlowGraph, title: str, largest: float, edge_labels: str | None, size: int, extra: list[str]
+) -> str:
+    """Title, the no-backward notice when needed, the extra rows, and the legend."""
+    rows = [legend.title_row(title), *extra]
     if not flow.backpropagated:
         rows.append(
             legend.notice_row(

@@ -45,11 +45,11 @@ def sign_rows(quantity: str, largest: float, values: list[float]) -> list[str]:
     ]
 
 
-def kind_row(kinds: list[str]) -> str:
-    """A caption row with a filled swatch per node kind."""
+def kind_row(kinds: list[str], names: dict[str, str] | None = None) -> str:
+    """A caption row with a filled swatch per node kind (named as style.KIND_NAMES, or as ``names`` says)."""
+    names = {**style.KIND_NAMES, **(names or {})}
     cells = "".join(
-        f'<TD BGCOLOR="{style.FILLS[kind]}" BORDER="1">{style.text(style.KIND_NAMES[kind])}</TD>'
-        for kind in kinds
+        f'<TD BGCOLOR="{style.FILLS[kind]}" BORDER="1">{style.text(names[kind])}</TD>' for kind in kinds
     )
     return (
         '<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="2" CELLPADDING="2"><TR>'

@@ -104,7 +104,7 @@ def draw_network(model: MLP, *, width_by: str = "grad", title: str | None = None
     rows += legend.sign_rows(
         "weight's grad" if width_by == "grad" else "weight", largest, [shown(w) for w in weights]
     )
-    rows.append(legend.kind_row(["input", "parameter", "neuron"]))
+    rows.append(legend.kind_row(["input", "parameter", "neuron"], {"neuron": "neuron: its weights and bias"}))
     graph.attr(label=legend.caption(rows))
     return graph
 
