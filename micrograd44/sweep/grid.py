@@ -224,32 +224,36 @@ class Grid:
 
     @classmethod
     def load(cls, path: str | Path) -> Grid:
-        """A grid from a TOML (``.toml``) or JSON file of {field: values}.
+        """A grid from a TOML (``.toml``) or JSON file of {field: values} (see ``read_fields``)."""
+        return cls(read_fields(path), source=str(path))
 
-        Raises:
-            GridError: the file cannot be read or parsed, or its grid is invalid.
-        """
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise GridError(str(path), f"cannot read it ({error.strerror or error})") from None
-        try:
-            if path.suffix == ".toml":
-                import tomllib  # Python 3.11+
 
-                fields = tomllib.loads(text)
-            else:
-                fields = json.loads(text)
-        except ImportError:
-            raise GridError(str(path), "TOML grids need Python 3.11 or later; write it as JSON") from None
-        except ValueError as error:
-            raise GridError(
-                str(path), f"is not valid {path.suffix.lstrip('.').upper() or 'JSON'} ({error})"
-            ) from None
-        if not isinstance(fields, dict):
-            raise GridError(str(path), "must hold a table of {field: values}")
-        return cls(fields, source=str(path))
+def read_fields(path: str | Path) -> dict:
+    """The {field: values} table of a TOML (``.toml``) or JSON grid file, not yet checked.
+
+    Raises:
+        GridError: the file cannot be read or parsed, or does not hold a table.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise GridError(str(path), f"cannot read it ({error.strerror or error})") from None
+    language = "TOML" if path.suffix == ".toml" else "JSON"
+    try:
+        if language == "TOML":
+            import tomllib  # Python 3.11+
+
+            fields = tomllib.loads(text)
+        else:
+            fields = json.loads(text)
+    except ImportError:
+        raise GridError(str(path), "TOML grids need Python 3.11 or later; write it as JSON") from None
+    except ValueError as error:
+        raise GridError(str(path), f"is not valid {language} ({error})") from None
+    if not isinstance(fields, dict):
+        raise GridError(str(path), "must hold a table of {field: values}")
+    return fields
 
 
 def _json_values(name: str, values: tuple):

@@ -142,10 +142,9 @@ class ResultsFile:
             self.finished[result.recipe] = result
 
     def rewrite(self, ordered: list[RunResult]) -> None:
-        """Replace the file, atomically, by these results in this order (the grid's, once complete)."""
+        """Close the file and replace it, atomically, by these results in this order (the grid's)."""
         self._handle.close()
         write_text_atomic(self.path, _csv_text([columns(), *(to_row(result) for result in ordered)]))
-        self._handle = self.path.open("a", encoding="utf-8", newline="")
 
     def close(self) -> None:
         """Close the file."""

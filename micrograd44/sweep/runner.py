@@ -88,6 +88,16 @@ def run_grid(
     """
     grid = grid if isinstance(grid, Grid) else Grid(grid)
     recipes = list(grid.recipes())
+    client, opened = executors.connect(scheduler) if scheduler is not None else (None, False)
+    try:
+        return _run(recipes, grid, out, jobs, client, batch, progress, on_result)
+    finally:
+        if opened:
+            client.close()
+
+
+def _run(recipes, grid, out, jobs, client, batch, progress, on_result) -> list[RunResult]:
+    """run_grid once the grid is checked and the cluster (if any) reached."""
     store = ResultsFile.open(out, grid) if out is not None else None
     finished: dict[Recipe, RunResult] = dict(store.finished) if store else {}
     bar = _progress_bar(len(recipes), len(finished), progress)
@@ -103,8 +113,7 @@ def run_grid(
                 on_result(result)
 
     try:
-        pending = [recipe for recipe in recipes if recipe not in finished]
-        _execute(pending, jobs, scheduler, batch, deliver)
+        _execute([recipe for recipe in recipes if recipe not in finished], jobs, client, batch, deliver)
     except KeyboardInterrupt:
         raise SweepInterrupted([finished[r] for r in recipes if r in finished], len(recipes)) from None
     finally:
@@ -114,33 +123,27 @@ def run_grid(
     ordered = [finished[recipe] for recipe in recipes]
     if store:
         store.rewrite(ordered)
-        store.close()
     return ordered
 
 
-def _execute(pending: list[Recipe], jobs, scheduler, batch, deliver) -> None:
-    """Run the pending recipes with the executor asked for, in batches."""
+def _execute(pending: list[Recipe], jobs: int | None, client, batch: int | None, deliver) -> None:
+    """Run the pending recipes here, on local processes or (with a client) on Dask, in batches."""
     if not pending:
         return
-    if scheduler is None and (jobs or executors.all_cores()) == 1:
+    workers = executors.dask_threads(client) if client else (jobs or executors.all_cores())
+    if client is None and workers == 1:
         executors.run_here(pending, deliver)
         return
-    client, opened = executors.connect(scheduler) if scheduler is not None else (None, False)
-    try:
-        workers = executors.dask_threads(client) if client else (jobs or executors.all_cores())
-        if batch is None:
-            first = run_recipe(pending[0])  # here, to time one run
-            deliver([first])
-            pending = pending[1:]
-            batch = batch_size(first.seconds, len(pending), workers)
-        batches = [pending[start : start + batch] for start in range(0, len(pending), batch)]
-        if client:
-            executors.run_on_dask(batches, client, deliver)
-        else:
-            executors.run_on_processes(batches, workers, deliver)
-    finally:
-        if opened:
-            client.close()
+    if batch is None:
+        first = run_recipe(pending[0])  # here, to time one run
+        deliver([first])
+        pending = pending[1:]
+        batch = batch_size(first.seconds, len(pending), workers)
+    batches = [pending[start : start + batch] for start in range(0, len(pending), batch)]
+    if client:
+        executors.run_on_dask(batches, client, deliver)
+    else:
+        executors.run_on_processes(batches, workers, deliver)
 
 
 def _progress_bar(total: int, done: int, shown: bool):
