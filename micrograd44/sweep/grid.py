@@ -68,8 +68,8 @@ def format_value(name: str, value) -> str:
         return "none"
     if _kind(name) is tuple:
         return "-".join(str(size) for size in value) or "none"
-    if isinstance(value, float):
-        return repr(value)
+    if _kind(name) is float:
+        return repr(float(value))
     return str(value)
 
 
