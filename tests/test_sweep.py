@@ -118,6 +118,16 @@ def test_a_diverged_run_is_a_result_that_reads_back_from_its_row():
     assert to_row(from_row(dict(zip(columns(), row)))) == row
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_run_that_diverges_is_a_row_and_the_sweep_goes_on(jobs):
+    results = run_grid({"lr": [0.02, 100], "loss": "mse", "epochs": 50}, jobs=jobs, batch=1)
+    assert [(r.recipe.lr, r.diverged, r.diverged_step) for r in results] == [
+        (0.02, False, None),
+        (100.0, True, 52),
+    ]
+    assert [len(r.predictions) for r in results] == [4, 4]
+
+
 def test_wilson_interval_matches_the_formula_and_stays_in_bounds():
     # at 0 or n successes one end is 0 or 1 and the other z^2 / (n + z^2) from it
     assert wilson_interval(0, 10) == pytest.approx((0.0, 0.27753), abs=1e-5)
