@@ -73,6 +73,8 @@ def run_on_processes(batches: Sequence[list[Recipe]], jobs: int, deliver: Delive
 def _one_pool(batches: list[list[Recipe]], jobs: int, deliver: Deliver) -> tuple[list[list[Recipe]], int]:
     """Run the batches in one pool: (the batches lost when a worker died, how many finished)."""
     context = multiprocessing.get_context(_start_method())
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload([run_batch.__module__])  # imported once, not by every worker
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_ignore_ctrl_c)
     futures: dict[Future, list[Recipe]] = {pool.submit(run_batch, batch): batch for batch in batches}
     broken, finished = [], 0
