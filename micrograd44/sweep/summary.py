@@ -53,6 +53,8 @@ class Cell:
         interval: the Wilson 95% interval of the success rate.
         median_final_loss: median over the runs of the last step's loss (None without any).
         median_last_epoch_loss: median of the last epoch's mean loss (None without any).
+        median_solved_epoch: median of the first solved epoch over the runs ever solved
+            (None if none was).
         diverged: how many runs diverged.
     """
 
@@ -62,6 +64,7 @@ class Cell:
     interval: tuple[float, float]
     median_final_loss: float | None
     median_last_epoch_loss: float | None
+    median_solved_epoch: float | None
     diverged: int
 
     @property
@@ -107,6 +110,7 @@ def summarize(results: Sequence[RunResult], by: Sequence[str] | None = None) -> 
                 interval=wilson_interval(solved, len(runs)),
                 median_final_loss=_median(run.final_loss for run in runs),
                 median_last_epoch_loss=_median(run.last_epoch_loss for run in runs),
+                median_solved_epoch=_median(run.solved_epoch for run in runs),
                 diverged=sum(run.diverged for run in runs),
             )
         )
@@ -114,7 +118,7 @@ def summarize(results: Sequence[RunResult], by: Sequence[str] | None = None) -> 
 
 
 def _number(value: float | None) -> str:
-    """A loss for the table: 3 significant digits, '-' for none."""
+    """A number for the table: 3 significant digits, '-' for none."""
     return "-" if value is None else f"{value:.3g}"
 
 
@@ -122,13 +126,14 @@ def table(cells: Sequence[Cell]) -> str:
     """The cells as a Markdown table: the cell's fields, then its runs, rate, interval and losses."""
     fields = list(cells[0].values) if cells else []
     header = [*fields, "runs", "solved", "success rate (95% interval)", "median final loss"]
-    header += ["median last-epoch loss", "diverged"]
+    header += ["median last-epoch loss", "median first solved epoch", "diverged"]
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     for cell in cells:
         low, high = cell.interval
         row = [format_value(name, value) for name, value in cell.values.items()]
         row += [str(cell.runs), str(cell.solved), f"{cell.rate:.0%} ({low:.0%} to {high:.0%})"]
-        row += [_number(cell.median_final_loss), _number(cell.median_last_epoch_loss), str(cell.diverged)]
+        row += [_number(cell.median_final_loss), _number(cell.median_last_epoch_loss)]
+        row += [_number(cell.median_solved_epoch), str(cell.diverged)]
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 
