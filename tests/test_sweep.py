@@ -1,6 +1,8 @@
 """micrograd44.sweep: grids, run results, the results file, resuming, local processes and summaries."""
 
 import dataclasses
+import doctest
+import importlib
 import multiprocessing
 import os
 import signal
@@ -245,3 +247,13 @@ def test_a_run_without_steps_has_no_losses_and_reads_back():
     cells = dict(zip(columns(), to_row(result)))
     assert cells["final_loss"] == cells["last_epoch_loss"] == ""
     assert from_row(cells) == result
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["micrograd44.sweep", "micrograd44.sweep.grid", "micrograd44.sweep.summary", "micrograd44.sweep.runner"],
+)
+def test_the_docstring_examples_run(name):
+    module = importlib.import_module(name)
+    tried = doctest.testmod(module)
+    assert tried.failed == 0 and tried.attempted > 0
