@@ -81,7 +81,8 @@ def run_grid(fields: dict, args: argparse.Namespace) -> list[RunResult]:
     the grid's order, the first field varying slowest (see ``micrograd44.sweep.Grid``).
     """
     grid = {"epochs": args.epochs, "engine": args.engine, **fields}
-    return micrograd44.sweep.run_grid(grid, jobs=args.jobs, scheduler=args.scheduler)
+    where = {"scheduler": args.scheduler} if args.scheduler else {"jobs": args.jobs}
+    return micrograd44.sweep.run_grid(grid, **where)
 
 
 def finished(seconds: float, args: argparse.Namespace) -> str:

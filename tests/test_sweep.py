@@ -5,6 +5,7 @@ import doctest
 import importlib
 import multiprocessing
 import os
+import re
 import signal
 
 import pytest
@@ -85,6 +86,20 @@ def test_a_bad_grid_stops_run_grid_before_any_run_or_file(tmp_path):
     with pytest.raises(GridError, match="^momentum: must be a finite number >= 0"):
         run_grid({"seed": "0:3", "momentum": [0.9, -1]}, tmp_path / "r.csv", jobs=1, on_result=started.append)
     assert started == [] and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"jobs": 0}, "jobs must be at least 1, got 0"),
+        ({"batch": 0}, "batch must be at least 1, got 0"),
+        ({"jobs": 2, "scheduler": "tcp://127.0.0.1:8786"}, "give jobs (local processes) or scheduler"),
+    ],
+)
+def test_bad_options_are_refused_before_any_run(tmp_path, options, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        run_grid({"epochs": 1}, tmp_path / "r.csv", **options)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_grid_file_in_toml_or_json(tmp_path):

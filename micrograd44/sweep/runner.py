@@ -76,6 +76,7 @@ def run_grid(
 
     Raises:
         GridError: the grid is invalid (before any run starts).
+        ValueError: jobs or batch below 1, or both jobs and scheduler given.
         ResultsFileError: ``out`` holds another grid's results.
         SweepError: a run failed (other than by diverging), workers kept dying, or the
             Dask scheduler cannot be reached. Finished runs stay in ``out``.
@@ -86,6 +87,11 @@ def run_grid(
         >>> [(r.recipe.seed, r.recipe.loss, len(r.predictions)) for r in results]
         [(0, 'l1', 4), (0, 'mse', 4), (1, 'l1', 4), (1, 'mse', 4)]
     """
+    for name, count in (("jobs", jobs), ("batch", batch)):
+        if count is not None and count < 1:
+            raise ValueError(f"{name} must be at least 1, got {count}")
+    if jobs is not None and scheduler is not None:
+        raise ValueError("give jobs (local processes) or scheduler (a Dask cluster), not both")
     grid = grid if isinstance(grid, Grid) else Grid(grid)
     recipes = list(grid.recipes())
     client, opened = executors.connect(scheduler) if scheduler is not None else (None, False)
