@@ -239,11 +239,12 @@ class KillTheWorkers:
 
     def __init__(self):
         self.seen, self.killed = [], []
+        self.before = set(multiprocessing.active_children())  # children that are not the sweep's
 
     def __call__(self, result):
         self.seen.append(result)
         if len(self.seen) == 1:
-            for worker in multiprocessing.active_children():
+            for worker in set(multiprocessing.active_children()) - self.before:
                 os.kill(worker.pid, signal.SIGKILL)
                 self.killed.append(worker.pid)
 
