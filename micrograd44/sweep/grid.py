@@ -52,6 +52,10 @@ def field_names() -> list[str]:
     return list(_FIELDS)
 
 
+# what a value of each kind of field looks like, for errors
+_KIND_WORDS = {tuple: "layer sizes such as 5-4", int: "an integer", float: "a number"}
+
+
 def _kind(name: str) -> type:
     """The kind of a field's values (int, float, str or tuple), from Recipe's default value."""
     return type(getattr(_DEFAULT, name))
@@ -85,10 +89,7 @@ def parse_value(name: str, text: str):
         if kind in (int, float):
             return kind(text)
     except ValueError:
-        what = (
-            "layer sizes such as 5-4" if kind is tuple else f"{'an integer' if kind is int else 'a number'}"
-        )
-        raise GridError(name, f"{text!r} is not {what}") from None
+        raise GridError(name, f"{text!r} is not {_KIND_WORDS[kind]}") from None
     if kind is str:
         return text
     raise GridError(name, f"fields of type {kind.__name__} cannot be swept yet")
@@ -129,10 +130,12 @@ def _values(name: str, given) -> tuple:
         values = _parse_text(name, given)
     elif isinstance(given, range):
         values = list(given)
-    elif isinstance(given, (list, tuple)) and not (_kind(name) is tuple and given and not _all_lists(given)):
+    elif isinstance(given, (list, tuple)):
+        if _kind(name) is tuple and not all(isinstance(item, (list, tuple, str)) for item in given):
+            raise GridError(
+                name, f"give each choice of layer sizes as a list, e.g. [[5, 4], [8]], got {given!r}"
+            )
         values = [value for item in given for value in _native(name, item)]
-    elif _kind(name) is tuple and isinstance(given, (list, tuple)):
-        raise GridError(name, f"give each choice of layer sizes as a list, e.g. [[5, 4], [8]], got {given!r}")
     else:
         values = _native(name, given)
     if not values:
@@ -144,11 +147,6 @@ def _values(name: str, given) -> tuple:
         seen.add(value)
         _check(name, value)
     return tuple(values)
-
-
-def _all_lists(items) -> bool:
-    """True when every item is a list or tuple (the choices of a tuple field)."""
-    return all(isinstance(item, (list, tuple)) for item in items)
 
 
 def _check(name: str, value) -> None:
