@@ -35,6 +35,12 @@ from ..train import Recipe
 # exit status of a program stopped by Ctrl-C (128 + SIGINT), as shells report it
 EXIT_INTERRUPTED = 130
 
+# what a field means for a sweep, where its name does not say it
+FIELD_NOTES = {
+    "seed": "seeds the weights and the sample draws; ranges such as 0:1000",
+    "print_every": "epochs between the looks for the first solved epoch",
+}
+
 
 def _flag(name: str) -> str:
     """A field's flag: weight_init -> --weight-init."""
@@ -57,12 +63,10 @@ def register(subparsers) -> None:
     default = Recipe(**SWEEP_DEFAULTS)
     for name in field_names():
         flags = [_flag(name), "--seeds"] if name == "seed" else [_flag(name)]
-        fields.add_argument(
-            *flags,
-            dest=name,
-            metavar="V[,V...]",
-            help=f"(default: {format_value(name, getattr(default, name))})",
-        )
+        note = f"(default: {format_value(name, getattr(default, name))})"
+        if name in FIELD_NOTES:
+            note = f"{FIELD_NOTES[name]} {note}"
+        fields.add_argument(*flags, dest=name, metavar="V[,V...]", help=note)
     parser.add_argument(
         "--grid", metavar="FILE", help="a TOML or JSON file of {field: values}; flags override it"
     )
