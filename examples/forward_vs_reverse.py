@@ -69,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     print("| --- | --- | --- | --- |")
     print(f"| reverse (backward) | 1 | {edges} | {reverse_time * 1e3:.3f} |")
     print(
-        f"| forward (push_tangents) | {len(parameters)} | {edges * len(parameters)} | {forward_time * 1e3:.3f} |"
+        f"| forward (push_tangents) | {len(parameters)} | {edges * len(parameters)} "
+        f"| {forward_time * 1e3:.3f} |"
     )
     print()
     print(f"forward mode costs {forward_time / reverse_time:.0f}x reverse mode here: one sweep per parameter")

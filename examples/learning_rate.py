@@ -25,21 +25,28 @@ import time
 from pathlib import Path
 
 import numpy as np
-import sweep  # examples/sweep.py: the plumbing every sweep shares
+import sweep  # examples/sweep.py: the command line every sweep shares
 from matplotlib.figure import Figure
 
-from micrograd44.train import History, Recipe, TrainingDiverged
+from micrograd44.sweep import summarize
+from micrograd44.train import History, Recipe, TrainingDiverged, run
 
-# (loss, learning rate): the course's L1 from far too small to far too large, then MSE
-CASES = [("l1", 0.00001), ("l1", 0.001), ("l1", 0.02), ("l1", 0.1), ("l1", 0.5), ("l1", 2.0)]
-CASES += [("mse", 0.02), ("mse", 0.5)]
+# loss -> learning rates: the course's L1 from far too small to far too large, then MSE
+RATES = {"l1": [0.00001, 0.001, 0.02, 0.1, 0.5, 2.0], "mse": [0.02, 0.5]}
+CASES = [(loss, lr) for loss, rates in RATES.items() for lr in rates]
 SHOWN_SEED = 2  # the course's seed: the runs in the table's first columns and the plot
 PLOT_CEILING = 1e100  # a diverging loss nears the largest float, more than a log axis can label
 
 
-def solves_xor(history: History) -> bool:
-    """True when the run ends with XOR solved; a run that diverged (its history up to then) does not."""
-    return history.solved
+def train(recipe: Recipe) -> tuple[History, TrainingDiverged | None]:
+    """Run the recipe: its history and, if it diverged, the error that stopped it.
+
+    The history of a run that diverged holds every step before the failing one.
+    """
+    try:
+        return run(recipe), None
+    except TrainingDiverged as error:
+        return error.history, error
 
 
 def running_mean(values: list[float], window: int) -> np.ndarray:
@@ -100,9 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
 
     recipes = [dataclasses.replace(base, loss=loss, lr=lr, seed=SHOWN_SEED) for loss, lr in CASES]
-    runs = [(recipe, *sweep.train(recipe)) for recipe in recipes]
-    every_seed = [dataclasses.replace(recipe, seed=seed) for recipe in recipes for seed in range(seeds)]
-    solved = sweep.train_all(every_seed, solves_xor, args.jobs, keep_diverged=True)
+    runs = [(recipe, *train(recipe)) for recipe in recipes]
+    solved = {}  # (loss, lr) -> seeds that solve XOR; a run that diverged does not
+    for loss, rates in RATES.items():
+        results = sweep.run_grid({"loss": loss, "lr": rates, "seed": range(seeds)}, args)
+        solved |= {(loss, cell.values["lr"]): cell.solved for cell in summarize(results, by=["lr"])}
 
     print(f"The course recipe at each learning rate, {base.epochs} epochs of 4 single-sample steps.")
     print(f"Columns 3-8: seed {SHOWN_SEED}; loss = mean loss of the single-sample steps of those epochs;")
@@ -112,14 +121,14 @@ def main(argv: list[str] | None = None) -> int:
         f"| outputs for (0,0), (0,1), (1,0), (1,1) | solved | solved, seeds 0-{seeds - 1} |"
     )
     print("| --- " * 9 + "|")
-    for i, (recipe, history, error) in enumerate(runs):
-        print(row(recipe, history, error, sum(solved[i * seeds : (i + 1) * seeds]), seeds))
+    for recipe, history, error in runs:
+        print(row(recipe, history, error, solved[recipe.loss, recipe.lr], seeds))
     for recipe, _, error in runs:
         if error:
             print(f"\n{recipe.loss.upper()} at lr {recipe.lr:g}: TrainingDiverged: {error}")
 
     print(f"\nwrote {plot(runs, Path(args.out) / 'learning_rate.png')}")
-    print(f"{time.perf_counter() - started:.0f} s with {args.jobs} process(es), {args.engine} engine")
+    print(sweep.finished(time.perf_counter() - started, args))
     return 0
 
 

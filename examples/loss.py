@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-import sweep  # examples/sweep.py: the plumbing every sweep shares
+import sweep  # examples/sweep.py: the command line every sweep shares
 from matplotlib.figure import Figure
 
 from micrograd44 import Value
@@ -48,14 +48,9 @@ def loss_and_gradient(loss_function, prediction: float, target: float) -> tuple[
     return loss.data, p.grad
 
 
-def distance_from_targets(history: History) -> float:
+def distance_from_targets(predictions: list[float]) -> float:
     """The mean |output - target| of the final outputs: one yardstick for both losses."""
-    return statistics.fmean(abs(p - t) for p, t in zip(history.predictions, TARGETS))
-
-
-def outcome(history: History) -> tuple[bool, float]:
-    """(XOR solved, mean |output - target|) of one run."""
-    return history.solved, distance_from_targets(history)
+    return statistics.fmean(abs(p - t) for p, t in zip(predictions, TARGETS))
 
 
 def plot(trained: dict[str, History], path: Path) -> Path:
@@ -108,22 +103,20 @@ def main(argv: list[str] | None = None) -> int:
     for loss, history in trained.items():
         outputs = ", ".join(f"{p:.3g}" for p in history.predictions)
         solved = "yes" if history.solved else "no"
-        print(f"| {LOSS_NAMES[loss]} | {outputs} | {solved} | {distance_from_targets(history):.3g} |")
+        distance = distance_from_targets(history.predictions)
+        print(f"| {LOSS_NAMES[loss]} | {outputs} | {solved} | {distance:.3g} |")
 
-    recipes = [
-        dataclasses.replace(base, loss=loss, seed=seed) for loss in LOSS_NAMES for seed in range(seeds)
-    ]
-    outcomes = sweep.train_all(recipes, outcome, args.jobs)
+    results = sweep.run_grid({"loss": list(LOSS_NAMES), "seed": range(seeds)}, args)
     print(f"\nPart 3: seeds 0-{seeds - 1}")
     print("| loss | XOR solved | median of mean abs(output - target) |")
     print("| --- | --- | --- |")
-    for i, loss in enumerate(LOSS_NAMES):
-        runs = outcomes[i * seeds : (i + 1) * seeds]
-        distances = statistics.median(distance for _, distance in runs)
-        print(f"| {LOSS_NAMES[loss]} | {sum(ok for ok, _ in runs)}/{seeds} | {distances:.3g} |")
+    for loss, name in LOSS_NAMES.items():
+        runs = [result for result in results if result.recipe.loss == loss]
+        distances = statistics.median(distance_from_targets(result.predictions) for result in runs)
+        print(f"| {name} | {sum(result.solved for result in runs)}/{seeds} | {distances:.3g} |")
 
     print(f"\nwrote {plot(trained, Path(args.out) / 'loss.png')}")
-    print(f"{time.perf_counter() - started:.0f} s with {args.jobs} process(es), {args.engine} engine")
+    print(sweep.finished(time.perf_counter() - started, args))
     return 0
 
 

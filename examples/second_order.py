@@ -6,8 +6,8 @@ only follows the slope with a fixed step. On f(x) = exp(x) - 2x (minimum at ln 2
 example counts the steps each needs. Then it builds the 44 x 44 Hessian of the course's
 loss (the mean over the four XOR samples) at the recipe's initial weights and after its
 2001 epochs (``second_derivatives``, the graph form of ``micrograd44.hessian``) and
-compares their eigenvalues (numpy): positive ones are directions curving up, negative ones directions curving down
-(a saddle), near-zero ones flat directions. second_order.png plots both spectra.
+compares their eigenvalues (numpy): positive ones are directions curving up, negative
+ones directions curving down (a saddle), near-zero ones flat directions. second_order.png plots both spectra.
 
     python examples/second_order.py            # about 3 s: trains the recipe once
     python examples/second_order.py --fast     # the same recipe on the compiled engine

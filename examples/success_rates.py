@@ -13,59 +13,40 @@ faster (``--engine eager`` prints the same table the slow way).
 
 from __future__ import annotations
 
-import dataclasses
-import statistics
 import time
 
-import sweep  # examples/sweep.py: the plumbing every sweep shares
+import sweep  # examples/sweep.py: the command line every sweep shares
 
-from micrograd44.train import History, Recipe
+from micrograd44.sweep import RunResult, summarize
+from micrograd44.train import Recipe
 
 LOSS_NAMES = {"l1": "L1 (the course)", "mse": "MSE"}
 
 
-@dataclasses.dataclass(frozen=True)
-class Outcome:
-    """One training run: which loss and seed, whether XOR was solved, the last epoch's mean loss."""
-
-    loss: str
-    seed: int
-    solved: bool
-    last_epoch_loss: float
-
-
-def outcome(history: History) -> Outcome:
-    """What the table needs of one run."""
-    return Outcome(history.recipe.loss, history.recipe.seed, history.solved, history.epoch_losses[-1])
-
-
-def table(outcomes: list[Outcome], seeds: int) -> str:
+def table(results: list[RunResult], seeds: int) -> str:
     """The Markdown table, one row per loss."""
     lines = [
         f"| loss | solved XOR (of {seeds} seeds) | median loss of the last epoch | seeds that failed |",
         "| --- | --- | --- | --- |",
     ]
-    for loss, name in LOSS_NAMES.items():
-        runs = [o for o in outcomes if o.loss == loss]
-        failed = ", ".join(str(o.seed) for o in runs if not o.solved) or "none"
-        median = statistics.median(o.last_epoch_loss for o in runs)
-        lines.append(f"| {name} | {sum(o.solved for o in runs)} | {median:.3g} | {failed} |")
+    for cell in summarize(results, by=["loss"]):
+        loss = cell.values["loss"]
+        failed = [r.recipe.seed for r in results if r.recipe.loss == loss and not r.solved]
+        listed = ", ".join(map(str, failed)) or "none"
+        lines.append(f"| {LOSS_NAMES[loss]} | {cell.solved} | {cell.median_last_epoch_loss:.3g} | {listed} |")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Train every (loss, seed) pair and print the table."""
     args = sweep.parse_options(__doc__, argv, seeds=100, per="per loss", fast=(3, 100), picture=False)
-    base = Recipe(epochs=args.epochs, engine=args.engine)
-    recipes = [
-        dataclasses.replace(base, loss=loss, seed=seed) for loss in LOSS_NAMES for seed in range(args.seeds)
-    ]
     started = time.perf_counter()
-    outcomes = sweep.train_all(recipes, outcome, args.jobs)
+    results = sweep.run_grid({"loss": list(LOSS_NAMES), "seed": range(args.seeds)}, args)
     seconds = time.perf_counter() - started
-    print(f"{len(recipes)} runs of {base.epochs} epochs ({base.epochs * base.steps_per_epoch} steps) each")
-    print(table(outcomes, args.seeds))
-    print(f"\n{seconds:.0f} s with {args.jobs} process(es), {args.engine} engine")
+    base = Recipe(epochs=args.epochs)
+    print(f"{len(results)} runs of {base.epochs} epochs ({base.epochs * base.steps_per_epoch} steps) each")
+    print(table(results, args.seeds))
+    print(f"\n{sweep.finished(seconds, args)}")
 
 
 if __name__ == "__main__":

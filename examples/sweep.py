@@ -1,14 +1,15 @@
-"""What the sweeping examples share: train many recipes, in one process or several, and summarize each run.
+"""What the sweeping examples share: their command line, and running a grid of recipes with it.
 
 learning_rate.py, loss.py, success_rates.py and weight_init.py each train the course recipe
-over many seeds and count how often it solves XOR. This is their common plumbing, so that
-each example shows only what it measures (the function that summarizes one run, and the
-table made from the summaries):
+over many seeds and count how often it solves XOR. They run their grids with
+``micrograd44.sweep.run_grid`` (in this process, in N local processes, or on a Dask
+cluster) and keep only what they measure; this module gives them one command line:
 
-- ``parse_options``: the same command line for every sweep: --seeds, --jobs, --engine,
-  --out (for the examples that draw a picture) and --fast.
-- ``train``: one run, which also hands back the history of a run that diverged.
-- ``train_all``: many runs, in N processes, reduced to one small summary each.
+- ``parse_options``: --seeds, --jobs or --scheduler, --engine, --out (for the examples
+  that draw a picture) and --fast.
+- ``run_grid``: the grid's fields on the course recipe, with the options' epochs and
+  engine, run where the options say.
+- ``finished``: the last line every sweep prints, its time and where it ran.
 
 The sweeps train with the compiled engine unless told ``--engine eager``: both give the same
 History bit for bit (``tests/test_train_compiled.py``), so every printed figure is the
@@ -21,14 +22,10 @@ the examples find this module.
 from __future__ import annotations
 
 import argparse
-import functools
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from typing import TypeVar
 
-from micrograd44.train import ENGINES, History, Recipe, TrainingDiverged, run
-
-Summary = TypeVar("Summary")
+import micrograd44.sweep
+from micrograd44.sweep import RunResult
+from micrograd44.train import ENGINES, Recipe
 
 
 def parse_options(
@@ -46,14 +43,16 @@ def parse_options(
 
     Returns:
         The options: ``seeds``, ``epochs`` (the course's 2001, or the fast ones), ``jobs``,
-        ``engine``, ``fast`` and, with a picture, ``out``.
+        ``scheduler``, ``engine``, ``fast`` and, with a picture, ``out``.
 
     A --seeds or --jobs below 1 exits with a one-line error and status 2.
     """
     fast_seeds, fast_epochs = fast
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=seeds, help=f"seeds 0..N-1 {per} (default: %(default)s)")
-    parser.add_argument("--jobs", type=int, default=1, help="processes to train in (default: %(default)s)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--jobs", type=int, default=1, help="processes to train in (default: %(default)s)")
+    where.add_argument("--scheduler", metavar="ADDRESS", help="train on the Dask cluster of this scheduler")
     parser.add_argument(
         "--engine",
         choices=ENGINES,
@@ -75,56 +74,18 @@ def parse_options(
     return args
 
 
-def train(recipe: Recipe) -> tuple[History, TrainingDiverged | None]:
-    """Run the recipe: its history and, if it diverged, the error that stopped it.
+def run_grid(fields: dict, args: argparse.Namespace) -> list[RunResult]:
+    """Every combination of the fields on the course recipe, with the options' epochs and engine.
 
-    The history of a run that diverged holds every step before the failing one.
+    The runs go where the options say (--jobs or --scheduler); the results come back in
+    the grid's order, the first field varying slowest (see ``micrograd44.sweep.Grid``).
     """
-    try:
-        return run(recipe), None
-    except TrainingDiverged as error:
-        return error.history, error
+    grid = {"epochs": args.epochs, "engine": args.engine, **fields}
+    where = {"scheduler": args.scheduler} if args.scheduler else {"jobs": args.jobs}
+    return micrograd44.sweep.run_grid(grid, **where)
 
 
-def train_all(
-    recipes: Sequence[Recipe],
-    summarize: Callable[[History], Summary],
-    jobs: int = 1,
-    *,
-    keep_diverged: bool = False,
-) -> list[Summary]:
-    """Train every recipe and keep ``summarize(history)`` of each, in the order of the recipes.
-
-    Args:
-        recipes: the runs.
-        summarize: what to keep of one run (``history.recipe`` says which run it was). With
-            jobs > 1 the function and what it returns cross between processes, so it must
-            be defined at the top level of a module and return something small and
-            picklable: numbers, a tuple, a dataclass.
-        jobs: processes to train in; 1 trains here, one run after the other.
-        keep_diverged: also summarize a run that diverged (its history up to the failing
-            step); by default such a run stops the sweep.
-
-    Returns:
-        One summary per recipe.
-
-    Raises:
-        RuntimeError: a run diverged and keep_diverged is False; the message names its
-            recipe and gives the TrainingDiverged message.
-    """
-    one_run = functools.partial(_train_and_summarize, summarize, keep_diverged)
-    if jobs == 1:
-        return [one_run(recipe) for recipe in recipes]
-    with ProcessPoolExecutor(jobs) as pool:
-        return list(pool.map(one_run, recipes))
-
-
-def _train_and_summarize(
-    summarize: Callable[[History], Summary], keep_diverged: bool, recipe: Recipe
-) -> Summary:
-    """One run of train_all (a top-level function, so that processes can be handed it)."""
-    history, error = train(recipe)
-    if error is not None and not keep_diverged:
-        # a TrainingDiverged carries the whole history and cannot cross between processes
-        raise RuntimeError(f"{recipe} diverged: {error}")
-    return summarize(history)
+def finished(seconds: float, args: argparse.Namespace) -> str:
+    """The last line of a sweep: how long it took, where and with which engine."""
+    where = f"on the Dask cluster at {args.scheduler}" if args.scheduler else f"with {args.jobs} process(es)"
+    return f"{seconds:.0f} s {where}, {args.engine} engine"

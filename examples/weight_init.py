@@ -26,23 +26,18 @@ faster (``--engine eager`` prints the same numbers the slow way).
 from __future__ import annotations
 
 import dataclasses
-import statistics
 import time
 from collections import defaultdict
 from pathlib import Path
 
-import sweep  # examples/sweep.py: the plumbing every sweep shares
+import sweep  # examples/sweep.py: the command line every sweep shares
 from matplotlib.figure import Figure
 
+from micrograd44.sweep import summarize
 from micrograd44.train import History, Recipe, run
 
 SCHEMES = ["zeros", "normal", "uniform", "xavier", "he"]
 SHOWN_SEED = 2  # the course's seed, for the picture of the first layer
-
-
-def outcome(history: History) -> tuple[bool, float]:
-    """(XOR solved, mean loss of the last epoch) of one run."""
-    return history.solved, history.epoch_losses[-1]
 
 
 def neurons_by_layer(state: dict[str, float]) -> dict[str, list[list[float]]]:
@@ -101,17 +96,15 @@ def main(argv: list[str] | None = None) -> int:
     seeds, base = args.seeds, Recipe(epochs=args.epochs, engine=args.engine)
     started = time.perf_counter()
 
-    recipes = [dataclasses.replace(base, weight_init=s, seed=seed) for s in SCHEMES for seed in range(seeds)]
-    outcomes = sweep.train_all(recipes, outcome, args.jobs)
+    results = sweep.run_grid({"weight_init": SCHEMES, "seed": range(seeds)}, args)
     print(f"Part 1: the course recipe ({base.epochs} epochs) from each weight scheme, seeds 0-{seeds - 1}")
     print("| weights | XOR solved | median loss of the last epoch |")
     print("| --- | --- | --- |")
     solved_counts = {}
-    for i, scheme in enumerate(SCHEMES):
-        runs = outcomes[i * seeds : (i + 1) * seeds]
-        solved = sum(ok for ok, _ in runs)
-        solved_counts[scheme] = solved
-        print(f"| {scheme} | {solved}/{seeds} | {statistics.median(loss for _, loss in runs):.3g} |")
+    for cell in summarize(results, by=["weight_init"]):
+        scheme = cell.values["weight_init"]
+        solved_counts[scheme] = cell.solved
+        print(f"| {scheme} | {cell.solved}/{cell.runs} | {cell.median_last_epoch_loss:.3g} |")
 
     print(f"\nPart 2: every weight and bias starts at 0 (seed {SHOWN_SEED})")
     trained = {f"normal (seed {SHOWN_SEED})": run(dataclasses.replace(base, seed=SHOWN_SEED))}
@@ -127,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(symmetry_report(trained[f"normal (seed {SHOWN_SEED})"])))
 
     print(f"\nwrote {plot(solved_counts, seeds, trained, Path(args.out) / 'weight_init.png')}")
-    print(f"{time.perf_counter() - started:.0f} s with {args.jobs} process(es), {args.engine} engine")
+    print(sweep.finished(time.perf_counter() - started, args))
     return 0
 
 

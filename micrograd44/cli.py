@@ -9,7 +9,7 @@ import sys
 from . import __version__
 
 # Sub-command modules in micrograd44/commands/; each defines register(subparsers).
-COMMANDS: tuple[str, ...] = ("train", "graph", "grad")
+COMMANDS: tuple[str, ...] = ("train", "graph", "grad", "sweep")
 
 
 class CommandError(Exception):

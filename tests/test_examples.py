@@ -1,6 +1,5 @@
 """Every example in examples/ runs with --fast, prints numbers that agree, and writes its pictures."""
 
-import importlib.util
 import math
 import re
 import subprocess
@@ -9,8 +8,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-
-from micrograd44.train import Recipe
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -162,7 +159,7 @@ def test_moons_batched_surface_matches_the_engine(tmp_path):
     assert_pictures(out, "moons.png")
 
 
-# the examples that train a recipe over many seeds with examples/sweep.py, and the picture each draws
+# the examples that train a recipe over many seeds with micrograd44.sweep, and the picture each draws
 SWEEPS = {"learning_rate": "learning_rate.png", "loss": "loss.png", "weight_init": "weight_init.png"}
 
 
@@ -176,30 +173,6 @@ def test_a_sweep_prints_the_same_numbers_with_the_eager_engine_in_2_processes(na
     assert [line.replace(str(eager_out), str(compiled_out)) for line in eager[:-1]] == compiled[:-1]
     picture = SWEEPS[name]
     assert (eager_out / picture).read_bytes() == (compiled_out / picture).read_bytes()
-
-
-def load_sweep_module():
-    """examples/sweep.py as the module ``sweep``, as the examples import it."""
-    spec = importlib.util.spec_from_file_location("sweep", EXAMPLES / "sweep.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["sweep"] = module  # so that processes handed its functions find them
-    spec.loader.exec_module(module)
-    return module
-
-
-def steps_taken(history):
-    """A sweep's summary of one run: how many steps it completed."""
-    return len(history.step_losses)
-
-
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_a_sweep_stops_at_a_run_that_diverged_unless_asked_to_keep_it(jobs):
-    sweep = load_sweep_module()
-    diverging = Recipe(loss="mse", lr=100, epochs=50, engine="compiled")
-    recipes = [Recipe(epochs=20, engine="compiled"), diverging]
-    with pytest.raises(RuntimeError, match=r"lr=100, .* diverged: training diverged at epoch 13, step 52: "):
-        sweep.train_all(recipes, steps_taken, jobs)
-    assert sweep.train_all(recipes, steps_taken, jobs, keep_diverged=True) == [80, 52]
 
 
 @pytest.mark.parametrize("name", ["learning_rate", "weight_init", "loss"])

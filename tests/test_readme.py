@@ -11,7 +11,7 @@ PAGES = [README, *sorted((REPOSITORY / "docs").glob("*.md"))]
 TEXTS = {page: page.read_text(encoding="utf-8") for page in PAGES}
 
 # Pages the README links to that other branches write; each leaves this set when it lands.
-PENDING = {"docs/guarantees.md", "docs/sweep.md"}
+PENDING = {"docs/guarantees.md"}
 
 
 def name(page: Path) -> str:

@@ -1,0 +1,149 @@
+"""Where a sweep's runs execute: here, in local worker processes, or on a Dask cluster.
+
+Each executor takes batches of recipes and hands every finished batch's results to
+``deliver`` in this process, as soon as that batch is done, so nothing finished stays
+behind in a worker. A worker that dies costs only the batch it was running, which is run
+again elsewhere. On Ctrl-C (a KeyboardInterrupt, also one raised by ``deliver``) the
+batches not started are cancelled and the interrupt goes on; batches still running are
+dropped.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+
+from ..train import Recipe
+from .record import RunResult, SweepError, run_batch, run_recipe
+
+Deliver = Callable[[list[RunResult]], None]
+
+# A pool whose workers all died this many times in a row, with no batch finished in between, is given up on.
+MAX_POOL_BREAKS = 3
+
+
+def all_cores() -> int:
+    """The processors this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def run_here(recipes: Sequence[Recipe], deliver: Deliver) -> None:
+    """Run each recipe in this process, delivering each result as it finishes (Ctrl-C stops at once)."""
+    for recipe in recipes:
+        deliver([run_recipe(recipe)])
+
+
+def _ignore_ctrl_c() -> None:
+    """In a worker: leave Ctrl-C to the main process, which stops the sweep."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _start_method() -> str:
+    """forkserver where there is one: safe with threads in the main process (progress bars, Dask)."""
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def run_on_processes(batches: Sequence[list[Recipe]], jobs: int, deliver: Deliver) -> None:
+    """Run the batches in ``jobs`` worker processes.
+
+    A worker that dies breaks the pool: the batches that did not finish are run again in
+    a new pool, up to MAX_POOL_BREAKS times in a row without progress.
+
+    Raises:
+        SweepError: a run failed, or the workers kept dying.
+    """
+    remaining = list(batches)
+    breaks = 0
+    while remaining:
+        broken, finished = _one_pool(remaining, jobs, deliver)
+        if not broken:
+            return
+        breaks = 0 if finished else breaks + 1
+        if breaks >= MAX_POOL_BREAKS:
+            raise SweepError(f"the worker processes died {breaks} times in a row without finishing a batch")
+        remaining = broken
+
+
+def _one_pool(batches: list[list[Recipe]], jobs: int, deliver: Deliver) -> tuple[list[list[Recipe]], int]:
+    """Run the batches in one pool: (the batches lost when a worker died, how many finished)."""
+    context = multiprocessing.get_context(_start_method())
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload([run_batch.__module__])  # imported once, not by every worker
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_ignore_ctrl_c)
+    futures: dict[Future, list[Recipe]] = {pool.submit(run_batch, batch): batch for batch in batches}
+    broken, finished = [], 0
+    try:
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                try:
+                    results = future.result()
+                except BrokenProcessPool:
+                    broken.append(futures[future])
+                    continue
+                deliver(results)
+                finished += 1
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return broken, finished
+
+
+def connect(scheduler):
+    """A ``distributed.Client`` for an address, or the Client given; (client, whether we opened it).
+
+    Raises:
+        SweepError: dask.distributed is not installed, or the scheduler cannot be reached.
+    """
+    try:
+        import distributed
+    except ImportError as error:
+        raise SweepError(
+            f"a Dask scheduler needs dask.distributed ({error}): pip install 'micrograd44[dask]'"
+        ) from None
+    if isinstance(scheduler, distributed.Client):
+        return scheduler, False
+    try:
+        return distributed.Client(scheduler, set_as_default=False), True
+    except (OSError, TimeoutError, ValueError) as error:
+        raise SweepError(f"cannot reach the Dask scheduler at {scheduler} ({error})") from None
+
+
+def dask_threads(client) -> int:
+    """The cluster's worker threads now (at least 1: batches can be sized before workers join)."""
+    return max(1, sum(client.nthreads().values()))
+
+
+def run_on_dask(batches: Sequence[list[Recipe]], client, deliver: Deliver) -> None:
+    """Run the batches as tasks of a Dask cluster, gathering each one's results as soon as it finishes.
+
+    A worker that dies is replaced by Dask, which runs its tasks again on the others
+    (a task whose workers died several times fails with KilledWorker).
+
+    Raises:
+        SweepError: a run failed, or a batch failed because the workers running it died.
+    """
+    import distributed
+
+    futures = [client.submit(run_batch, batch, pure=False) for batch in batches]
+    try:
+        for future in distributed.as_completed(futures):
+            try:
+                results = future.result()
+            except distributed.KilledWorker as error:
+                raise SweepError(
+                    f"a batch failed because the workers running it kept dying ({error})"
+                ) from None
+            future.release()
+            deliver(results)
+    except BaseException:
+        client.cancel(futures)
+        raise
