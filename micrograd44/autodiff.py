@@ -285,6 +285,10 @@ def jvp(f: Callable, inputs: Sequence, tangents: Sequence[float]):
 def push_tangents(outputs: Sequence[Value], tangents: dict[Value, float]) -> dict[Value, float]:
     """Forward mode on graphs already built: the tangent of every node below the outputs.
 
+    A child whose tangent is 0 adds nothing to its parent's, as in JAX and PyTorch's
+    forward mode: so a slope that overflows (d/dy of x / y for a tiny y) does not make a
+    direction that leaves y alone nan.
+
     Args:
         outputs: the Values whose graphs to sweep.
         tangents: d(leaf)/dt for the leaves that move; every other leaf is fixed (0).
@@ -312,6 +316,10 @@ def push_tangents(outputs: Sequence[Value], tangents: dict[Value, float]) -> dic
             total = 0.0
             slopes = local_floats(node._rule, node.data, [c.data for c in node.children])
             for child, local in zip(node.children, slopes):
+                if (
+                    pushed[child] == 0.0
+                ):  # a child that does not move adds nothing, even along an infinite slope
+                    continue
                 contribution = chain(local, pushed[child])
                 if contribution is not None:
                     total += contribution
