@@ -530,24 +530,12 @@ def _on_ieee_floats(function: Callable) -> Callable:
 
 
 IEEE_FLOATS = SimpleNamespace(
+    # the functions of one number (exp, log, ..., abs): total, and returning IEEE floats
     **{
         name: _on_ieee_floats(IEEE_FUNCTIONS.get(name, getattr(FLOATS, name)))
-        for name in (
-            "exp",
-            "log",
-            "log1p",
-            "sqrt",
-            "tanh",
-            "sin",
-            "cos",
-            "tan",
-            "atan",
-            "erf",
-            "sigmoid",
-            "softplus",
-        )
+        for name in VOCABULARY
+        if name in UNARY
     },
-    abs=_on_ieee_floats(abs),
     sign=_on_ieee_floats(sign),
     floor=math.floor,
     fsum=_on_ieee_floats(exact_sum),

@@ -40,6 +40,19 @@ def replay(root: Value, leaves: dict) -> torch.Tensor:
     return tensors[root]
 
 
+def run_steps(steps, inputs, apply):
+    """The last node of the steps of a DAG (test_op_table.dags), computed by ``apply(rule, operands)``."""
+    nodes = list(inputs)
+    for rule, operands in steps:
+        nodes.append(apply(rule, [nodes[i] for i in operands]))
+    return nodes[-1]
+
+
+def on_tensors(rule, operands):
+    """A rule's forward on tensors."""
+    return rule.forward(TORCH, *operands)
+
+
 def torch_leaves(xs: list[Value]) -> dict:
     """A float64 tensor that requires grad for each leaf."""
     return {x: torch.tensor(x.data, dtype=torch.float64, requires_grad=True) for x in xs}
@@ -209,25 +222,12 @@ def test_random_graphs_hessians_equal_pytorch(dag):
     leaf_values, steps = dag
     build(leaf_values, steps, 1e3)  # rejects points where the engine raises, or large nodes
 
-    def f(*xs):
-        nodes = list(xs)
-        for rule, operands in steps:
-            nodes.append(apply_op(rule, [nodes[i] for i in operands]))
-        return nodes[-1]
-
     try:
-        ours = hessian(f, leaf_values)
+        ours = hessian(lambda *xs: run_steps(steps, xs, apply_op), leaf_values)
     except OpError:
         assume(False)
-
-    def g(*ts):
-        nodes = list(ts)
-        for rule, operands in steps:
-            nodes.append(rule.forward(TORCH, *(nodes[i] for i in operands)))
-        return nodes[-1]
-
     inputs = tuple(torch.tensor(v, dtype=torch.float64) for v in leaf_values)
-    theirs = torch.autograd.functional.hessian(g, inputs)
+    theirs = torch.autograd.functional.hessian(lambda *ts: run_steps(steps, ts, on_tensors), inputs)
     n = len(leaf_values)
     masking = any(rule.name in MASKING for rule, _ in steps)
     assert_rows_close(ours, [[float(theirs[i][j]) for j in range(n)] for i in range(n)], masking)
@@ -242,25 +242,15 @@ def test_jvp_equals_pytorch_and_the_gradient_dotted_with_the_tangent(dag, tangen
     # sums of slopes as large as 1e300 cancel to anything: compare where the terms are moderate
     assume(all(abs(slope) <= 1e6 for node in topological_order(root) for slope in node.local_grads()))
 
-    def f(*xs):
-        nodes = list(xs)
-        for rule, operands in steps:
-            nodes.append(apply_op(rule, [nodes[i] for i in operands]))
-        return nodes[-1]
-
-    value, derivative = jvp(f, leaf_values, tangent)
+    value, derivative = jvp(lambda *xs: run_steps(steps, xs, apply_op), leaf_values, tangent)
     gradient = grad(root, leaves)
     dot = math.fsum(g * t for g, t in zip(gradient, tangent))
 
-    def g(*ts):
-        nodes = list(ts)
-        for rule, operands in steps:
-            nodes.append(rule.forward(TORCH, *(nodes[i] for i in operands)))
-        return nodes[-1]
-
     inputs = tuple(torch.tensor(v, dtype=torch.float64) for v in leaf_values)
     tangents = tuple(torch.tensor(t, dtype=torch.float64) for t in tangent)
-    their_value, their_derivative = torch.func.jvp(g, inputs, tangents)
+    their_value, their_derivative = torch.func.jvp(
+        lambda *ts: run_steps(steps, ts, on_tensors), inputs, tangents
+    )
     scale = scale_of([*gradient, 1.0])
     assert value == root.data and close(value, their_value.item(), scale_of([value]))
     assert close(derivative, their_derivative.item(), scale)
