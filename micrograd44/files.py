@@ -6,6 +6,7 @@ import json
 import os
 import secrets
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 
 # what a path that is not a regular file is, by its stat.S_IFMT type
@@ -69,13 +70,15 @@ def writable_destination(path: str | os.PathLike) -> Path:
     return target
 
 
-def write_text_atomic(path: str | os.PathLike, text: str) -> None:
+def write_text_atomic(path: str | os.PathLike, text: str | Iterable[str]) -> None:
     """Write ``text`` to ``path`` so that readers see the old file or the new one, never a mix.
 
-    The text goes to a temporary file in the same folder, is flushed to disk, then renamed
-    over ``path`` (which keeps its permissions); on any failure the temporary file is
-    removed and ``path`` is untouched. A symlink is followed: its target is replaced and the
-    link kept. Only regular files are written (see ``writable_destination``).
+    ``text`` is a string, or its pieces in order (written one by one, so a long file is
+    never held in memory whole). It goes to a temporary file in the same folder, is
+    flushed to disk, then renamed over ``path`` (which keeps its permissions); on any
+    failure the temporary file is removed and ``path`` is untouched. A symlink is
+    followed: its target is replaced and the link kept. Only regular files are written
+    (see ``writable_destination``).
     """
     target = writable_destination(path)
     temp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
@@ -94,13 +97,13 @@ def _naming(error: OSError, what: str) -> OSError:
     return renamed
 
 
-def _write_and_rename(temp: Path, target: Path, text: str) -> None:
-    """Write ``text`` to the new file ``temp``, flush it to disk and rename it over ``target``."""
+def _write_and_rename(temp: Path, target: Path, text: str | Iterable[str]) -> None:
+    """Write ``text`` (or its pieces) to the new file ``temp``, flush it and rename it over ``target``."""
     # mode 0o666 less the umask, as open() creates files (tempfile.mkstemp would give 0o600)
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            handle.writelines([text] if isinstance(text, str) else text)
             handle.flush()
             os.fsync(handle.fileno())
         if target.exists():

@@ -9,7 +9,10 @@ import io
 import json
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import numpy
 
 from .. import init
 from ..cli import CommandError
@@ -354,16 +357,49 @@ def _write_files(history: History, out: Path, *, pictures: bool) -> list[str]:
     return written
 
 
+# rows of history.csv formatted at a time: the file is written in pieces, never held whole
+_CSV_ROWS_PER_PIECE = 10_000
+
+
 def _write_history_csv(history: History, path: Path) -> str:
     """history.csv: one row per step; sample is 'all' for a full-batch step."""
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(["epoch", "step", "sample", "loss"])
-    per_epoch = history.recipe.steps_per_epoch
-    for step, (sample, loss) in enumerate(zip(history.samples, history.step_losses)):
-        writer.writerow([step // per_epoch, step, "all" if sample is None else sample, repr(loss)])
-    write_text_atomic(path, text.getvalue())
+    write_text_atomic(path, _history_csv_pieces(history))
     return path.name
+
+
+def _history_csv_pieces(history: History) -> Iterator[str]:
+    """The text of history.csv, a header then _CSV_ROWS_PER_PIECE rows at a time."""
+    per_epoch = history.recipe.steps_per_epoch
+    steps = len(history.step_losses)
+    yield "epoch,step,sample,loss\n"
+    for start in range(0, steps, _CSV_ROWS_PER_PIECE):
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
+        stop = min(start + _CSV_ROWS_PER_PIECE, steps)
+        samples, losses = history.samples[start:stop], history.step_losses[start:stop]
+        for step, sample, loss in zip(range(start, stop), samples, losses):
+            writer.writerow([step // per_epoch, step, "all" if sample is None else sample, repr(loss)])
+        yield text.getvalue()
+
+
+# the most points training.png draws as a line; a longer series is drawn as a band
+_MOST_POINTS_DRAWN = 20_000
+
+
+def _draw_losses(axes, x, losses, label: str, linewidth: float, alpha: float) -> None:
+    """A line through (x, loss); past _MOST_POINTS_DRAWN points, the band from each bucket's min to max.
+
+    A band of 10,000 buckets looks the same at the picture's 960 pixels and keeps the
+    memory of a million-step plot to a few megabytes.
+    """
+    if len(losses) <= _MOST_POINTS_DRAWN:
+        axes.plot(x, losses, linewidth=linewidth, alpha=alpha, label=label)
+        return
+    buckets = _MOST_POINTS_DRAWN // 2
+    starts = [bucket[0] for bucket in numpy.array_split(x, buckets)]
+    parts = numpy.array_split(losses, buckets)
+    lows, highs = [part.min() for part in parts], [part.max() for part in parts]
+    axes.fill_between(starts, lows, highs, linewidth=0, alpha=alpha, label=f"{label} (range)")
 
 
 def _write_plot(history: History, path: Path) -> list[str]:
@@ -378,9 +414,10 @@ def _write_plot(history: History, path: Path) -> list[str]:
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     per_epoch = history.recipe.steps_per_epoch
-    axes.plot(history.step_losses, linewidth=0.5, alpha=0.5, label="loss of each step")
-    epoch_ends = [(epoch + 1) * per_epoch - 1 for epoch in range(len(history.epoch_losses))]
-    axes.plot(epoch_ends, history.epoch_losses, linewidth=0.8, alpha=0.8, label="epoch mean")
+    steps = numpy.arange(len(history.step_losses))
+    _draw_losses(axes, steps, numpy.asarray(history.step_losses), "loss of each step", 0.5, 0.5)
+    epoch_ends = steps[per_epoch - 1 :: per_epoch]
+    _draw_losses(axes, epoch_ends, numpy.asarray(history.epoch_losses), "epoch mean", 0.8, 0.8)
     block = history.recipe.print_every
     block_ends = epoch_ends[block - 1 :: block]  # the last step of each complete block of epochs
     axes.plot(
