@@ -501,11 +501,37 @@ class TrainingDiverged(FloatingPointError):
 
 
 class TrainingInterrupted(KeyboardInterrupt):
-    """Ctrl-C stopped the training; ``history`` holds every step completed before it."""
+    """Ctrl-C (or another stop signal) stopped the training.
 
-    def __init__(self, history: History):
+    Attributes:
+        history: every step completed before it.
+        signum: the signal that stopped it: ``signal.SIGINT`` for Ctrl-C or any other
+            KeyboardInterrupt, ``signal.SIGTERM`` when a ``stop_on_signal`` handler took it.
+    """
+
+    def __init__(self, history: History, signum: int = signal.SIGINT):
         super().__init__("training interrupted")
         self.history = history
+        self.signum = signum
+
+
+class StopRequested(KeyboardInterrupt):
+    """A KeyboardInterrupt raised by ``stop_on_signal``; ``signum`` is the signal received."""
+
+    def __init__(self, signum: int):
+        super().__init__(f"stopped by {signal.Signals(signum).name}")
+        self.signum = signum
+
+
+def stop_on_signal(signum: int, frame) -> NoReturn:
+    """A signal handler that stops the program as Ctrl-C does, remembering which signal it was.
+
+    Install it for SIGTERM (``signal.signal(signal.SIGTERM, stop_on_signal)``) to have a
+    termination request handled like Ctrl-C: outside ``run()`` it raises ``StopRequested``
+    at once; during ``run()`` the stop waits for the end of the current step, and
+    ``TrainingInterrupted.signum`` says which signal it was.
+    """
+    raise StopRequested(signum)
 
 
 def build_model(recipe: Recipe) -> MLP:
@@ -600,9 +626,40 @@ def _diverged(cause: str, history: History) -> TrainingDiverged:
     lr = history.recipe.lr
     message = (
         f"training diverged at epoch {epoch}, step {step}: {cause}; {_first_nonfinite(history.model)}. "
-        f"The learning rate {lr:g} is too large for this recipe: try a smaller one, e.g. {lr / 10:g}."
+        f"The learning rate {lr:g} is too large for this recipe: try a smaller one "
+        "(stable_learning_rate() finds one that trains)."
     )
     return TrainingDiverged(message, history, epoch, step)
+
+
+def stable_learning_rate(recipe: Recipe, epochs: int, *, tries: int = 6) -> float | None:
+    """The largest of lr/10, lr/100, ... (``tries`` of them) that trains the first ``epochs`` epochs.
+
+    Each candidate is checked by training the recipe for ``epochs`` epochs (with the
+    compiled engine: the same numbers, faster) and kept if it does not diverge.
+
+    Args:
+        recipe: a recipe whose learning rate diverged.
+        epochs: how many of its first epochs a candidate must train (at most recipe.epochs).
+        tries: how many candidates to check, each ten times smaller than the last.
+
+    Returns:
+        The learning rate, or None when none of the candidates trains that long.
+
+    Example:
+        >>> stable_learning_rate(Recipe(loss="mse", lr=100), epochs=50)
+        0.1
+    """
+    for power in range(1, tries + 1):
+        lr = recipe.lr / 10**power
+        if lr <= 0:
+            return None
+        try:
+            run(dataclasses.replace(recipe, lr=lr, epochs=min(epochs, recipe.epochs), engine="compiled"))
+        except TrainingDiverged:
+            continue
+        return lr
+    return None
 
 
 # the cause given by _diverged for an update that made a parameter nan or infinite
@@ -638,34 +695,38 @@ def _train_step(
     history._record_steps([indices], [loss])
 
 
+# the signals run() defers to the end of a step, when their handler stops the program
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 @contextlib.contextmanager
 def _ctrl_c_between_steps() -> Iterator[Callable[[], None]]:
-    """Defer Ctrl-C to the end of the current step, so no update is left half done.
+    """Defer Ctrl-C (and SIGTERM under ``stop_on_signal``) to the end of the current step.
 
-    Yields a function to call between steps: it raises KeyboardInterrupt once Ctrl-C was
-    pressed. A second Ctrl-C interrupts at once. Outside the main thread, or when SIGINT
-    already has a handler of its own, Ctrl-C is left alone.
+    No update is then left half done. Yields a function to call between steps: it raises
+    StopRequested once a stop signal arrived. A second one stops at once. Outside the main
+    thread, or for a signal with a handler of its own (or ignored), nothing changes.
     """
-    pressed = []
+    received = []
 
-    def on_ctrl_c(signum, frame):
-        if pressed:
-            raise KeyboardInterrupt
-        pressed.append(signum)
+    def on_stop(signum, frame):
+        if received:
+            raise StopRequested(signum)
+        received.append(signum)
 
     def stop_if_pressed() -> None:
-        if pressed:
-            raise KeyboardInterrupt
+        if received:
+            raise StopRequested(received[0])
 
     in_main_thread = threading.current_thread() is threading.main_thread()
-    if not in_main_thread or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        yield stop_if_pressed
-        return
-    previous = signal.signal(signal.SIGINT, on_ctrl_c)
+    stoppers = (signal.default_int_handler, stop_on_signal)
+    taken = [s for s in _STOP_SIGNALS if in_main_thread and signal.getsignal(s) in stoppers]
+    previous = {s: signal.signal(s, on_stop) for s in taken}
     try:
         yield stop_if_pressed
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 # ---- the engines: each takes a run of steps, given as the samples of each step ----
@@ -813,10 +874,10 @@ def run(recipe: Recipe, *, on_log: LogFunction | None = None, snapshot_every: in
         TrainingDiverged: a loss, gradient or parameter became nan or infinite (or the
             forward pass overflowed); the error names the epoch, the step and the first
             non-finite parameter, and its ``history`` holds every completed step.
-        TrainingInterrupted: Ctrl-C (or a KeyboardInterrupt from on_log); its ``history``
-            holds every completed step. The eager engine stops at the end of the current
-            step, the compiled one at the end of its current run (at most 1000 epochs,
-            and never past a logged epoch).
+        TrainingInterrupted: Ctrl-C (or a KeyboardInterrupt from on_log, or SIGTERM under
+            ``stop_on_signal``); its ``history`` holds every completed step. The eager
+            engine stops at the end of the current step, the compiled one at the end of
+            its current run (at most 1000 epochs, and never past a logged epoch).
 
     Example:
         >>> history = run(Recipe(epochs=10))
@@ -836,9 +897,9 @@ def run(recipe: Recipe, *, on_log: LogFunction | None = None, snapshot_every: in
     except TrainingDiverged:
         history._finish()
         raise
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         history._finish()
-        raise TrainingInterrupted(history) from None
+        raise TrainingInterrupted(history, getattr(stop, "signum", signal.SIGINT)) from None
     history._finish()
     return history
 
@@ -855,6 +916,7 @@ __all__ = [
     "Recipe",
     "RecipeError",
     "Snapshot",
+    "StopRequested",
     "TrainingDiverged",
     "TrainingInterrupted",
     "block_means",
@@ -863,4 +925,6 @@ __all__ = [
     "run",
     "sample_loss",
     "snapshot_steps",
+    "stable_learning_rate",
+    "stop_on_signal",
 ]
