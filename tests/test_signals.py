@@ -46,10 +46,7 @@ def test_ctrl_c_reaches_the_command_even_when_this_process_ignores_it(tmp_path):
     assert "Interrupted after" in out
 
 
-@pytest.mark.skipif(
-    signal.getsignal(signal.SIGINT) is not signal.default_int_handler,
-    reason="SIGINT is ignored or taken in this process (a background job); the child-process tests cover it",
-)
+@posix_only
 def test_sigterm_under_stop_on_signal_is_deferred_to_the_end_of_the_step():
     def sigterm_at_epoch_10(epoch, loss, mean):
         if epoch == 10:
