@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import numbers
@@ -19,9 +20,46 @@ ACTIVATIONS = {"tanh": Value.tanh, "relu": Value.relu, "sigmoid": Value.sigmoid,
 
 FILE_FORMAT = "micrograd44.module"
 
-# Module.load builds the file's architecture, then lists what does not fit; a config that
-# makes more parameters than this and than the file holds is refused before building it.
-_LARGEST_MISMATCHED_BUILD = 100_000
+# The largest model file Module.load reads (16 MiB), checked before reading: room for about
+# 300,000 parameters (a saved parameter takes about 52 bytes), far above any model this
+# project trains (the course's has 44).
+MAX_FILE_BYTES = 16 * 2**20
+
+# The most parameters a model file's config may ask for, checked before building it
+# (building 100,000 scalar parameters takes about half a second).
+MAX_PARAMETERS = 100_000
+
+# How many problems an error message lists before "and N more".
+_LISTED_PROBLEMS = 10
+
+
+def _shown(key: str, limit: int = 80) -> str:
+    """A key as repr() shows it (control and bidi characters escaped), cut to ``limit`` characters."""
+    text = repr(key)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _parameter_count(kind: type, config, path) -> int:
+    """How many parameters the file's config makes, without building it; StateDictError if it cannot."""
+    if not isinstance(config, Mapping):
+        raise StateDictError(f"{path}: bad config {config!r:.200}: not a mapping", ["bad config"])
+    accepted = inspect.signature(kind.parameter_count).parameters
+    unknown = [_shown(key) for key in config if key not in accepted]
+    if unknown:
+        raise StateDictError(f"{path}: bad config: unknown keys {_listing(unknown)}", ["bad config"])
+    try:
+        return kind.parameter_count(**config)
+    except (TypeError, ValueError) as error:
+        raise StateDictError(
+            f"{path}: bad config {config!r:.200}: {str(error):.200}", ["bad config"]
+        ) from None
+
+
+def _listing(items: list[str]) -> str:
+    """The first _LISTED_PROBLEMS items joined by '; ', then 'and N more' for the rest."""
+    shown = "; ".join(items[:_LISTED_PROBLEMS])
+    rest = len(items) - _LISTED_PROBLEMS
+    return f"{shown}; and {rest} more" if rest > 0 else shown
 
 
 def activation_function(name: str | None):
@@ -162,18 +200,18 @@ class Module:
                 [f"not a mapping: {type(state).__name__}"],
             )
         params = dict(self.named_parameters())
-        problems = [f"missing: {name}" for name in params if name not in state]
-        problems += [f"unexpected: {name}" for name in state if name not in params]
+        problems = [f"missing: {name!r}" for name in params if name not in state]
+        problems += [f"unexpected: {_shown(name)}" for name in state if name not in params]
         for name, value in state.items():
             if name not in params:
                 continue
             if not isinstance(value, numbers.Real) or isinstance(value, bool):
-                problems.append(f"not a number: {name} = {value!r:.40}")
+                problems.append(f"not a number: {name!r} = {value!r:.40}")
             elif not _fits_a_finite_float(value):
-                problems.append(f"not finite: {name} = {value!r:.40}")
+                problems.append(f"not finite: {name!r} = {value!r:.40}")
         if problems:
             raise StateDictError(
-                f"load_state_dict: {len(problems)} problem(s), nothing was changed: " + "; ".join(problems),
+                f"load_state_dict: {len(problems)} problem(s), nothing was changed: {_listing(problems)}",
                 problems,
             )
         for name, p in params.items():
@@ -184,13 +222,19 @@ class Module:
 
         The file is replaced in one rename, so a failure leaves any previous file intact.
 
+        Only a regular file is written: a symlink is followed and its target replaced (the
+        link stays); a device, a FIFO, a socket or a folder is refused, never replaced.
+
         Raises:
             ValueError: if a parameter is nan or infinite (JSON cannot hold it).
+            OSError: the path cannot be written, with a message saying what is wrong with it:
+                FileNotFoundError (an empty path, a missing folder), IsADirectoryError
+                (a folder, '.', 'out/'), ``files.NotARegularFileError`` (a device, a FIFO).
         """
         state = self.state_dict()
-        bad = [f"{name} = {value!r}" for name, value in state.items() if not math.isfinite(value)]
+        bad = [f"{name!r} = {value!r}" for name, value in state.items() if not math.isfinite(value)]
         if bad:
-            raise ValueError(f"save: {path}: non-finite parameters cannot be saved: {', '.join(bad)}")
+            raise ValueError(f"save: {path}: non-finite parameters cannot be saved: {_listing(bad)}")
         document = {
             "format": FILE_FORMAT,
             "version": 1,
@@ -208,12 +252,15 @@ class Module:
         whichever module the file names. Nothing is unpickled or evaluated.
 
         Raises:
-            StateDictError: the file is not JSON, not a model file of this kind, or its
-                parameters do not fit (each problem listed).
-            OSError: the file cannot be read.
+            StateDictError: the file is not JSON, not a model file of this kind, larger than
+                ``MAX_FILE_BYTES`` (16 MiB, checked before reading), its config asks for more
+                than ``MAX_PARAMETERS`` (100,000, checked before building), or its parameters
+                do not fit (the first 10 problems listed in the message, all in ``problems``).
+            OSError: the file cannot be read; ``files.NotARegularFileError`` for a device,
+                a FIFO or a socket (never read: it could block or never end).
         """
         try:
-            document = read_json(path)
+            document = read_json(path, MAX_FILE_BYTES)
         except ValueError as error:
             raise StateDictError(str(error), ["not JSON"]) from None
         if not isinstance(document, dict) or document.get("format") != FILE_FORMAT:
@@ -233,15 +280,13 @@ class Module:
                 ["unsupported version"],
             )
         config, parameters = document.get("config"), document.get("parameters")
-        try:
-            count = kind.parameter_count(**config)
-        except (TypeError, ValueError) as error:
-            raise StateDictError(f"{path}: bad config {config!r:.200}: {error}", ["bad config"]) from None
+        count = _parameter_count(kind, config, path)
         if not isinstance(parameters, Mapping):
             raise StateDictError(f"{path}: no parameters in the file", ["no parameters"])
-        if count > max(len(parameters), _LARGEST_MISMATCHED_BUILD):
+        if count > MAX_PARAMETERS:
             raise StateDictError(
-                f"{path}: the config makes {count} parameters but the file holds {len(parameters)}",
+                f"{path}: the config makes {count} parameters (the file holds {len(parameters)}), "
+                f"more than the {MAX_PARAMETERS:,} a model file may have",
                 ["parameter count"],
             )
         module = kind(**config, seed=0)

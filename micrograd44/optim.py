@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+import numbers
+from collections.abc import Callable, Iterable, Sequence
 
 from .engine import Value
 
@@ -29,11 +30,36 @@ class Optimizer:
         raise NotImplementedError
 
 
-def _check(name: str, value: float, ok: bool, rule: str) -> float:
-    """value if ok, else a ValueError naming the hyper-parameter and the rule."""
-    if not ok:
-        raise ValueError(f"invalid {name} {value!r}: {rule}")
-    return float(value)
+def _positive(value: float) -> bool:
+    """value > 0."""
+    return value > 0
+
+
+def _non_negative(value: float) -> bool:
+    """value >= 0."""
+    return value >= 0
+
+
+def _below_one(value: float) -> bool:
+    """0 <= value < 1 (a decay rate)."""
+    return 0 <= value < 1
+
+
+def _check(owner: str, name: str, value, ok: Callable[[float], bool], rule: str) -> float:
+    """value as a float if it is a finite real number (not a bool) for which ok(value) holds.
+
+    Otherwise a ValueError naming the optimizer, the hyper-parameter, its value and the
+    rule, e.g. "Adam: eps=0 is invalid: eps must be a finite number > 0".
+    """
+    number = None
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond the float range
+            pass
+    if number is None or not math.isfinite(number) or not ok(number):
+        raise ValueError(f"{owner}: {name}={value!r:.60} is invalid: {rule}")
+    return number
 
 
 class SGD(Optimizer):
@@ -53,6 +79,10 @@ class SGD(Optimizer):
         momentum, dampening, weight_decay: as in PyTorch (>= 0).
         nesterov: Nesterov momentum (needs momentum > 0 and dampening 0).
 
+    Raises:
+        ValueError: a hyperparameter that is not a finite number in its range (nan and
+            infinity included), named with its value in the message.
+
     Example:
         >>> from micrograd44 import MLP
         >>> model = MLP(2, [4, 1], seed=0)
@@ -70,13 +100,21 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
     ):
         super().__init__(params)
-        self.lr = _check("learning rate", lr, lr > 0, "must be > 0")
-        self.momentum = _check("momentum", momentum, momentum >= 0, "must be >= 0")
-        self.dampening = _check("dampening", dampening, dampening >= 0, "must be >= 0")
-        self.weight_decay = _check("weight_decay", weight_decay, weight_decay >= 0, "must be >= 0")
+        self.lr = _check("SGD", "lr", lr, _positive, "the learning rate must be a finite number > 0")
+        self.momentum = _check(
+            "SGD", "momentum", momentum, _non_negative, "momentum must be a finite number >= 0"
+        )
+        self.dampening = _check(
+            "SGD", "dampening", dampening, _non_negative, "dampening must be a finite number >= 0"
+        )
+        self.weight_decay = _check(
+            "SGD", "weight_decay", weight_decay, _non_negative, "weight_decay must be a finite number >= 0"
+        )
+        if not isinstance(nesterov, bool):
+            raise ValueError(f"SGD: nesterov={nesterov!r:.60} is invalid: nesterov must be True or False")
         if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum needs momentum > 0 and dampening 0")
-        self.nesterov = bool(nesterov)
+            raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening 0")
+        self.nesterov = nesterov
         self.buffers: list[float] | None = None  # momentum buffers, made on the first step
 
     def step(self) -> None:
@@ -112,8 +150,13 @@ class Adam(Optimizer):
         params: the Values to train.
         lr: learning rate (> 0).
         betas: decay rates of the two moment estimates, each in [0, 1).
-        eps: added to the denominator (>= 0).
+        eps: added to the denominator (> 0; PyTorch accepts 0, which divides 0 by 0 on
+            a parameter whose gradient has been exactly 0 so far).
         weight_decay: L2 penalty added to the gradient (>= 0).
+
+    Raises:
+        ValueError: a hyperparameter that is not a finite number in its range (nan and
+            infinity included), named with its value in the message.
     """
 
     def __init__(
@@ -125,12 +168,17 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ):
         super().__init__(params)
-        self.lr = _check("learning rate", lr, lr > 0, "must be > 0")
-        beta1, beta2 = betas
-        self.beta1 = _check("beta1", beta1, 0 <= beta1 < 1, "must be in [0, 1)")
-        self.beta2 = _check("beta2", beta2, 0 <= beta2 < 1, "must be in [0, 1)")
-        self.eps = _check("eps", eps, eps >= 0, "must be >= 0")
-        self.weight_decay = _check("weight_decay", weight_decay, weight_decay >= 0, "must be >= 0")
+        self.lr = _check("Adam", "lr", lr, _positive, "the learning rate must be a finite number > 0")
+        if isinstance(betas, (str, bytes)) or not isinstance(betas, Sequence) or len(betas) != 2:
+            raise ValueError(f"Adam: betas={betas!r:.60} is invalid: betas must be a pair (beta1, beta2)")
+        self.beta1 = _check("Adam", "betas[0]", betas[0], _below_one, "beta1 must be in [0, 1)")
+        self.beta2 = _check("Adam", "betas[1]", betas[1], _below_one, "beta2 must be in [0, 1)")
+        self.eps = _check(
+            "Adam", "eps", eps, _positive, "eps must be a finite number > 0 (it keeps m / sqrt(v) finite)"
+        )
+        self.weight_decay = _check(
+            "Adam", "weight_decay", weight_decay, _non_negative, "weight_decay must be a finite number >= 0"
+        )
         self.t = 0
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)

@@ -17,13 +17,17 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import html
 import math
 import numbers
 import random
 import signal
 import threading
+from array import array
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from typing import NoReturn
+
+import numpy
 
 from . import data, init
 from .compiled import StepFailed, TrainingLoop, trace
@@ -98,7 +102,7 @@ def _require_choice(field: str, value, names) -> None:
     _require(known, field, value, "is unknown (choose one of " + ", ".join(repr(n) for n in names) + ")")
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, repr=False)
 class Recipe:
     """How to train: the defaults are the course's 44-parameter XOR recipe.
 
@@ -188,6 +192,15 @@ class Recipe:
         """1 for full-batch, else one step per sample (4)."""
         return 1 if self.sampling == "full-batch" else len(INPUTS)
 
+    def __repr__(self) -> str:
+        """Only the fields that differ from the course recipe: ``Recipe()`` is the course itself."""
+        changed = [
+            f"{field.name}={getattr(self, field.name)!r}"
+            for field in dataclasses.fields(self)
+            if getattr(self, field.name) != field.default
+        ]
+        return f"Recipe({', '.join(changed)})"
+
 
 def _rounded(predictions: Iterable[float]) -> list[int | None]:
     """Each prediction rounded at 0.5 to 0 or 1; None where it is nan or infinite."""
@@ -269,7 +282,81 @@ def _take_snapshot(model: MLP, epoch: int, step: int, indices: Sequence[int], lo
     )
 
 
-@dataclasses.dataclass
+class Column(Sequence):
+    """A list-like column of per-step numbers, stored compactly in an ``array.array``.
+
+    It reads like a list: indexing, slicing (to a list), ``len``, iteration, ``==`` with
+    any sequence, and numpy converts it without copying item by item. A float column
+    (typecode ``"d"``) takes 8 bytes per entry where a list of floats takes 32 (a pointer
+    and a float object); a column of sample indices (``"b"``) takes 1 byte, None being
+    stored as ``none``.
+
+    Example:
+        >>> losses = Column("d", [0.5, 0.25])
+        >>> losses.append(0.125)
+        >>> losses == [0.5, 0.25, 0.125], losses[-1], losses[:2]
+        (True, 0.125, [0.5, 0.25])
+    """
+
+    __slots__ = ("_values", "_none")
+
+    def __init__(self, typecode: str, values: Iterable = (), *, none: int | None = None):
+        self._values = array(typecode)
+        self._none = none
+        self.extend(values)
+
+    def append(self, value) -> None:
+        """Add one entry at the end (None only in a column made with ``none``)."""
+        self.extend((value,))
+
+    def extend(self, values: Iterable) -> None:
+        """Add the entries at the end, in order (None only in a column made with ``none``)."""
+        if self._none is None:
+            self._values.extend(values)
+        else:
+            none = self._none
+            self._values.extend(none if value is None else value for value in values)
+
+    def _read(self, stored):
+        """The entry as given: None where ``none`` is stored."""
+        return None if self._none is not None and stored == self._none else stored
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return (
+                list(self._values[index])
+                if self._none is None
+                else list(map(self._read, self._values[index]))
+            )
+        return self._read(self._values[index])
+
+    def __iter__(self) -> Iterator:
+        return iter(self._values) if self._none is None else map(self._read, self._values)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Column):
+            return self._none == other._none and self._values == other._values
+        if isinstance(other, Sequence) and not isinstance(other, (str, bytes)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    __hash__ = None  # mutable, as a list
+
+    def __array__(self, dtype=None, copy=None):
+        values = self._values if self._none is None else [math.nan if v is None else v for v in self]
+        return numpy.array(values, dtype=dtype)
+
+    def __repr__(self) -> str:
+        if len(self) <= 6:
+            return repr(self[:])
+        head, tail = ", ".join(map(repr, self[:3])), ", ".join(map(repr, self[-2:]))
+        return f"[{head}, ..., {tail}] ({len(self)} entries)"
+
+
+@dataclasses.dataclass(repr=False)
 class History:
     """Everything a training run did, step by step.
 
@@ -277,9 +364,11 @@ class History:
         recipe: the Recipe that was run.
         model: the trained MLP (as it was when training stopped).
         initial_state: the state dict before the first step.
-        step_losses: the loss of every completed step, in order.
-        samples: the XOR sample index of every step (0 to 3), None for a full-batch step.
-        epoch_losses: the mean step loss of every completed epoch.
+        step_losses: the loss of every completed step, in order (a list-like ``Column``
+            of floats, 8 bytes per step).
+        samples: the XOR sample index of every step (0 to 3), None for a full-batch step
+            (a ``Column``, 1 byte per step).
+        epoch_losses: the mean step loss of every completed epoch (a ``Column`` of floats).
         final_state: the state dict when training stopped.
         predictions: the model's raw outputs on the 4 XOR inputs when training stopped.
         snapshots: the Snapshots ``run(..., snapshot_every=N)`` recorded, in step order;
@@ -289,9 +378,9 @@ class History:
     recipe: Recipe
     model: MLP
     initial_state: dict[str, float]
-    step_losses: list[float] = dataclasses.field(default_factory=list)
-    samples: list[int | None] = dataclasses.field(default_factory=list)
-    epoch_losses: list[float] = dataclasses.field(default_factory=list)
+    step_losses: Column = dataclasses.field(default_factory=lambda: Column("d"))
+    samples: Column = dataclasses.field(default_factory=lambda: Column("b", none=-1))
+    epoch_losses: Column = dataclasses.field(default_factory=lambda: Column("d"))
     final_state: dict[str, float] = dataclasses.field(default_factory=dict)
     predictions: list[float] = dataclasses.field(default_factory=list)
     snapshots: list[Snapshot] = dataclasses.field(default_factory=list)
@@ -306,14 +395,38 @@ class History:
         """True when every rounded prediction equals its XOR target."""
         return self.rounded == [int(t) for t in TARGETS]
 
+    def __repr__(self) -> str:
+        return f"<History of {self.recipe!r}: {', '.join(self._summary())}>"
+
+    def _summary(self) -> list[str]:
+        """Steps taken (of those planned), the last epoch's mean loss and whether XOR was solved."""
+        planned = self.recipe.epochs * self.recipe.steps_per_epoch
+        steps = len(self.step_losses)
+        loss = f"last epoch loss {self.epoch_losses[-1]:.6g}" if self.epoch_losses else "no complete epoch"
+        return [
+            f"{steps} steps" if steps == planned else f"{steps} of {planned} steps",
+            loss,
+            "XOR solved" if self.solved else "XOR not solved",
+        ]
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the recipe, the steps, the last epoch's loss, solved, and a small loss curve."""
+        summary = html.escape(", ".join(self._summary()))
+        return (
+            '<div style="font-family: monospace">'
+            f"<div>History of {html.escape(repr(self.recipe))}</div><div>{summary}</div>"
+            f"{_loss_sparkline(self.epoch_losses, self.recipe.loss)}</div>"
+        )
+
     def _record_steps(self, batches: Sequence[Sequence[int]], losses: Sequence[float]) -> None:
         """Append completed steps (the samples and loss of each) and the mean of every epoch they complete.
 
         An epoch's mean is an fsum of loss / steps, so it never overflows.
         """
-        for indices, loss in zip(batches, losses, strict=True):
-            self.step_losses.append(loss)
-            self.samples.append(indices[0] if len(indices) == 1 else None)
+        if len(batches) != len(losses):
+            raise ValueError(f"{len(batches)} steps but {len(losses)} losses")
+        self.step_losses.extend(losses)
+        self.samples.extend(indices[0] if len(indices) == 1 else None for indices in batches)
         per_epoch = self.recipe.steps_per_epoch
         for epoch in range(len(self.epoch_losses), len(self.step_losses) // per_epoch):
             epoch_steps = self.step_losses[epoch * per_epoch : (epoch + 1) * per_epoch]
@@ -323,6 +436,30 @@ class History:
         """Record the model's final state and predictions."""
         self.final_state = self.model.state_dict()
         self.predictions = [_predict(self.model, x) for x in INPUTS]
+
+
+# size of the loss curve in History._repr_html_, in pixels, and the most points it draws
+_SPARKLINE_WIDTH, _SPARKLINE_HEIGHT, _SPARKLINE_POINTS = 240, 60, 120
+
+
+def _loss_sparkline(epoch_losses: Sequence[float], loss_name: str) -> str:
+    """A small inline SVG of the epoch losses, log scale, at most _SPARKLINE_POINTS block means, or ''."""
+    means = block_means(epoch_losses, max(1, -(-len(epoch_losses) // _SPARKLINE_POINTS)))
+    logs = [math.log10(loss) for loss in means if loss > 0]
+    if len(logs) < 2:
+        return ""
+    low, high = min(logs), max(logs)
+    spread = (high - low) or 1.0
+    step = _SPARKLINE_WIDTH / (len(logs) - 1)
+    points = " ".join(
+        f"{i * step:.1f},{(high - y) / spread * (_SPARKLINE_HEIGHT - 4) + 2:.1f}" for i, y in enumerate(logs)
+    )
+    title = f"{loss_name} loss per epoch, log scale: from {10 ** logs[0]:.3g} to {10 ** logs[-1]:.3g}"
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_SPARKLINE_WIDTH}" height="{_SPARKLINE_HEIGHT}" '
+        f'role="img"><title>{html.escape(title)}</title>'
+        f'<polyline points="{points}" fill="none" stroke="steelblue" stroke-width="1.5"/></svg>'
+    )
 
 
 def block_means(losses: Sequence[float], size: int) -> list[float]:
@@ -364,11 +501,37 @@ class TrainingDiverged(FloatingPointError):
 
 
 class TrainingInterrupted(KeyboardInterrupt):
-    """Ctrl-C stopped the training; ``history`` holds every step completed before it."""
+    """Ctrl-C (or another stop signal) stopped the training.
 
-    def __init__(self, history: History):
+    Attributes:
+        history: every step completed before it.
+        signum: the signal that stopped it: ``signal.SIGINT`` for Ctrl-C or any other
+            KeyboardInterrupt, ``signal.SIGTERM`` when a ``stop_on_signal`` handler took it.
+    """
+
+    def __init__(self, history: History, signum: int = signal.SIGINT):
         super().__init__("training interrupted")
         self.history = history
+        self.signum = signum
+
+
+class StopRequested(KeyboardInterrupt):
+    """A KeyboardInterrupt raised by ``stop_on_signal``; ``signum`` is the signal received."""
+
+    def __init__(self, signum: int):
+        super().__init__(f"stopped by {signal.Signals(signum).name}")
+        self.signum = signum
+
+
+def stop_on_signal(signum: int, frame) -> NoReturn:
+    """A signal handler that stops the program as Ctrl-C does, remembering which signal it was.
+
+    Install it for SIGTERM (``signal.signal(signal.SIGTERM, stop_on_signal)``) to have a
+    termination request handled like Ctrl-C: outside ``run()`` it raises ``StopRequested``
+    at once; during ``run()`` the stop waits for the end of the current step, and
+    ``TrainingInterrupted.signum`` says which signal it was.
+    """
+    raise StopRequested(signum)
 
 
 def build_model(recipe: Recipe) -> MLP:
@@ -463,9 +626,40 @@ def _diverged(cause: str, history: History) -> TrainingDiverged:
     lr = history.recipe.lr
     message = (
         f"training diverged at epoch {epoch}, step {step}: {cause}; {_first_nonfinite(history.model)}. "
-        f"The learning rate {lr:g} is too large for this recipe: try a smaller one, e.g. {lr / 10:g}."
+        f"The learning rate {lr:g} is too large for this recipe: try a smaller one "
+        "(stable_learning_rate() finds one that trains)."
     )
     return TrainingDiverged(message, history, epoch, step)
+
+
+def stable_learning_rate(recipe: Recipe, epochs: int, *, tries: int = 6) -> float | None:
+    """The largest of lr/10, lr/100, ... (``tries`` of them) that trains the first ``epochs`` epochs.
+
+    Each candidate is checked by training the recipe for ``epochs`` epochs (with the
+    compiled engine: the same numbers, faster) and kept if it does not diverge.
+
+    Args:
+        recipe: a recipe whose learning rate diverged.
+        epochs: how many of its first epochs a candidate must train (at most recipe.epochs).
+        tries: how many candidates to check, each ten times smaller than the last.
+
+    Returns:
+        The learning rate, or None when none of the candidates trains that long.
+
+    Example:
+        >>> stable_learning_rate(Recipe(loss="mse", lr=100), epochs=50)
+        0.1
+    """
+    for power in range(1, tries + 1):
+        lr = recipe.lr / 10**power
+        if lr <= 0:
+            return None
+        try:
+            run(dataclasses.replace(recipe, lr=lr, epochs=min(epochs, recipe.epochs), engine="compiled"))
+        except TrainingDiverged:
+            continue
+        return lr
+    return None
 
 
 # the cause given by _diverged for an update that made a parameter nan or infinite
@@ -501,34 +695,38 @@ def _train_step(
     history._record_steps([indices], [loss])
 
 
+# the signals run() defers to the end of a step, when their handler stops the program
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 @contextlib.contextmanager
 def _ctrl_c_between_steps() -> Iterator[Callable[[], None]]:
-    """Defer Ctrl-C to the end of the current step, so no update is left half done.
+    """Defer Ctrl-C (and SIGTERM under ``stop_on_signal``) to the end of the current step.
 
-    Yields a function to call between steps: it raises KeyboardInterrupt once Ctrl-C was
-    pressed. A second Ctrl-C interrupts at once. Outside the main thread, or when SIGINT
-    already has a handler of its own, Ctrl-C is left alone.
+    No update is then left half done. Yields a function to call between steps: it raises
+    StopRequested once a stop signal arrived. A second one stops at once. Outside the main
+    thread, or for a signal with a handler of its own (or ignored), nothing changes.
     """
-    pressed = []
+    received = []
 
-    def on_ctrl_c(signum, frame):
-        if pressed:
-            raise KeyboardInterrupt
-        pressed.append(signum)
+    def on_stop(signum, frame):
+        if received:
+            raise StopRequested(signum)
+        received.append(signum)
 
     def stop_if_pressed() -> None:
-        if pressed:
-            raise KeyboardInterrupt
+        if received:
+            raise StopRequested(received[0])
 
     in_main_thread = threading.current_thread() is threading.main_thread()
-    if not in_main_thread or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        yield stop_if_pressed
-        return
-    previous = signal.signal(signal.SIGINT, on_ctrl_c)
+    stoppers = (signal.default_int_handler, stop_on_signal)
+    taken = [s for s in _STOP_SIGNALS if in_main_thread and signal.getsignal(s) in stoppers]
+    previous = {s: signal.signal(s, on_stop) for s in taken}
     try:
         yield stop_if_pressed
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 # ---- the engines: each takes a run of steps, given as the samples of each step ----
@@ -676,10 +874,10 @@ def run(recipe: Recipe, *, on_log: LogFunction | None = None, snapshot_every: in
         TrainingDiverged: a loss, gradient or parameter became nan or infinite (or the
             forward pass overflowed); the error names the epoch, the step and the first
             non-finite parameter, and its ``history`` holds every completed step.
-        TrainingInterrupted: Ctrl-C (or a KeyboardInterrupt from on_log); its ``history``
-            holds every completed step. The eager engine stops at the end of the current
-            step, the compiled one at the end of its current run (at most 1000 epochs,
-            and never past a logged epoch).
+        TrainingInterrupted: Ctrl-C (or a KeyboardInterrupt from on_log, or SIGTERM under
+            ``stop_on_signal``); its ``history`` holds every completed step. The eager
+            engine stops at the end of the current step, the compiled one at the end of
+            its current run (at most 1000 epochs, and never past a logged epoch).
 
     Example:
         >>> history = run(Recipe(epochs=10))
@@ -699,9 +897,9 @@ def run(recipe: Recipe, *, on_log: LogFunction | None = None, snapshot_every: in
     except TrainingDiverged:
         history._finish()
         raise
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         history._finish()
-        raise TrainingInterrupted(history) from None
+        raise TrainingInterrupted(history, getattr(stop, "signum", signal.SIGINT)) from None
     history._finish()
     return history
 
@@ -712,11 +910,13 @@ __all__ = [
     "OPTIMIZERS",
     "ENGINES",
     "SAMPLINGS",
+    "Column",
     "TARGETS",
     "History",
     "Recipe",
     "RecipeError",
     "Snapshot",
+    "StopRequested",
     "TrainingDiverged",
     "TrainingInterrupted",
     "block_means",
@@ -725,4 +925,6 @@ __all__ = [
     "run",
     "sample_loss",
     "snapshot_steps",
+    "stable_learning_rate",
+    "stop_on_signal",
 ]

@@ -28,19 +28,36 @@ def run_train(argv: list[str], capsys) -> tuple[int, str, str]:
     return run_command(["train", *argv], capsys)
 
 
-def interrupt_training(argv: list[str], after: str) -> tuple[int, str, str]:
-    """Run `micrograd44 train ARGV` in a subprocess, send Ctrl-C once a line starts with ``after``.
+def _default_stop_signals() -> None:
+    """In the child, before Python starts: SIGINT and SIGTERM back to their defaults.
 
-    Returns the exit status and what it printed after that line (stdout, stderr).
+    A test run in the background (`make test &`) inherits SIGINT as ignored, and Python
+    then leaves it ignored: Ctrl-C would never reach the command under test.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def interrupt_training(argv: list[str], after: str, signum: int = signal.SIGINT) -> tuple[int, str, str]:
+    """Run `micrograd44 train ARGV` in a subprocess; send Ctrl-C (or signum) once a line starts with after.
+
+    The child starts with SIGINT and SIGTERM at their defaults, whatever this process
+    inherited. Returns the exit status and what it printed after that line (stdout, stderr).
     """
     command = [sys.executable, "-u", "-m", "micrograd44", "train", *argv]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        preexec_fn=_default_stop_signals if os.name == "posix" else None,
     ) as process:
         for line in process.stdout:
             if line.startswith(after):
                 break
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
         out, err = process.communicate(timeout=120)
     return process.returncode, out, err

@@ -91,7 +91,10 @@ def test_graph_shows_the_chain_rule_on_every_edge(capsys, tmp_path):
         (["exp(x)", "--at", "x=1000"], "exp: exp(1000.0) overflows a float"),
         (["x", "--at", "sin=1"], "variable name 'sin' is the name of a function"),
         (["x", "--at", "x=1", "--at", "x=2"], "--at gives 'x' twice"),
-        (["x", "--at", "x=1", "--eps", "0"], "--eps must be > 0"),
+        (["x", "--at", "x=1", "--eps", "0"], "--eps must be a finite number > 0, got 0.0"),
+        (["x", "--at", "x=1", "--eps", "inf"], "--eps must be a finite number > 0, got inf"),
+        (["x", "--at", "x=1", "--eps", "nan"], "--eps must be a finite number > 0, got nan"),
+        (["x", "--at", "x=1e308", "--eps", "1e308"], "--eps 1e+308: x +- eps = inf is not a finite number"),
         (["x" * 1001, "--at", "x=1"], "the formula is 1001 characters long; the limit is 1000"),
         (["(" * 60 + "x" + ")" * 60, "--at", "x=1"], "nesting deeper than 50 levels at column 51"),
     ],
@@ -166,3 +169,20 @@ def test_hostile_formulas_exit_2_and_create_nothing(tmp_path, formula):
     assert result.stderr.startswith("micrograd44 grad: error: ") and len(result.stderr.splitlines()) == 1
     assert "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_disagreement_at_a_relu_kink_is_explained(capsys):
+    status, lines, _ = grad(capsys, "relu(x) * y", "--at", "x=0,y=2")
+    assert status == 0
+    assert "df/dx disagrees at a kink: the slope from the left is 0.0, from the right 2.0" in "\n".join(lines)
+    assert "  relu of 'x' (data 0.0) is at its kink: slope 0 from the left, 1 from the right; " in "\n".join(
+        lines
+    )
+    assert "backward() takes 0 there, as PyTorch does." in lines[-1]
+    assert not any(line.startswith("df/dy disagrees") for line in lines)
+
+
+def test_a_kink_where_both_agree_or_a_smooth_point_needs_no_note(capsys):
+    for formula, at in [("abs(x)", "x=0"), ("relu(x)", "x=1"), ("x * x", "x=0")]:
+        status, lines, _ = grad(capsys, formula, "--at", at)
+        assert status == 0 and not any("kink" in line for line in lines), formula

@@ -26,10 +26,11 @@ def test_first_step_is_the_recipe_first_step_at_the_initial_weights():
 def test_all_three_svgs_are_written_and_parse(tmp_path, capsys):
     assert main(["graph", "--out", str(tmp_path / "pictures")]) == 0
     names = ["graph.svg", "network.svg", "parameters.svg"]
-    assert sorted(p.name for p in (tmp_path / "pictures").iterdir()) == sorted(names)
+    assert sorted(p.name for p in (tmp_path / "pictures").iterdir()) == sorted([*names, "manifest.json"])
     for name in names:
         ET.parse(tmp_path / "pictures" / name)
-    assert capsys.readouterr().out.splitlines() == [f"wrote {tmp_path / 'pictures' / name}" for name in names]
+    listed = [f"wrote {tmp_path / 'pictures' / name}" for name in [*names, "manifest.json"]]
+    assert capsys.readouterr().out.splitlines() == listed
     graph = (tmp_path / "pictures" / "graph.svg").read_text(encoding="utf-8")
     assert "First training step of the course recipe" in graph and "l1 loss" in graph
 
@@ -37,8 +38,8 @@ def test_all_three_svgs_are_written_and_parse(tmp_path, capsys):
 @needs_dot
 def test_one_picture_in_another_format(tmp_path):
     assert main(["graph", "--what", "parameters", "--format", "png", "--out", str(tmp_path)]) == 0
-    [picture] = tmp_path.iterdir()
-    assert picture.name == "parameters.png" and picture.read_bytes().startswith(b"\x89PNG")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json", "parameters.png"]
+    assert (tmp_path / "parameters.png").read_bytes().startswith(b"\x89PNG")
 
 
 @needs_dot

@@ -174,7 +174,7 @@ def test_load_state_dict_lists_every_problem_and_changes_nothing():
     with pytest.raises(StateDictError) as info:
         model.load_state_dict(state)
     assert len(info.value.problems) == 4
-    for word in ("missing: layers.0.neurons.0.b", "unexpected: layers.9", "not a number", "not finite"):
+    for word in ("missing: 'layers.0.neurons.0.b'", "unexpected: 'layers.9", "not a number", "not finite"):
         assert word in str(info.value)
     assert model.state_dict() == before
 

@@ -96,3 +96,41 @@ def test_bad_hyper_parameters_are_named(make, words):
         make([Value(1.0)])
     for word in words:
         assert word in str(info.value)
+
+
+BAD_HYPERPARAMETERS = [
+    (SGD, {"lr": math.inf}, "lr=inf"),
+    (SGD, {"lr": math.nan}, "lr=nan"),
+    (SGD, {"lr": 0.1, "momentum": math.inf}, "momentum=inf"),
+    (SGD, {"lr": 0.1, "dampening": math.inf}, "dampening=inf"),
+    (SGD, {"lr": 0.1, "weight_decay": math.inf}, "weight_decay=inf"),
+    (SGD, {"lr": "0.1"}, "lr='0.1'"),
+    (SGD, {"lr": True}, "lr=True"),
+    (SGD, {"lr": 0.1, "momentum": 0.9, "nesterov": "yes"}, "nesterov='yes'"),
+    (Adam, {"eps": 0}, "eps=0"),
+    (Adam, {"eps": math.inf}, "eps=inf"),
+    (Adam, {"lr": math.inf}, "lr=inf"),
+    (Adam, {"lr": -(10**400)}, "lr=-1000"),
+    (Adam, {"weight_decay": math.inf}, "weight_decay=inf"),
+    (Adam, {"betas": (0.9, math.nan)}, "betas[1]=nan"),
+    (Adam, {"betas": (0.9,)}, "betas=(0.9,)"),
+    (Adam, {"betas": None}, "betas=None"),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "settings", "named"), BAD_HYPERPARAMETERS, ids=[n for _, _, n in BAD_HYPERPARAMETERS]
+)
+def test_every_hyperparameter_is_checked_and_named(kind, settings, named):
+    with pytest.raises(ValueError) as caught:
+        kind([Value(1.0)], **settings)
+    assert str(caught.value).startswith(f"{kind.__name__}: {named}")
+    assert "is invalid" in str(caught.value)
+
+
+def test_adam_with_the_smallest_eps_steps_on_an_exactly_zero_gradient():
+    p = Value(1.0)
+    optimizer = Adam([p], lr=0.1, eps=5e-324)
+    p.grad = 0.0
+    optimizer.step()
+    assert p.data == 1.0

@@ -28,6 +28,7 @@ from micrograd44.train import (
     build_model,
     run,
     sample_loss,
+    stable_learning_rate,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -207,7 +208,7 @@ def test_overflow_stops_with_epoch_step_and_advice():
     message = str(error)
     assert f"at epoch {error.epoch}, step {error.step}:" in message
     assert "overflows" in message
-    assert "try a smaller one, e.g. 10" in message
+    assert "try a smaller one (stable_learning_rate() finds one that trains)" in message
     history = error.history
     assert len(history.step_losses) == error.step
     assert error.epoch == error.step // 4
@@ -418,3 +419,24 @@ def test_ctrl_c_writes_what_was_trained_and_exits_130(tmp_path):
     assert model.num_parameters() == 44
     assert isinstance(model([1.0, 0.0]), Value)
     assert json.loads((tmp_path / "recipe.json").read_text())["epochs"] == 1000000
+
+
+def test_a_stable_learning_rate_is_checked_by_training():
+    recipe = Recipe(loss="mse", lr=100)
+    lr = stable_learning_rate(recipe, epochs=100)
+    assert lr == 0.1
+    run(dataclasses.replace(recipe, lr=lr, epochs=100))  # does not diverge
+    with pytest.raises(TrainingDiverged):
+        run(dataclasses.replace(recipe, lr=lr * 10, epochs=100))  # the larger candidate does
+    assert stable_learning_rate(Recipe(loss="mse", lr=1e300), epochs=10, tries=2) is None
+
+
+def test_the_divergence_message_suggests_a_learning_rate_it_checked(tmp_path, capsys):
+    status, _, err = run_command(
+        ["train", *["--loss", "mse", "--lr", "100"], "--out", str(tmp_path), "--quiet"], capsys
+    )
+    assert status == 1
+    assert "--lr 0.1 trains the first 100 epochs of this recipe without diverging (checked): try it." in err
+    assert "e.g. 10" not in err  # lr / 10 diverges again at epoch 19
+    with pytest.raises(TrainingDiverged):
+        run(Recipe(loss="mse", lr=10))

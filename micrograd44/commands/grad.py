@@ -15,8 +15,8 @@ import math
 from pathlib import Path
 
 from ..cli import CommandError
-from ..engine import Value
-from ..errors import OpError
+from ..engine import Value, topological_order
+from ..errors import OpError, describe
 from ..formula import FUNCTIONS, MAX_LENGTH, FormulaError, central_difference, parse
 
 
@@ -86,8 +86,7 @@ def _values(groups: list[list[tuple[str, float]]]) -> dict[str, float]:
 def run_command(args: argparse.Namespace) -> int:
     """Print the value and the partial derivatives; draw the graph when asked."""
     values = _values(args.at)
-    if not args.eps > 0:
-        raise CommandError(f"--eps must be > 0, got {args.eps!r}")
+    _check_eps(args.eps, values)
     try:
         formula = parse(args.formula, values)
         leaves = {name: Value(value, label=name) for name, value in values.items()}
@@ -101,10 +100,72 @@ def run_command(args: argparse.Namespace) -> int:
     print(f"f = {root.data!r}")
     if values:
         print(_derivative_table(formula, values, leaves, args.eps))
+        for note in _kink_notes(root, formula, values, leaves, args.eps):
+            print(note)
     if args.graph:
         title = f"f = {' '.join(args.formula.split())}" + (f" at {where}" if where else "")
         print(f"wrote {_draw(root, leaves, Path(args.graph), title)}")
     return 0
+
+
+def _check_eps(eps: float, values: dict[str, float]) -> None:
+    """CommandError unless eps is a finite number > 0 that keeps every v +- eps finite."""
+    if not (math.isfinite(eps) and eps > 0):
+        raise CommandError(f"--eps must be a finite number > 0, got {eps!r}")
+    for name, value in values.items():
+        for moved in (value + eps, value - eps):
+            if not math.isfinite(moved):
+                raise CommandError(
+                    f"--eps {eps!r}: {name} +- eps = {moved!r} is not a finite number; choose a smaller --eps"
+                )
+
+
+# ops with a kink where their input is 0: the slope left of it, right of it, and the one
+# backward() uses there (PyTorch's)
+KINKS = {"relu": (0.0, 1.0, 0.0), "abs": (-1.0, 1.0, 0.0)}
+
+# a relative difference above this between backward() and central differences is a disagreement
+_DISAGREEMENT = 1e-4
+
+
+def _kink_notes(
+    root: Value, formula, values: dict[str, float], leaves: dict[str, Value], eps: float
+) -> list[str]:
+    """Why backward() and central differences disagree when the formula sits on a relu or abs kink."""
+    kinks = [node for node in topological_order(root) if node.op in KINKS and node.children[0].data == 0.0]
+    if not kinks:
+        return []
+    notes = []
+    for name, leaf in leaves.items():
+        try:
+            estimate = central_difference(formula, values, name, eps)
+        except OpError:
+            continue
+        if abs(leaf.grad - estimate) <= _DISAGREEMENT * max(1.0, abs(estimate)):
+            continue
+        left, right = _one_sided_differences(formula, values, name, eps)
+        notes.append(
+            f"df/d{name} disagrees at a kink: the slope from the left is {left!r}, from the right "
+            f"{right!r}; central differences average the two."
+        )
+    for node in kinks:
+        below, above, used = KINKS[node.op]
+        notes.append(
+            f"  {node.op} of {describe(node.children[0])} is at its kink: slope {below:g} from the left, "
+            f"{above:g} from the right; backward() takes {used:g} there, as PyTorch does."
+        )
+    return notes if len(notes) > len(kinks) else []
+
+
+def _one_sided_differences(formula, values: dict[str, float], name: str, eps: float) -> tuple[float, float]:
+    """(f(v) - f(v - eps)) / eps and (f(v + eps) - f(v)) / eps for the variable ``name``."""
+    at = formula.evaluate(values).data
+    moved = dict(values)
+    moved[name] = values[name] - eps
+    below = formula.evaluate(moved).data
+    moved[name] = values[name] + eps
+    above = formula.evaluate(moved).data
+    return (at - below) / eps, (above - at) / eps
 
 
 def _derivative_table(formula, values: dict[str, float], leaves: dict[str, Value], eps: float) -> str:

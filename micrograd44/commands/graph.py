@@ -10,6 +10,7 @@ from ..cli import CommandError
 from ..engine import Value
 from ..nn import MLP
 from ..train import INPUTS, TARGETS, Recipe, build_model, forward_backward, run
+from . import run_folder
 
 # --what -> the file names it writes (without the format suffix)
 PICTURES = {
@@ -43,14 +44,27 @@ def register(subparsers) -> None:
         help="cluster the computation graph per neuron or per layer (default: no clusters)",
     )
     parser.add_argument(
-        "--out", default="out/", metavar="DIR", help="folder for the pictures (default: %(default)s)"
+        "--out",
+        default="out/first-step/",
+        metavar="DIR",
+        help="folder for the pictures; it holds one run of this command at a time, never the files of "
+        "`micrograd44 train` (default: %(default)s)",
     )
     parser.set_defaults(run=run_command)
 
 
 def run_command(args: argparse.Namespace) -> int:
-    """Draw the pictures asked for and list the files written."""
-    for path in write_pictures(Path(args.out), PICTURES[args.what], args.format, args.group):
+    """Draw the pictures asked for and list the files written.
+
+    The --out folder follows run_folder's rule: the pictures of an earlier run of this
+    command there are replaced as a whole; a folder of `micrograd44 train` is refused.
+    """
+    names = [f"{name}.{args.format}" for name in PICTURES[args.what]]
+    folder = run_folder.claim(args.out, "graph", names)
+    folder.begin(names)
+    written = write_pictures(folder.path, PICTURES[args.what], args.format, args.group)
+    folder.finish([path.name for path in written])
+    for path in [*written, folder.path / run_folder.MANIFEST]:
         print(f"wrote {path}")
     return 0
 

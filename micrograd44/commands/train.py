@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import dataclasses
+import functools
 import io
 import json
+import signal
 import sys
+import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NoReturn
+
+import numpy
 
 from .. import init
 from ..cli import CommandError
@@ -31,13 +39,13 @@ from ..train import (
     build_model,
     forward_backward,
     run,
+    stable_learning_rate,
+    stop_on_signal,
 )
+from . import run_folder
 
 # activation as typed on the command line -> as in the Recipe ("none": no activation)
 ACTIVATION_NAMES = {name or "none": name for name in ACTIVATIONS}
-
-# exit status of a program stopped by Ctrl-C (128 + SIGINT), as shells report it
-EXIT_INTERRUPTED = 130
 
 # epochs between the snapshots of the --report page, unless --snapshot-every says otherwise
 DEFAULT_SNAPSHOT_EVERY = 50
@@ -173,16 +181,6 @@ def _recipe(args: argparse.Namespace) -> Recipe:
         raise CommandError(f"{flag} {error.rule}, got {error.value!r}") from None
 
 
-def _output_folder(path: str) -> Path:
-    """The --out folder, created if needed; CommandError when that fails."""
-    folder = Path(path)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise CommandError(f"--out {path}: cannot create the folder ({error.strerror or error})") from None
-    return folder
-
-
 def _snapshot_every(args: argparse.Namespace) -> int | None:
     """The --report page's snapshot interval (None without --report); CommandError if given alone."""
     if args.report is None:
@@ -194,13 +192,27 @@ def _snapshot_every(args: argparse.Namespace) -> int | None:
     return DEFAULT_SNAPSHOT_EVERY if args.snapshot_every is None else args.snapshot_every
 
 
-def _report_path(path: str | None) -> Path | None:
-    """The --report file, its folder created if needed; CommandError when it cannot be written there."""
+def _report_path(path: str | None, out: Path) -> Path | None:
+    """The --report file, its folder created if needed; CommandError when it cannot or must not be written.
+
+    It must not be one of the run's own files in --out, nor a file of another run's folder.
+    """
     if path is None:
         return None
     report = Path(path)
     if report.is_dir():
         raise CommandError(f"--report {path}: is a folder, expected a file such as report.html")
+    if _in_folder(report, out) and report.name in {*FILES, run_folder.MANIFEST}:
+        raise CommandError(
+            f"--report {path}: is the run's own {report.name} in --out {out}; choose another name, such as "
+            "report.html"
+        )
+    owner = run_folder.owner_of(report)
+    if owner is not None and not _in_folder(report, out):
+        raise CommandError(
+            f"--report {path}: would replace a file of the `micrograd44 {owner}` run in {report.parent}; "
+            "choose another name"
+        )
     try:
         report.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -208,21 +220,58 @@ def _report_path(path: str | None) -> Path | None:
     return report
 
 
+def _in_folder(path: Path, folder: Path) -> bool:
+    """True when ``path`` names a file directly in ``folder`` (symlinks resolved)."""
+    return path.resolve().parent == folder.resolve()
+
+
 def run_command(args: argparse.Namespace) -> int:
-    """Train, print the log and the truth table, write the files; the exit status."""
+    """Train, print the log and the truth table, write the files; the exit status.
+
+    SIGTERM is handled like Ctrl-C: what was trained is written, and the exit status is
+    128 + the signal's number (130 for Ctrl-C, 143 for SIGTERM).
+    """
+    with _stop_signals_handled():
+        try:
+            return _train_and_write(args)
+        except KeyboardInterrupt as stop:
+            signum = getattr(stop, "signum", signal.SIGINT)
+            print(f"\n{_stopped_by(signum)}.", file=sys.stderr)
+            return 128 + signum
+
+
+@contextlib.contextmanager
+def _stop_signals_handled() -> Iterator[None]:
+    """Have SIGINT and SIGTERM stop the command through stop_on_signal (run() defers them to a step's end).
+
+    A signal that is ignored (SIGINT in a background job) or has a handler of its own is
+    left alone, as is everything outside the main thread.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    defaults = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
+    taken = [s for s, default in defaults.items() if signal.getsignal(s) is default]
+    previous = {s: signal.signal(s, stop_on_signal) for s in taken}
     try:
-        return _train_and_write(args)
-    except KeyboardInterrupt:
-        print("\nInterrupted.", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _stopped_by(signum: int) -> str:
+    """'Interrupted' for Ctrl-C, 'Terminated (SIGTERM)' for SIGTERM."""
+    return "Interrupted" if signum == signal.SIGINT else f"Terminated ({signal.Signals(signum).name})"
 
 
 def _train_and_write(args: argparse.Namespace) -> int:
-    """The command's work: train, print, write; TrainingInterrupted is handled here."""
+    """The command's work: check the outputs, train, print, write; TrainingInterrupted is handled here."""
     recipe = _recipe(args)
     snapshot_every = _snapshot_every(args)
-    out = _output_folder(args.out)
-    report = _report_path(args.report)
+    report = _report_path(args.report, Path(args.out))
+    names = [*FILES, *([report.name] if report is not None and _in_folder(report, Path(args.out)) else [])]
+    out = run_folder.claim(args.out, "train", names)
     if not args.quiet:
         print(_describe_recipe(recipe), flush=True)
     started = time.perf_counter()
@@ -233,34 +282,64 @@ def _train_and_write(args: argparse.Namespace) -> int:
             snapshot_every=snapshot_every,
         )
     except TrainingInterrupted as stop:
-        return _finish_interrupted(stop.history, out, report)
+        return _finish_interrupted(stop, out, report)
     except TrainingDiverged as error:
         return _finish_diverged(error, out, report)
     seconds = time.perf_counter() - started
     print(_describe_result(history, seconds, table=not args.quiet))
-    _report_files(_write_files(history, out, pictures=True), out, quiet=args.quiet)
-    _write_report(history, report, quiet=args.quiet)
-    return 0
+    complete = _write_outputs(history, out, report, pictures=True, quiet=args.quiet)
+    return 0 if complete else 1
 
 
-def _finish_interrupted(history: History, out: Path, report: Path | None) -> int:
-    """Write what was trained before Ctrl-C and return 130."""
+def _write_outputs(
+    history: History, out: run_folder.RunFolder, report: Path | None, *, pictures: bool, quiet: bool
+) -> bool:
+    """Replace the earlier run in --out with this one's files, and write the replay page.
+
+    Returns whether every file that should be there was written (a file that cannot be
+    written is said in one line, and the others are still written).
+    """
+    report_inside = report is not None and _in_folder(report, out.path)
+    out.begin([*FILES, *([report.name] if report_inside else [])])
+    written, failed = _write_files(history, out.path, pictures=pictures)
+    _report_files(written, out.path, quiet=quiet)
+    replayed = _write_report(history, report, quiet=quiet)
+    out.finish([*written, *([report.name] if report_inside and replayed else [])])
+    return not failed
+
+
+def _finish_interrupted(stop: TrainingInterrupted, out: run_folder.RunFolder, report: Path | None) -> int:
+    """Write what was trained before Ctrl-C or SIGTERM; return 128 + the signal's number."""
+    history = stop.history
     epochs = len(history.epoch_losses)
-    print(f"\nInterrupted after {len(history.step_losses)} steps ({epochs} complete epochs).", flush=True)
-    _report_files(_write_files(history, out, pictures=False), out, quiet=False)
-    _write_report(history, report, quiet=False)
-    return EXIT_INTERRUPTED
+    print(
+        f"\n{_stopped_by(stop.signum)} after {len(history.step_losses)} steps ({epochs} complete epochs).",
+        flush=True,
+    )
+    _write_outputs(history, out, report, pictures=False, quiet=False)
+    return 128 + stop.signum
 
 
-def _finish_diverged(error: TrainingDiverged, out: Path, report: Path | None) -> int:
-    """Write the history up to the failing step (and its replay), print the error and return 1."""
-    _write_files(error.history, out, pictures=False)
-    replayed = _write_report(error.history, report, quiet=True)
+def _finish_diverged(error: TrainingDiverged, out: run_folder.RunFolder, report: Path | None) -> int:
+    """Write the history up to the failing step (and its replay), print the error and an lr that trains."""
+    _write_outputs(error.history, out, report, pictures=False, quiet=True)
     print(f"micrograd44 train: error: {error}", file=sys.stderr)
-    print(f"The history up to step {error.step} is in {out}.", file=sys.stderr)
-    if replayed:
+    print(f"The history up to step {error.step} is in {out.path}.", file=sys.stderr)
+    if report is not None and report.exists():
         print(f"The replay of its snapshots is in {report}.", file=sys.stderr)
+    print(_checked_learning_rate(error), file=sys.stderr)
     return 1
+
+
+def _checked_learning_rate(error: TrainingDiverged) -> str:
+    """A learning rate checked to train twice the epochs this one reached (at least 100), or why none."""
+    recipe = error.history.recipe
+    epochs = min(recipe.epochs, max(100, 2 * (error.epoch + 1)))
+    lr = stable_learning_rate(recipe, epochs)
+    if lr is None:
+        lowest = recipe.lr / 10**6
+        return f"No learning rate down to {lowest:g} trains its first {epochs} epochs: check the recipe."
+    return f"--lr {lr:g} trains the first {epochs} epochs of this recipe without diverging (checked): try it."
 
 
 def _print_log(epoch: int, loss: float, epoch_mean: float) -> None:
@@ -335,52 +414,111 @@ def _skip(name: str, reason: str) -> None:
     print(f"skipped {name}: {reason}", file=sys.stderr)
 
 
-def _write_files(history: History, out: Path, *, pictures: bool) -> list[str]:
-    """Write the run's files (and, when ``pictures``, its plot and diagrams) to ``out``; their names."""
-    written = [_write_history_csv(history, out / "history.csv")]
-    try:
-        history.model.save(out / "model.json")
-        written.append("model.json")
-    except ValueError as error:
-        _skip("model.json", str(error))
+def _write_files(history: History, out: Path, *, pictures: bool) -> tuple[list[str], list[str]]:
+    """Write the run's files (and, when ``pictures``, its plot and diagrams) to ``out``.
+
+    Returns the names written and the names that could not be written (each said in one line).
+    """
     recipe = json.dumps(dataclasses.asdict(history.recipe), indent=2) + "\n"
-    write_text_atomic(out / "recipe.json", recipe)
-    written.append("recipe.json")
+    writers = {
+        "history.csv": lambda path: _write_history_csv(history, path),
+        "model.json": lambda path: _save_model(history, path),
+        "recipe.json": lambda path: write_text_atomic(path, recipe),
+    }
+    if pictures:
+        writers["training.png"] = lambda path: _write_plot(history, path)
+        writers.update(_picture_writers(history))
+    written, failed = [], []
+    for name, write in writers.items():
+        try:
+            write(out / name)
+            written.append(name)
+        except _Skipped as skipped:
+            _skip(name, str(skipped))
+        except OSError as error:
+            _cannot_write(out / name, error)
+            failed.append(name)
     if not pictures:
         _skip("training.png and the pictures", "training did not finish")
-        return written
-    written += _write_plot(history, out / "training.png")
-    written += _write_diagrams(history, out)
-    return written
+    return written, failed
 
 
-def _write_history_csv(history: History, path: Path) -> str:
+class _Skipped(Exception):
+    """An optional file that cannot be made here (a missing package, a non-finite model); says why."""
+
+
+def _save_model(history: History, path: Path) -> None:
+    """model.json; _Skipped when a parameter is not finite (JSON cannot hold it)."""
+    try:
+        history.model.save(path)
+    except ValueError as error:
+        raise _Skipped(str(error)) from None
+
+
+def _cannot_write(path: Path, error: OSError) -> None:
+    """Say, in one line, that a file could not be written and why."""
+    print(f"micrograd44 train: error: cannot write {path}: {error.strerror or error}", file=sys.stderr)
+
+
+# rows of history.csv formatted at a time: the file is written in pieces, never held whole
+_CSV_ROWS_PER_PIECE = 10_000
+
+
+def _write_history_csv(history: History, path: Path) -> None:
     """history.csv: one row per step; sample is 'all' for a full-batch step."""
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(["epoch", "step", "sample", "loss"])
+    write_text_atomic(path, _history_csv_pieces(history))
+
+
+def _history_csv_pieces(history: History) -> Iterator[str]:
+    """The text of history.csv, a header then _CSV_ROWS_PER_PIECE rows at a time."""
     per_epoch = history.recipe.steps_per_epoch
-    for step, (sample, loss) in enumerate(zip(history.samples, history.step_losses)):
-        writer.writerow([step // per_epoch, step, "all" if sample is None else sample, repr(loss)])
-    write_text_atomic(path, text.getvalue())
-    return path.name
+    steps = len(history.step_losses)
+    yield "epoch,step,sample,loss\n"
+    for start in range(0, steps, _CSV_ROWS_PER_PIECE):
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
+        stop = min(start + _CSV_ROWS_PER_PIECE, steps)
+        samples, losses = history.samples[start:stop], history.step_losses[start:stop]
+        for step, sample, loss in zip(range(start, stop), samples, losses):
+            writer.writerow([step // per_epoch, step, "all" if sample is None else sample, repr(loss)])
+        yield text.getvalue()
 
 
-def _write_plot(history: History, path: Path) -> list[str]:
-    """training.png with matplotlib's Agg canvas; [] with a message when matplotlib is missing."""
+# the most points training.png draws as a line; a longer series is drawn as a band
+_MOST_POINTS_DRAWN = 20_000
+
+
+def _draw_losses(axes, x, losses, label: str, linewidth: float, alpha: float) -> None:
+    """A line through (x, loss); past _MOST_POINTS_DRAWN points, the band from each bucket's min to max.
+
+    A band of 10,000 buckets looks the same at the picture's 960 pixels and keeps the
+    memory of a million-step plot to a few megabytes.
+    """
+    if len(losses) <= _MOST_POINTS_DRAWN:
+        axes.plot(x, losses, linewidth=linewidth, alpha=alpha, label=label)
+        return
+    buckets = _MOST_POINTS_DRAWN // 2
+    starts = [bucket[0] for bucket in numpy.array_split(x, buckets)]
+    parts = numpy.array_split(losses, buckets)
+    lows, highs = [part.min() for part in parts], [part.max() for part in parts]
+    axes.fill_between(starts, lows, highs, linewidth=0, alpha=alpha, label=f"{label} (range)")
+
+
+def _write_plot(history: History, path: Path) -> None:
+    """training.png with matplotlib's Agg canvas; _Skipped when matplotlib is missing."""
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError as error:
-        _skip(path.name, f"matplotlib is not installed ({error}); pip install 'micrograd44[plot]'")
-        return []
+        raise _Skipped(f"matplotlib is not installed ({error}); pip install 'micrograd44[plot]'") from None
     figure = Figure(figsize=(8, 4.5), layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     per_epoch = history.recipe.steps_per_epoch
-    axes.plot(history.step_losses, linewidth=0.5, alpha=0.5, label="loss of each step")
-    epoch_ends = [(epoch + 1) * per_epoch - 1 for epoch in range(len(history.epoch_losses))]
-    axes.plot(epoch_ends, history.epoch_losses, linewidth=0.8, alpha=0.8, label="epoch mean")
+    steps = numpy.arange(len(history.step_losses))
+    _draw_losses(axes, steps, numpy.asarray(history.step_losses), "loss of each step", 0.5, 0.5)
+    epoch_ends = steps[per_epoch - 1 :: per_epoch]
+    _draw_losses(axes, epoch_ends, numpy.asarray(history.epoch_losses), "epoch mean", 0.8, 0.8)
     block = history.recipe.print_every
     block_ends = epoch_ends[block - 1 :: block]  # the last step of each complete block of epochs
     axes.plot(
@@ -396,7 +534,6 @@ def _write_plot(history: History, path: Path) -> list[str]:
     axes.set_title(f"Training on XOR: {history.model!r}")
     axes.legend()
     figure.savefig(path, dpi=120)
-    return [path.name]
 
 
 def _picture_step(history: History) -> tuple[list[int], str]:
@@ -424,15 +561,17 @@ def _draw_step_graph(viz, root, title: str):
         return viz.draw_graph(root, collapse="neuron", title=f"{title} (one node per neuron call)")
 
 
-def _write_diagrams(history: History, out: Path) -> list[str]:
-    """network.svg, graph.svg and parameters.svg with the viz package; a message per file it cannot write."""
+def _picture_writers(history: History) -> dict[str, Callable[[Path], None]]:
+    """name -> write(path) for network.svg, graph.svg and parameters.svg, drawn with the viz package.
+
+    Each raises _Skipped when viz, graphviz or Graphviz's dot is missing, or the graph is too large.
+    """
     names = ["network.svg", "graph.svg", "parameters.svg"]
     try:
         import viz
     except ImportError as error:
-        for name in names:
-            _skip(name, _viz_import_problem(error))
-        return []
+        reason = _viz_import_problem(error)
+        return {name: functools.partial(_skipped, reason) for name in names}
     model = history.model
     indices, step = _picture_step(history)
     model.zero_grad()
@@ -442,14 +581,22 @@ def _write_diagrams(history: History, out: Path) -> list[str]:
         "graph.svg": lambda: _draw_step_graph(viz, root, f"{step} = {root.data:.4f}"),
         "parameters.svg": lambda: viz.draw_parameters(model, title=f"{model!r}, grads of {step}"),
     }
-    written = []
-    for name, draw in drawings.items():
-        try:
-            viz.save(draw(), out / name)
-            written.append(name)
-        except (viz.DotNotFoundError, viz.GraphTooLargeError) as error:
-            _skip(name, str(error))
-    return written
+
+    def writer(draw: Callable) -> Callable[[Path], None]:
+        def write(path: Path) -> None:
+            try:
+                viz.save(draw(), path)
+            except (viz.DotNotFoundError, viz.GraphTooLargeError) as error:
+                raise _Skipped(str(error)) from None
+
+        return write
+
+    return {name: writer(draw) for name, draw in drawings.items()}
+
+
+def _skipped(reason: str, path: Path) -> NoReturn:
+    """A writer that cannot write: raises _Skipped with the reason."""
+    raise _Skipped(reason)
 
 
 def _write_report(history: History, path: Path | None, *, quiet: bool) -> bool:
@@ -486,6 +633,7 @@ def _report_files(written: list[str], out: Path, *, quiet: bool) -> None:
     if quiet:
         return
     print(f"\nWrote to {out}/:")
-    width = max(map(len, written))
+    width = max(map(len, [*written, run_folder.MANIFEST]))
     for name in written:
         print(f"  {name:<{width}}  {FILES[name]}")
+    print(f"  {run_folder.MANIFEST:<{width}}  the list of these files: the folder holds this run only")
