@@ -12,6 +12,10 @@ from . import __version__
 COMMANDS: tuple[str, ...] = ("train", "graph", "grad", "sweep")
 
 
+# exit status of a program stopped by Ctrl-C (128 + SIGINT), as shells report it
+EXIT_INTERRUPTED = 130
+
+
 class CommandError(Exception):
     """A problem with what the user asked for: printed as one line, exit status 2."""
 
@@ -38,16 +42,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 0
         return args.run(args)
     except CommandError as error:
         print(f"micrograd44 {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C before a command handles it (while the commands load)
+        print("micrograd44: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

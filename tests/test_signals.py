@@ -80,9 +80,6 @@ def test_a_stop_while_the_command_starts_is_one_line_and_128_plus_the_signal(tmp
     assert status == 143 and err.strip() == "Terminated (SIGTERM)." and "Traceback" not in err
 
 
-@pytest.mark.xfail(
-    strict=True, reason="needs micrograd44/cli.py main() to catch KeyboardInterrupt (not here)"
-)
 def test_ctrl_c_while_the_commands_load_is_one_line_and_130(capsys, monkeypatch):
     def ctrl_c(subparsers):
         raise KeyboardInterrupt

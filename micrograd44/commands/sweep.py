@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..cli import CommandError
+from ..cli import EXIT_INTERRUPTED, CommandError
 from ..sweep import (
     Grid,
     GridError,
@@ -31,9 +31,6 @@ from ..sweep.executors import all_cores
 from ..sweep.grid import SWEEP_DEFAULTS, field_names, format_value, read_fields
 from ..sweep.results import grid_path
 from ..train import Recipe
-
-# exit status of a program stopped by Ctrl-C (128 + SIGINT), as shells report it
-EXIT_INTERRUPTED = 130
 
 # what a field means for a sweep, where its name does not say it
 FIELD_NOTES = {
