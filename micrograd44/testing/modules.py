@@ -115,15 +115,21 @@ def _torch_numbers(module, net: torch.nn.Module, grad: bool = False) -> dict[Val
     return numbers_of
 
 
-def torch_state_dict(module, net: torch.nn.Module) -> dict[str, float]:
+def torch_state_dict(module, net: torch.nn.Module, *, grads: bool = False) -> dict[str, float]:
     """The torch model's weights under the module's parameter names, in ``named_parameters()`` order.
 
     Compare it with ``module.state_dict()`` after a training step in both.
 
+    Args:
+        module: the Neuron, Layer or MLP whose names to use.
+        net: its torch model (``torch_module(module)``).
+        grads: give the gradients of the torch model's weights instead (0.0 where PyTorch
+            has none yet).
+
     Raises:
         ValueError: the torch model's Linear layers do not have the module's shapes.
     """
-    numbers_of = _torch_numbers(module, net)
+    numbers_of = _torch_numbers(module, net, grad=grads)
     return {name: numbers_of[p][0] for name, p in module.named_parameters()}
 
 
