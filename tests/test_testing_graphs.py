@@ -7,8 +7,10 @@ import math
 import subprocess
 import sys
 import unittest
+from pathlib import Path
 
 import pytest
+from test_readme import python_blocks
 
 import micrograd44.testing
 from micrograd44 import Value, linear, ops, sum_values
@@ -258,3 +260,35 @@ def test_without_torch_the_import_says_how_to_install_it_in_one_line():
         "https://download.pytorch.org/whl/cpu (the CPU build), or pip install 'micrograd44[torch]'"
     )
     assert "ModuleNotFoundError" not in child.stderr  # the cause is not chained: one message
+
+
+# ---- docs/testing.md runs as written and quotes what the helpers print ----
+
+PAGE = Path(__file__).resolve().parent.parent / "docs" / "testing.md"
+
+
+def quoted_messages() -> list[str]:
+    """The failure messages docs/testing.md quotes (its indented lines)."""
+    return [
+        line[4:]
+        for line in PAGE.read_text(encoding="utf-8").splitlines()
+        if line.startswith("    micrograd44")
+    ]
+
+
+def test_the_users_tests_on_the_page_pass():
+    namespace = {}
+    exec(compile(python_blocks(PAGE.read_text(encoding="utf-8"))[0], str(PAGE), "exec"), namespace)
+    tests = [function for name, function in namespace.items() if name.startswith("test_")]
+    assert len(tests) == 2
+    for test in tests:
+        test()
+
+
+def test_the_page_quotes_the_messages_the_helpers_print(capsys):
+    exec(compile(python_blocks(PAGE.read_text(encoding="utf-8"))[1], str(PAGE), "exec"), {})
+    x = Value(0.5, label="x")
+    cubed = apply_op(ops.OpRule("cube", 1, lambda m, x: x * x * x, lambda m, out, x: (2.0 * x * x,)), [x])
+    with pytest.raises(TorchMismatch) as caught:
+        assert_matches_torch((cubed * 2.0).sin())
+    assert quoted_messages() == [capsys.readouterr().out.strip(), str(caught.value)]
