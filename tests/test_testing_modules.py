@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from micrograd44 import MLP, Layer, Neuron, Value, ops
+from micrograd44.data import xor
 from micrograd44.nn import ACTIVATIONS
 from micrograd44.testing import (
     TorchMismatch,
@@ -72,6 +73,12 @@ def test_right_modules_pass_on_a_batch_and_on_one_sample(make):
     assert_module_matches_torch(model, XOR)
     assert_module_matches_torch(model, [0.3, -1.1])
     assert_module_matches_torch(model, [Value(0.3), Value(-1.1)])
+
+
+def test_inputs_and_output_grads_may_be_numpy_arrays():
+    inputs, targets = xor()
+    assert_module_matches_torch(course_model(), inputs, output_grads=targets.reshape(-1, 1))
+    assert_module_matches_torch(course_model(), inputs[1], output_grads=targets[1:2])
 
 
 def test_output_grads_weigh_each_output():

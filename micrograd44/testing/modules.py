@@ -140,6 +140,8 @@ def _is_number(x) -> bool:
 
 def _batch(rows, what: str) -> tuple[list[list[float]], bool]:
     """(rows as lists of floats, whether one row was given flat); ValueError naming ``what``."""
+    if hasattr(rows, "tolist"):  # a numpy array, as micrograd44.data gives
+        rows = rows.tolist()
     if isinstance(rows, (str, bytes)) or not isinstance(rows, Sequence) or not rows:
         raise ValueError(
             f"{what} must be a sample (a list of numbers) or a list of samples, got {rows!r:.60}"
@@ -167,7 +169,8 @@ def assert_module_matches_torch(
 
     Args:
         module: a Neuron, Layer or MLP.
-        inputs: one sample (a list of ``nin`` numbers or Values) or a list of samples.
+        inputs: one sample (a list of ``nin`` numbers or Values) or a list of samples; a
+            numpy array of shape (nin,) or (batch, nin) too.
         output_grads: d(loss)/d(output) for each output, shaped like the outputs (a list
             of numbers for one sample, a list of such lists for a batch); None (the
             default) is 1 for every output, the gradient of their sum.
