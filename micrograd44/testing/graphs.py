@@ -43,8 +43,9 @@ def assert_matches_torch(root: Value, *, rtol: float = 1e-12, atol: float = 0.0,
             value, the first node in topological order that differs (values flow up from
             the leaves); for a gradient, the first node that differs in the order
             backward() reaches them (gradients flow down from root), and the op node above
-            it whose local derivative differs (``origin``). The message gives the node's
-            op and label, both numbers, their relative difference and a path from a leaf.
+            it whose local derivative differs (``origin``), then how many gradients differ
+            and the first of them in topological order. The message gives the node's op
+            and label, both numbers, their relative difference and a path from a leaf.
         ValueError: a tolerance is negative, or the graph holds a node made micrograd-style
             with an op that is not in the op table (PyTorch has no twin for it).
 
@@ -86,7 +87,19 @@ def assert_matches_torch(root: Value, *, rtol: float = 1e-12, atol: float = 0.0,
         path,
         (rtol, atol),
         origin=origin,
-        count=f"{len(differing)} of {len(nodes)} gradients differ",
+        count=_count(differing, nodes, ours, theirs),
+    )
+
+
+def _count(differing: list[Value], nodes: list[Value], ours: dict, theirs: dict) -> str:
+    """How many gradients differ, and the first in topological order where that is another node."""
+    count = f"{len(differing)} of {len(nodes)} gradients differ"
+    earliest = differing[-1]  # differing runs in backward order
+    if earliest is differing[0]:
+        return count
+    return (
+        f"{count}, the first in topological order at {_named(earliest, nodes)}: "
+        f"micrograd44 {ours[earliest]!r}, PyTorch {theirs[earliest]!r}"
     )
 
 
