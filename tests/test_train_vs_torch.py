@@ -1,8 +1,8 @@
 """The course recipe, step by step, equals the same recipe in PyTorch float64.
 
 PyTorch starts from the initial weights that ``run()`` records in ``History.initial_state``
-and is fed the same samples (``History.samples``), with ``nn.Linear`` layers,
-``torch.optim.SGD`` / ``Adam`` and ``nn.L1Loss`` / ``MSELoss``.
+and is fed the same samples (``History.samples``), with the model's ``nn.Linear`` twin from
+``micrograd44.testing.torch_module``, ``torch.optim.SGD`` / ``Adam`` and ``nn.L1Loss`` / ``MSELoss``.
 
 Why the comparison is made in lockstep: the single-sample recipes are chaotic. PyTorch's
 vectorised tanh and its SGD update (a fused multiply-add) round differently from Python's
@@ -24,9 +24,17 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from micrograd44.nn import MLP
 from micrograd44.train import INPUTS, OPTIMIZERS, TARGETS, History, Recipe, build_model, forward_backward, run
 
 torch = pytest.importorskip("torch")
+from micrograd44.testing import (  # noqa: E402  (needs torch)
+    assert_module_matches_torch,
+    copy_weights,
+    torch_module,
+    torch_state_dict,
+)
+
 nn = torch.nn
 
 VARIANTS = {
@@ -37,7 +45,6 @@ VARIANTS = {
 }
 
 TORCH_LOSSES = {"l1": nn.L1Loss, "mse": nn.MSELoss}
-TORCH_ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "sigmoid": nn.Sigmoid}
 # Agreement: a relative 1e-9, or an absolute ABS for numbers near 0. A loss like
 # (p - t)^2 with p within 1e-7 of its target inherits p's rounding error (~1e-16, the last
 # place of 1.0) on a tiny difference, so only an absolute comparison is meaningful there.
@@ -45,52 +52,18 @@ REL = 1e-9
 ABS = 1e-15
 
 
-def torch_model(recipe: Recipe, state: dict[str, float]):
-    """The recipe's MLP as an nn.Sequential of float64 Linear layers, holding ``state``."""
-    sizes = [len(INPUTS[0]), *recipe.hidden, 1]
-    layers = []
-    for i, (nin, nout) in enumerate(zip(sizes, sizes[1:])):
-        layers.append(nn.Linear(nin, nout, dtype=torch.float64))
-        if i < len(sizes) - 2:
-            layers.append(TORCH_ACTIVATIONS[recipe.activation]())
-    model = nn.Sequential(*layers)
-    load_torch(model, state)
+def model_at(recipe: Recipe, state: dict[str, float]) -> MLP:
+    """The recipe's micrograd44 model holding ``state``."""
+    model = build_model(recipe)
+    model.load_state_dict(state)
     return model
 
 
-def linears(model) -> list:
-    """The nn.Linear layers of a torch model, in order."""
-    return [m for m in model if isinstance(m, nn.Linear)]
-
-
-def load_torch(model, state: dict[str, float]) -> None:
-    """Copy a micrograd44 state dict (``layers.L.neurons.J.w.I``, ``...b``) into the torch model."""
-    with torch.no_grad():
-        for i, linear in enumerate(linears(model)):
-            nout, nin = linear.weight.shape
-            prefix = f"layers.{i}.neurons"
-            weights = [[state[f"{prefix}.{j}.w.{k}"] for k in range(nin)] for j in range(nout)]
-            linear.weight.copy_(torch.tensor(weights, dtype=torch.float64))
-            linear.bias.copy_(
-                torch.tensor([state[f"{prefix}.{j}.b"] for j in range(nout)], dtype=torch.float64)
-            )
-
-
-def torch_state(model) -> dict[str, float]:
-    """A torch model's parameters under micrograd44's names, in micrograd44's order."""
-    state = {}
-    for i, linear in enumerate(linears(model)):
-        for j, (row, bias) in enumerate(zip(linear.weight.tolist(), linear.bias.tolist())):
-            state.update({f"layers.{i}.neurons.{j}.w.{k}": w for k, w in enumerate(row)})
-            state[f"layers.{i}.neurons.{j}.b"] = bias
-    return state
-
-
 class TorchTrainer:
-    """The recipe in PyTorch: model, optimizer, loss and the XOR tensors."""
+    """The recipe in PyTorch: the model's twin (``torch_module``), optimizer, loss and the XOR tensors."""
 
-    def __init__(self, recipe: Recipe, state: dict[str, float]):
-        self.model = torch_model(recipe, state)
+    def __init__(self, recipe: Recipe, model: MLP):
+        self.model = torch_module(model)
         if recipe.optimizer == "sgd":
             self.optimizer = torch.optim.SGD(self.model.parameters(), lr=recipe.lr, momentum=recipe.momentum)
         else:
@@ -135,27 +108,28 @@ def run_lockstep(history: History) -> Lockstep:
     model = build_model(recipe)
     assert model.state_dict() == history.initial_state
     optimizer = OPTIMIZERS[recipe.optimizer](model.parameters(), recipe)
-    trainer = TorchTrainer(recipe, history.initial_state)
+    trainer = TorchTrainer(recipe, model)
     result = Lockstep()
     for step, sample in enumerate(history.samples):
-        load_torch(trainer.model, model.state_dict())
+        copy_weights(model, trainer.model)
         result.theirs.append(trainer.step(rows_of(sample)))
         optimizer.zero_grad()
         result.ours.append(forward_backward(model, recipe, rows_of(sample)).data)
         optimizer.step()
-        after = torch_state(trainer.model)
+        after = torch_state_dict(model, trainer.model)
         for name, value in model.state_dict().items():
             result.worst_parameter = max(result.worst_parameter, (relative(value, after[name]), step, name))
     result.final_state = model.state_dict()
-    result.torch_final_state = torch_state(trainer.model)
+    result.torch_final_state = torch_state_dict(model, trainer.model)
     return result
 
 
 def run_free(history: History) -> tuple[list[float], dict[str, float]]:
     """PyTorch left to itself from the history's initial weights on its samples: losses and final state."""
-    trainer = TorchTrainer(history.recipe, history.initial_state)
+    model = model_at(history.recipe, history.initial_state)
+    trainer = TorchTrainer(history.recipe, model)
     losses = [trainer.step(rows_of(sample)) for sample in history.samples]
-    return losses, torch_state(trainer.model)
+    return losses, torch_state_dict(model, trainer.model)
 
 
 def first_mismatch(ours: list[float], theirs: list[float]) -> str | None:
@@ -177,6 +151,13 @@ def both(request) -> tuple[History, Lockstep]:
     """One variant of the recipe trained by run() and replayed in lockstep with PyTorch."""
     history = history_of(request.param)
     return history, run_lockstep(history)
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_the_recipe_model_and_its_torch_twin_agree_before_and_after_training(variant):
+    history = history_of(variant)
+    for state in (history.initial_state, history.final_state):
+        assert_module_matches_torch(model_at(history.recipe, state), INPUTS)
 
 
 def test_lockstep_replays_run_bit_for_bit(both):

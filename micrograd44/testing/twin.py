@@ -1,26 +1,18 @@
-"""PyTorch as an oracle in your tests: replay any graph of Values in PyTorch float64.
+"""The twin of a graph in PyTorch float64, made from the op table.
 
-The twin of a graph is made from the op table: each node's forward rule
-(``micrograd44.ops``) is evaluated on float64 tensors, so every op has its PyTorch
-counterpart without a second copy of the math, and PyTorch's own autograd then gives the
-gradients to compare with. PyTorch is an optional dependency of micrograd44: install it
-with ``pip install 'micrograd44[torch]'`` (the CPU build, ``torch==2.13.0``).
+Each node's forward rule (``micrograd44.ops``) is evaluated on float64 tensors, so every op
+has its PyTorch counterpart without a second copy of the math; PyTorch's own autograd then
+gives the gradients to compare with.
 """
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
-from .engine import Value, topological_order
-from .ops import VOCABULARY
+import torch
 
-try:
-    import torch
-except ImportError:  # pragma: no cover - exercised in a subprocess by the tests
-    raise ImportError(
-        "micrograd44.testing needs PyTorch: pip install 'micrograd44[torch]' (or pip install torch==2.13.0, "
-        "the CPU build)"
-    ) from None
+from ..engine import Value, topological_order
+from ..ops import VOCABULARY
 
 
 def _fsum(terms):
