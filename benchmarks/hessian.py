@@ -2,8 +2,11 @@
 
 The loss is the recipe's mean L1 loss over the four XOR samples at its initial weights.
 micrograd44 builds the gradient as a graph (``grad(..., create_graph=True)``) and
-differentiates each of its 44 entries once more; PyTorch float64 does the same with its
-functional API. The two take turns, repetition after repetition, in one process.
+differentiates each of its 44 entries once more. PyTorch float64 computes it with
+``torch.autograd.functional.hessian`` twice: on the same graph of scalar ops (rebuilt by
+``micrograd44.testing.torch_twin``), and on an nn.Sequential with the same weights and a
+batch of the four samples, its usual vectorized form. They take turns, repetition after
+repetition, in one process.
 
     python benchmarks/hessian.py [--repeats 5]
 """
@@ -15,7 +18,6 @@ import argparse
 from course_step import report, take_turns
 from reference_engines import load_torch
 
-from micrograd44 import topological_order
 from micrograd44.autodiff import second_derivatives
 from micrograd44.train import Recipe, build_model, sample_loss
 
@@ -43,21 +45,40 @@ def torch_hessian():
     torch = load_torch()
     if torch is None:
         return None
-    from micrograd44.testing import TORCH
+    from micrograd44.testing import torch_twin
 
     loss, parameters = course_loss()
-    order = topological_order(loss)
     flat = torch.tensor([p.data for p in parameters], dtype=torch.float64)
 
     def f(vector):
-        tensors = {p: vector[i] for i, p in enumerate(parameters)}
-        for node in order:
-            if node not in tensors:
-                if node.children:
-                    tensors[node] = node._rule.forward(TORCH, *(tensors[c] for c in node.children))
-                else:
-                    tensors[node] = torch.tensor(node.data, dtype=torch.float64)
-        return tensors[loss]
+        return torch_twin(loss, {p: vector[i] for i, p in enumerate(parameters)})[loss]
+
+    return lambda: torch.autograd.functional.hessian(f, flat)
+
+
+def torch_sequential_hessian():
+    """A run of torch.autograd.functional.hessian on the same loss of the same weights as an
+    nn.Sequential on a batch of the four samples (PyTorch's usual, vectorized form), or None."""
+    torch = load_torch()
+    if torch is None:
+        return None
+    from torch.func import functional_call
+
+    from micrograd44.testing import torch_module
+    from micrograd44.train import INPUTS, TARGETS
+
+    net = torch_module(build_model(Recipe()))
+    shapes = [(name, p.shape, p.numel()) for name, p in net.named_parameters()]
+    flat = torch.cat([p.detach().reshape(-1) for p in net.parameters()])
+    inputs = torch.tensor(INPUTS, dtype=torch.float64)
+    targets = torch.tensor(TARGETS, dtype=torch.float64).reshape(-1, 1)
+
+    def f(vector):
+        parameters, start = {}, 0
+        for name, shape, size in shapes:
+            parameters[name] = vector[start : start + size].reshape(shape)
+            start += size
+        return (functional_call(net, parameters, (inputs,)) - targets).abs().mean()
 
     return lambda: torch.autograd.functional.hessian(f, flat)
 
@@ -68,7 +89,8 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     contenders = {"micrograd44": micrograd44_hessian}
     if load_torch() is not None:
-        contenders["pytorch float64"] = torch_hessian
+        contenders["pytorch, scalar graph"] = torch_hessian
+        contenders["pytorch, nn.Sequential"] = torch_sequential_hessian
     medians = take_turns(contenders, args.repeats)
     print(f"44 x 44 Hessian of the course loss (median of {args.repeats}):")
     print(

@@ -375,7 +375,7 @@ def _unary_method(rule: OpRule):
 
     method.__name__ = rule.method
     method.__qualname__ = f"Value.{rule.method}"  # where pickle finds it
-    method.__doc__ = rule.doc[0].upper() + rule.doc[1:] + "."
+    method.__doc__ = f"{rule.doc}."
     return method
 
 

@@ -20,24 +20,12 @@ from micrograd44 import OpError, Value, grad, hessian, hvp, jacobian, jvp, ops, 
 from micrograd44.autodiff import VALUES
 from micrograd44.compiled import trace
 from micrograd44.engine import apply_op
-from micrograd44.testing import TORCH
+from micrograd44.testing import TORCH, torch_twin
 from micrograd44.train import Recipe, build_model, sample_loss
 
 SETTINGS = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
 )
-
-
-def replay(root: Value, leaves: dict) -> torch.Tensor:
-    """root's graph evaluated in PyTorch float64 on the given leaf tensors (other leaves: constants)."""
-    tensors = dict(leaves)
-    for node in topological_order(root):
-        if node not in tensors:
-            if node.children:
-                tensors[node] = node._rule.forward(TORCH, *(tensors[c] for c in node.children))
-            else:
-                tensors[node] = torch.tensor(node.data, dtype=torch.float64)
-    return tensors[root]
 
 
 def run_steps(steps, inputs, apply):
@@ -172,7 +160,7 @@ def test_the_44_by_44_hessian_of_the_course_loss_equals_pytorch(samples):
     flat = torch.stack([leaves[p] for p in parameters]).detach()
 
     def f(vector):
-        return replay(loss, {p: vector[i] for i, p in enumerate(parameters)})
+        return torch_twin(loss, {p: vector[i] for i, p in enumerate(parameters)})[loss]
 
     theirs = torch.autograd.functional.hessian(f, flat)
     assert len(ours) == 44 and all(len(row) == 44 for row in ours)

@@ -5,11 +5,10 @@ import random
 import statistics
 
 import pytest
-import torch
-from torch_twins import torch_copy, torch_grads_by_name
 
 from micrograd44 import MLP, Layer, Neuron, StateDictError, Value
 from micrograd44.init import SCHEMES
+from micrograd44.testing import assert_module_matches_torch
 
 
 def course_model(seed=2):
@@ -36,19 +35,7 @@ def test_the_course_model_has_44_parameters_and_a_linear_output():
 )
 def test_outputs_and_every_grad_equal_torch_sequential(nouts, activation, final):
     model = MLP(3, nouts, activation=activation, final_activation=final, weight_init="normal", seed=7)
-    net = torch_copy(model)
-    x = [0.3, -1.1, 0.8]
-    out = model(x)
-    outs = out if isinstance(out, list) else [out]
-    expected = net(torch.tensor(x, dtype=torch.float64))
-    for o, e in zip(outs, expected.tolist()):
-        assert math.isclose(o.data, e, rel_tol=1e-12, abs_tol=1e-15)
-    loss = sum((o * (i + 1) for i, o in enumerate(outs)), Value(0.0))
-    loss.backward()
-    (expected * torch.arange(1, len(outs) + 1, dtype=torch.float64)).sum().backward()
-    reference = torch_grads_by_name(net, model)
-    for name, p in model.named_parameters():
-        assert math.isclose(p.grad, reference[name], rel_tol=1e-12, abs_tol=1e-15), name
+    assert_module_matches_torch(model, [0.3, -1.1, 0.8], output_grads=list(range(1, model.nout + 1)))
 
 
 def test_a_one_neuron_layer_in_the_middle_still_works():

@@ -51,7 +51,7 @@ TORCH = SimpleNamespace(
 assert set(vars(TORCH)) == set(VOCABULARY), "the tensor vocabulary must match ops.VOCABULARY"
 
 
-def torch_twin(root: Value) -> dict[Value, torch.Tensor]:
+def torch_twin(root: Value, leaves: dict[Value, torch.Tensor] | None = None) -> dict[Value, torch.Tensor]:
     """The graph below ``root`` rebuilt in PyTorch float64, op by op.
 
     Leaves become tensors with ``requires_grad=True``; every other node is its op's
@@ -60,6 +60,8 @@ def torch_twin(root: Value) -> dict[Value, torch.Tensor]:
 
     Args:
         root: the output Value of a graph built by the engine.
+        leaves: tensors to use for some leaves instead of new ones, e.g. the inputs
+            ``torch.autograd.functional.hessian`` passes to a function that replays a graph.
 
     Returns:
         A dict from each Value of the graph to its tensor (0-dimensional, float64).
@@ -76,14 +78,17 @@ def torch_twin(root: Value) -> dict[Value, torch.Tensor]:
         >>> round(twin[x].grad.item(), 6)
         0.593191
     """
-    tensors: dict[Value, torch.Tensor] = {}
+    tensors: dict[Value, torch.Tensor] = dict(leaves or {})
     for node in topological_order(root):
+        if node in tensors:
+            continue
         if not node.children:
             tensors[node] = torch.tensor(node.data, dtype=torch.float64, requires_grad=True)
             continue
         if node._rule is None:
             raise ValueError(f"node {node!r} was made with op {node.op!r}, which is not in the op table")
         tensor = node._rule.forward(TORCH, *(tensors[c] for c in node.children))
-        tensor.retain_grad()  # interior gradients too, to compare with each node's .grad
+        if tensor.requires_grad:
+            tensor.retain_grad()  # interior gradients too, to compare with each node's .grad
         tensors[node] = tensor
     return tensors
