@@ -10,8 +10,6 @@ README = REPOSITORY / "README.md"
 PAGES = [README, *sorted((REPOSITORY / "docs").glob("*.md"))]
 TEXTS = {page: page.read_text(encoding="utf-8") for page in PAGES}
 
-# Pages the README links to that other branches write; each leaves this set when it lands.
-PENDING = {"docs/guarantees.md"}
 
 
 def name(page: Path) -> str:
@@ -51,8 +49,6 @@ LINKS = sorted({(page, target) for page in PAGES for target in relative_links(pa
 @pytest.mark.parametrize("page, target", LINKS, ids=[f"{name(p)}->{t}" for p, t in LINKS])
 def test_linked_files_exist(page, target):
     path = (page.parent / target).resolve()
-    if path.relative_to(REPOSITORY).as_posix() in PENDING:
-        pytest.skip(f"{target} is written on another branch")
     assert path.exists(), f"{name(page)} links to {target}, which does not exist"
 
 
