@@ -11,7 +11,6 @@ PAGES = [README, *sorted((REPOSITORY / "docs").glob("*.md"))]
 TEXTS = {page: page.read_text(encoding="utf-8") for page in PAGES}
 
 
-
 def name(page: Path) -> str:
     """The page's path from the repository root."""
     return page.relative_to(REPOSITORY).as_posix()
