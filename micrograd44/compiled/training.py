@@ -1,19 +1,20 @@
 """Training loops: many optimizer steps of a program's root in one generated Python function.
 
 Inside the function every parameter, gradient and optimizer buffer is a local variable,
-so a step costs only its arithmetic. The optimizers' updates are written out with the
-same expressions as ``micrograd44.optim`` (SGD and Adam), so a compiled run follows the
-eager run step for step.
+so a step costs only its arithmetic. The optimizers' updates are ``micrograd44.optim``'s
+own definitions (``sgd_update``, ``adam_update``) printed as code (see ``updates``), so a
+compiled run follows the eager run step for step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from ..engine import sum_values
-from ..optim import SGD, Adam, Optimizer
+from ..optim import Optimizer
 from .codegen import Lowering, all_finite, define, indent, tuple_source
-from .rules import SCALAR_NAMESPACE, scalar_rule
+from .rules import PYTHON, SCALAR_NAMESPACE, scalar_rule
+from .updates import UpdateCode, python_lines
 
 STAGES = ("forward", "loss", "gradient", "update")
 
@@ -39,113 +40,6 @@ class StepFailed(ArithmeticError):
         self.step = step
         self.losses = losses
 
-
-class _SGDUpdate:
-    """SGD's update as source lines, and its state moved in and out of the loop."""
-
-    def __init__(self, optimizer: SGD, parameters: list[str]):
-        self.parameters = parameters
-        self.momentum = optimizer.momentum != 0.0
-        self.nesterov = optimizer.nesterov
-        self.decay = optimizer.weight_decay != 0.0
-        self.damped = optimizer.dampening != 0.0
-        self.key = ("sgd", self.momentum, self.nesterov, self.decay, self.damped)
-        self.hyper = (optimizer.lr, optimizer.momentum, 1.0 - optimizer.dampening, optimizer.weight_decay)
-        self.hyper_names = ("lr", "momentum", "keep", "decay")
-        self.state = ["first", *(f"b_{p}" for p in parameters)] if self.momentum else []
-
-    def read_state(self, optimizer: SGD, positions: list[int]) -> list:
-        """The loop's state from the optimizer: the first-step flag and the momentum buffers."""
-        if not self.momentum:
-            return []
-        if optimizer.buffers is None:
-            return [True, *([0.0] * len(positions))]
-        return [False, *(optimizer.buffers[k] for k in positions)]
-
-    def write_state(self, optimizer: SGD, state: Sequence, positions: list[int]) -> None:
-        """Store the loop's final state into the optimizer."""
-        if self.momentum and not state[0]:
-            buffers = [0.0] * len(positions)
-            for b, k in zip(state[1:], positions):
-                buffers[k] = b
-            optimizer.buffers = buffers
-
-    def step(self, grads: list[str]) -> list[str]:
-        """One update of every parameter from its gradient expression (optim.SGD.step)."""
-        ps = self.parameters
-        if self.decay:
-            lines = [f"d_{p} = {g} + decay * {p}" for p, g in zip(ps, grads)]
-            grads = [f"d_{p}" for p in ps]
-        else:
-            lines = []
-        if not self.momentum:
-            return lines + [f"{p} = {p} - lr * {g}" for p, g in zip(ps, grads)]
-        keep = "keep * " if self.damped else ""
-        lines += ["if first:", "    first = False"]
-        lines += indent(f"b_{p} = {g}" for p, g in zip(ps, grads))
-        lines += ["else:"]
-        lines += indent(f"b_{p} = momentum * b_{p} + {keep}{g}" for p, g in zip(ps, grads))
-        if self.nesterov:
-            return lines + [f"{p} = {p} - lr * ({g} + momentum * b_{p})" for p, g in zip(ps, grads)]
-        return lines + [f"{p} = {p} - lr * b_{p}" for p in ps]
-
-
-class _AdamUpdate:
-    """Adam's update as source lines, and its state moved in and out of the loop."""
-
-    def __init__(self, optimizer: Adam, parameters: list[str]):
-        self.parameters = parameters
-        self.decay = optimizer.weight_decay != 0.0
-        weight = 1.0 - optimizer.beta1
-        self.lerp_from_start = weight < 0.5  # torch's lerp picks its formula by the weight
-        self.key = ("adam", self.decay, self.lerp_from_start)
-        self.hyper = (
-            optimizer.lr,
-            optimizer.beta1,
-            optimizer.beta2,
-            optimizer.eps,
-            optimizer.weight_decay,
-            weight,
-            1.0 - weight,
-            1.0 - optimizer.beta2,
-        )
-        self.hyper_names = ("lr", "beta1", "beta2", "eps", "decay", "weight", "rest", "rest2")
-        self.state = ["t", *(f"m_{p}" for p in parameters), *(f"v_{p}" for p in parameters)]
-
-    def read_state(self, optimizer: Adam, positions: list[int]) -> list:
-        """The loop's state from the optimizer: the step count and both moment estimates."""
-        return [optimizer.t, *(optimizer.m[k] for k in positions), *(optimizer.v[k] for k in positions)]
-
-    def write_state(self, optimizer: Adam, state: Sequence, positions: list[int]) -> None:
-        """Store the loop's final state into the optimizer."""
-        n = len(positions)
-        optimizer.t = state[0]
-        for m, v, k in zip(state[1 : 1 + n], state[1 + n :], positions):
-            optimizer.m[k], optimizer.v[k] = m, v
-
-    def step(self, grads: list[str]) -> list[str]:
-        """One update of every parameter from its gradient expression (optim.Adam.step)."""
-        lines = [
-            "t += 1",
-            "step_size = lr / (1.0 - beta1 ** t)",
-            "correction2_sqrt = (1.0 - beta2 ** t) ** 0.5",
-            "neg_step_size = -step_size",
-        ]
-        for p, g in zip(self.parameters, grads):
-            if self.decay:
-                lines.append(f"d_{p} = {g} + decay * {p}")
-                g = f"d_{p}"
-            m, v = f"m_{p}", f"v_{p}"
-            if self.lerp_from_start:
-                lines.append(f"{m} = {m} + weight * ({g} - {m})")
-            else:
-                lines.append(f"{m} = {g} - ({g} - {m}) * rest")
-            lines.append(f"{v} = {v} * beta2 + rest2 * {g} * {g}")
-            lines.append(f"{p} = {p} + neg_step_size * ({m} / (sqrt({v}) / correction2_sqrt + eps))")
-        return lines
-
-
-_UPDATES = {SGD: _SGDUpdate, Adam: _AdamUpdate}
 
 # The arguments of both generated loops; ``schedule`` is the sample order or the number of epochs.
 _ARGUMENTS = ["samples", "schedule", "scale", "params", "state", "hyper", "check_finite"]
@@ -180,11 +74,7 @@ class TrainingLoop:
     """
 
     def __init__(self, program, optimizer: Optimizer):
-        update = _UPDATES.get(type(optimizer))
-        if update is None:
-            raise TypeError(
-                f"a compiled training loop needs micrograd44.optim.SGD or Adam, got {optimizer!r}"
-            )
+        UpdateCode(optimizer, [])  # TypeError for an optimizer the loops cannot print
         parameters = program.parameters
         if set(optimizer.params) != set(parameters) or len(optimizer.params) != len(parameters):
             raise ValueError(
@@ -196,7 +86,6 @@ class TrainingLoop:
         self.optimizer = optimizer
         position = {p: k for k, p in enumerate(optimizer.params)}
         self._positions = [position[p] for p in parameters]  # optimizer index of each program parameter
-        self._update_class = update
         self._lowering = Lowering(program._tape, scalar_rule)
         self._functions: dict[tuple, tuple] = {}
 
@@ -277,7 +166,7 @@ class TrainingLoop:
 
     def _update(self):
         """The optimizer's update, for its current settings."""
-        return self._update_class(self.optimizer, self._parameter_names())
+        return UpdateCode(self.optimizer, self._parameter_names())
 
     def _run(self, function, update, rows: list, schedule, scale: float, check_finite: bool, failing_samples):
         """Call a generated loop, store its results, and raise StepFailed if it stopped early."""
@@ -348,7 +237,7 @@ class TrainingLoop:
             f'        return "loss", {step}, {result}',
             f"    if not {all_finite(grads)}:",
             f'        return "gradient", {step}, {result}',
-            *update.step(grads),
+            *python_lines(update.step(grads, PYTHON)),
             f"if check_finite and not {all_finite(names)}:",
             f'    return "update", {step}, {result}',
             f"record({loss})",
