@@ -270,13 +270,14 @@ class Program:
 
     # ---- training ----
 
-    def training_loop(self, optimizer: Optimizer) -> TrainingLoop:
+    def training_loop(self, optimizer: Optimizer, backend: str = "python") -> TrainingLoop:
         """Compiled training steps of the root with this optimizer (SGD or Adam over ``parameters``).
 
-        See TrainingLoop: ``single_sample(samples, order)`` takes one step per sample
+        ``backend`` is "python" (generated Python) or "c" (generated C, built by the
+        system's C compiler). See TrainingLoop: ``single_sample(samples, order)`` takes one step per sample
         index, ``full_batch(samples, epochs)`` one step per epoch on the mean loss.
         """
-        return TrainingLoop(self, optimizer)
+        return TrainingLoop(self, optimizer, backend)
 
     # ---- the static-graph contract ----
 

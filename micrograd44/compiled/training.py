@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from ..engine import sum_values
 from ..optim import Optimizer
 from .codegen import Lowering, all_finite, define, indent, tuple_source
+from .native import NativeLoop
 from .rules import PYTHON, SCALAR_NAMESPACE, scalar_rule
 from .updates import UpdateCode, python_lines
 
@@ -44,12 +45,17 @@ class StepFailed(ArithmeticError):
 # The arguments of both generated loops; ``schedule`` is the sample order or the number of epochs.
 _ARGUMENTS = ["samples", "schedule", "scale", "params", "state", "hyper", "check_finite"]
 
+# What runs the generated loops: Python functions, or C compiled into a shared library.
+BACKENDS = ("python", "c")
+
 
 class TrainingLoop:
     """Training steps of a program's root (a loss) with an SGD or Adam optimizer, compiled.
 
-    Made by ``Program.training_loop(optimizer)``. Each loop is generated and compiled on
-    its first call (a call with no steps compiles it too). Each call reads the parameters' data
+    Made by ``Program.training_loop(optimizer, backend)``. The ``backend`` writes the loops
+    as Python (the default) or as C, compiled by the system's C compiler into a shared
+    library (see ``micrograd44.compiled.native``); both give the same numbers. Each loop
+    is generated and compiled on its first call (a call with no steps compiles it too). Each call reads the parameters' data
     and the optimizer's state and hyper-parameters (so a changed ``lr`` is honoured), runs
     every step inside one generated function, and writes the parameters, their grads
     (those of the last step) and the optimizer's state back: eager and compiled steps can
@@ -73,8 +79,11 @@ class TrainingLoop:
         400
     """
 
-    def __init__(self, program, optimizer: Optimizer):
+    def __init__(self, program, optimizer: Optimizer, backend: str = "python"):
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, got {backend!r}")
         UpdateCode(optimizer, [])  # TypeError for an optimizer the loops cannot print
+        self.backend = backend
         parameters = program.parameters
         if set(optimizer.params) != set(parameters) or len(optimizer.params) != len(parameters):
             raise ValueError(
@@ -147,7 +156,7 @@ class TrainingLoop:
 
     @property
     def source(self) -> str:
-        """The generated source of both loops, for the optimizer's current settings."""
+        """The generated source of both loops, for the optimizer's current settings (Python or C)."""
         update = self._update()
         return "\n\n".join(self._function(mode, update)[1] for mode in ("single_sample", "full_batch"))
 
@@ -206,6 +215,9 @@ class TrainingLoop:
     def _function(self, mode: str, update) -> tuple:
         """The generated loop (function, source) for a mode and the optimizer's settings, made once."""
         key = (mode, update.key)
+        if key not in self._functions and self.backend == "c":
+            loop = NativeLoop(self.program._tape, update, mode)
+            self._functions[key] = loop, loop.source
         if key not in self._functions:
             make = self._single_sample_body if mode == "single_sample" else self._full_batch_body
             self._functions[key] = define(mode, _ARGUMENTS, make(update), SCALAR_NAMESPACE)

@@ -1,0 +1,313 @@
+"""The C backend: a program's forward, backward and training loops written as C, run through ctypes.
+
+The C is printed from the same ``Lowering`` as the Python backend, with the op table's
+rules printed by ``cprinter.CPrinter`` and the optimizer's update by ``updates.UpdateCode``:
+the same operations in the same order, so its numbers are the engine's bit for bit. It
+holds generated names and numbers only (no label, no module path, not even in a comment).
+
+Each generated function returns a status instead of raising: 0 when every step was
+taken, else the stage at which a step stopped (``STAGES``), which the Python side turns
+into the same result as the Python backend's (and, for "forward", replays the step with
+the engine to raise its own error).
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Sequence
+
+import numpy as np
+
+from .codegen import Lowering
+from .cprinter import PRELUDE, C, c_literal, c_rule
+from .tape import Tape
+from .toolchain import build
+from .updates import Assign, Branch, UpdateCode, c_lines
+
+# status -> stage (see training.StepFailed); 0 is success
+STAGES = {1: "forward", 2: "loss", 3: "gradient", 4: "update"}
+
+_DOUBLES = ctypes.POINTER(ctypes.c_double)
+_LONGS = ctypes.POINTER(ctypes.c_long)
+
+# the argument types of each generated function
+_SIGNATURES = {
+    "mg_forward": [_DOUBLES] * 3,
+    "mg_backward": [_DOUBLES] * 4,
+    "mg_single_sample": [_DOUBLES, _LONGS, ctypes.c_long, *[_DOUBLES] * 3, ctypes.c_int, _DOUBLES, _DOUBLES, _LONGS],
+    "mg_full_batch": [
+        _DOUBLES, ctypes.c_long, ctypes.c_long, ctypes.c_double, *[_DOUBLES] * 4, ctypes.c_int, _DOUBLES,
+        _DOUBLES, _LONGS,
+    ],
+}  # fmt: skip
+
+
+def _function(library: ctypes.CDLL, name: str):
+    """A generated function of the library, with its argument types and an int status."""
+    function = getattr(library, name)
+    function.argtypes = _SIGNATURES[name]
+    function.restype = ctypes.c_int
+    return function
+
+
+def _targets(statements) -> list[str]:
+    """Every variable the statements assign, in order of first assignment."""
+    found: dict[str, None] = {}
+    for statement in statements:
+        if isinstance(statement, Assign):
+            found.setdefault(statement.target)
+        else:
+            for target in _targets([*statement.then, *statement.otherwise]):
+                found.setdefault(target)
+    return list(found)
+
+
+def _declare(names: Sequence[str], indent: str = "    ") -> list[str]:
+    """Declarations of the variables as doubles set to 0.0, a few per line."""
+    names = list(dict.fromkeys(names))
+    return [
+        f"{indent}double {', '.join(f'{n} = 0.0' for n in names[i : i + 8])};"
+        for i in range(0, len(names), 8)
+    ]
+
+
+def _all_finite(names: Sequence[str]) -> str:
+    """A C condition that holds when every variable is finite, without a branch per variable."""
+    return " & ".join(f"MG_FINITE({n})" for n in names) or "1"
+
+
+class _Writer:
+    """The C functions of one program (and optionally one optimizer update), as source."""
+
+    def __init__(self, tape: Tape):
+        self.tape = tape
+        self.lowering = Lowering(tape, c_rule, literal=c_literal)
+        names = self.lowering.names
+        self.inputs = [names[s] for s in tape.inputs]
+        self.parameters = [names[s] for s in tape.parameters]
+        self.root = names[tape.root]
+        self.forward = [(names[s], expression) for s, expression in self.lowering.forward_assignments()]
+        self.values = list(dict.fromkeys(target for target, _ in self.forward))
+
+    def _forward_lines(self, fail: str) -> list[str]:
+        """The forward pass, then ``fail`` unless every op node is finite (the engine refuses others)."""
+        lines = [f"{target} = {expression};" for target, expression in self.forward]
+        if self.values:
+            lines.append(f"if (!({_all_finite(self.values)})) {{ {fail} }}")
+        return lines
+
+    def _read_inputs(self, row: str) -> list[str]:
+        """Assign the inputs from a row of doubles."""
+        return [f"{x} = {row}[{k}];" for k, x in enumerate(self.inputs)]
+
+    def one_sample(self) -> list[str]:
+        """``mg_forward(inputs, params, outputs)`` and ``mg_backward(inputs, params, grads, outputs)``."""
+        backward, grads = self.lowering.backward_assignments("1.0", self.tape.parameters, accumulate=False)
+        outputs = [self.lowering.names[s] for s in self.tape.outputs]
+        declared = [*self.inputs, *self.parameters, *self.values]
+        read = [*self._read_inputs("in"), *(f"{p} = par[{k}];" for k, p in enumerate(self.parameters))]
+        write = [f"out[{k}] = {o};" for k, o in enumerate(outputs)]
+        forward = [
+            "int mg_forward(const double *in, const double *par, double *out)",
+            "{",
+            *_declare(declared),
+            *("    " + line for line in [*read, *self._forward_lines("return 1;"), *write]),
+            "    return 0;",
+            "}",
+        ]
+        add = [
+            f"grad[{k}] = grad[{k}] + {grads[s]};"
+            for k, s in enumerate(self.tape.parameters)
+            if grads[s] != "0.0"
+        ]
+        body = [*read, *self._forward_lines("return 1;"), *(f"{t} = {e};" for t, e in backward), *write, *add]
+        return [
+            *forward,
+            "",
+            "int mg_backward(const double *in, const double *par, double *grad, double *out)",
+            "{",
+            *_declare([*declared, *(t for t, _ in backward)]),
+            *("    " + line for line in body),
+            "    return 0;",
+            "}",
+        ]
+
+    def training_loop(self, update: UpdateCode, full_batch: bool) -> list[str]:
+        """``mg_single_sample`` or ``mg_full_batch``: every step inside C, the optimizer state in locals."""
+        tape = self.tape
+        seed = "scale" if full_batch else "1.0"
+        backward, grads = self.lowering.backward_assignments(seed, tape.parameters, accumulate=full_batch)
+        step_grads = [f"gr{k}" for k in range(len(self.parameters))]
+        statements = update.step(step_grads, C)
+        loss = "loss" if full_batch else self.root
+        finish = "status = {}; goto done;"
+        checks = [
+            "if (check_finite) {",
+            f"    if (!isfinite({loss})) {{ {finish.format(2)} }}",
+            f"    if (!({_all_finite(step_grads)})) {{ {finish.format(3)} }}",
+            "}",
+            *c_lines(statements),
+            f"if (check_finite && !({_all_finite(self.parameters)})) {{ {finish.format(4)} }}",
+            f"losses[step] = {loss};",
+        ]
+        collect = [f"{g} = {grads[s]};" for g, s in zip(step_grads, tape.parameters)]
+        chain = [f"{t} = {e};" for t, e in backward]
+        if full_batch:
+            body = [
+                *(f"{grads[s]} = 0.0;" for s in tape.parameters),
+                "for (row = 0; row < n_rows; row++) {",
+                *("    " + line for line in self._read_inputs(f"(samples + row * {len(self.inputs)})")),
+                *("    " + line for line in self._forward_lines(finish.format(1))),
+                *("    " + line for line in chain),
+                f"    terms[row] = {self.root};",
+                "}",
+                "loss = mg_fsum((int)n_rows, terms) * scale;",
+                *collect,
+                *checks,
+            ]
+            signature = "int mg_full_batch(const double *samples, long n_rows, long steps, double scale, double *terms,"
+        else:
+            body = [
+                *self._read_inputs(f"(samples + order[step] * {len(self.inputs)})"),
+                *self._forward_lines(finish.format(1)),
+                *chain,
+                *collect,
+                *checks,
+            ]
+            signature = "int mg_single_sample(const double *samples, const long *order, long steps,"
+        state, hyper = update.state, update.hyper_names
+        variables = [
+            *self.inputs,
+            *self.values,
+            *(t for t, _ in backward),
+            *(g for g in grads.values() if g.startswith("g_")),
+            *step_grads,
+            *_targets(statements),
+            "loss",
+        ]
+        variables = [v for v in dict.fromkeys(variables) if v not in (*self.parameters, *state, *hyper)]
+        return [
+            signature,
+            "    double *par, double *state, const double *hyper, int check_finite, double *losses, double *grad,",
+            "    long *taken)",
+            "{",
+            *(f"    double {p} = par[{k}];" for k, p in enumerate(self.parameters)),
+            *(f"    double {s} = state[{k}];" for k, s in enumerate(state)),
+            *(f"    const double {h} = hyper[{k}];" for k, h in enumerate(hyper)),
+            *_declare(variables),
+            "    long step, row = 0;",
+            "    int status = 0;",
+            "    (void)row;",
+            "    for (step = 0; step < steps; step++) {",
+            *("        " + line for line in body),
+            "    }",
+            "done:",
+            *(f"    par[{k}] = {p};" for k, p in enumerate(self.parameters)),
+            *(f"    state[{k}] = {s};" for k, s in enumerate(state)),
+            *(f"    grad[{k}] = {g};" for k, g in enumerate(step_grads)),
+            "    *taken = step;",
+            "    return status;",
+            "}",
+        ]
+
+
+def c_source(tape: Tape, update: UpdateCode | None = None, mode: str = "single_sample") -> str:
+    """The C source of a program's one-sample functions, or of one training loop (a mode) for an update."""
+    writer = _Writer(tape)
+    if update is None:
+        return "\n".join([PRELUDE, *writer.one_sample()]) + "\n"
+    return "\n".join([PRELUDE, *writer.training_loop(update, full_batch=mode == "full_batch")]) + "\n"
+
+
+def _doubles(values) -> np.ndarray:
+    """A new contiguous array of doubles."""
+    return np.array(values, dtype=np.float64).reshape(-1)
+
+
+def _pointer(array: np.ndarray, kind=_DOUBLES):
+    """The array's data as a ctypes pointer."""
+    return array.ctypes.data_as(kind)
+
+
+class NativeSample:
+    """A program's one-sample forward and backward passes as compiled C (see ``Program.native``)."""
+
+    def __init__(self, tape: Tape):
+        self.tape = tape
+        self.source = c_source(tape)
+        library = build(self.source)
+        self._forward, self._backward = _function(library, "mg_forward"), _function(library, "mg_backward")
+
+    def forward(self, inputs: Sequence[float], parameters: Sequence[float]) -> list[float] | None:
+        """The outputs for one sample; None where the engine would raise."""
+        out = np.zeros(len(self.tape.outputs))
+        status = self._forward(_pointer(_doubles(inputs)), _pointer(_doubles(parameters)), _pointer(out))
+        return None if status else out.tolist()
+
+    def backward(self, inputs, parameters, grads) -> tuple[list[float], list[float]] | None:
+        """(outputs, each parameter's grad plus its gradient) for one sample; None where the engine would raise."""
+        out, total = np.zeros(len(self.tape.outputs)), _doubles(grads)
+        status = self._backward(
+            _pointer(_doubles(inputs)), _pointer(_doubles(parameters)), _pointer(total), _pointer(out)
+        )
+        return None if status else (out.tolist(), total.tolist())
+
+
+class NativeLoop:
+    """One training loop (a mode) of one program and one optimizer structure, as compiled C.
+
+    Called as the Python backend's generated loop is, with the same arguments and the same
+    result (see ``training.TrainingLoop._run``).
+    """
+
+    def __init__(self, tape: Tape, update: UpdateCode, mode: str):
+        self.source = c_source(tape, update, mode)
+        self._run = _function(build(self.source), f"mg_{mode}")
+        self._count = len(tape.parameters)
+        self.mode = mode
+
+    def __call__(self, rows, schedule, scale, params, state, hyper, check_finite):
+        """Run the loop: (stage, step, losses, params, state, grads)."""
+        run = self._single_sample if self.mode == "single_sample" else self._full_batch
+        return run(rows, schedule, scale, params, state, hyper, check_finite)
+
+    def _result(self, status: int, taken, losses, params, state, state_in, grads):
+        """The Python loop's return value: (stage, step, losses, params, state, grads)."""
+        state_out = [type(s)(v) for s, v in zip(state_in, state.tolist())]
+        stage = STAGES.get(status)
+        return (
+            stage,
+            taken.value,
+            losses[: taken.value].tolist(),
+            params.tolist(),
+            state_out,
+            None if stage == "forward" else grads.tolist(),
+        )
+
+    def _single_sample(self, rows, schedule, scale, params, state, hyper, check_finite):
+        """Steps on one sample each, ``schedule`` the sample index of every step."""
+        samples, order = _doubles(rows), np.array(schedule, dtype=np.int_)
+        losses, par, st, grads = (
+            np.zeros(len(order)),
+            _doubles(params),
+            _doubles(state),
+            np.zeros(self._count),
+        )
+        taken = ctypes.c_long()
+        status = self._run(
+            _pointer(samples), _pointer(order, _LONGS), len(order), _pointer(par), _pointer(st),
+            _pointer(_doubles(hyper)), int(check_finite), _pointer(losses), _pointer(grads), ctypes.byref(taken),
+        )  # fmt: skip
+        return self._result(status, taken, losses, par, st, state, grads)
+
+    def _full_batch(self, rows, schedule, scale, params, state, hyper, check_finite):
+        """``schedule`` steps, each on the mean of the root over every row."""
+        samples, terms = _doubles(rows), np.zeros(len(rows))
+        losses, par, st, grads = np.zeros(schedule), _doubles(params), _doubles(state), np.zeros(self._count)
+        taken = ctypes.c_long()
+        status = self._run(
+            _pointer(samples), len(rows), schedule, scale, _pointer(terms), _pointer(par),
+            _pointer(st), _pointer(_doubles(hyper)), int(check_finite), _pointer(losses), _pointer(grads),
+            ctypes.byref(taken),
+        )  # fmt: skip
+        return self._result(status, taken, losses, par, st, state, grads)
