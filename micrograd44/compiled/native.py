@@ -22,7 +22,7 @@ from .codegen import Lowering
 from .cprinter import PRELUDE, C, c_literal, c_rule
 from .tape import Tape
 from .toolchain import build
-from .updates import Assign, Branch, UpdateCode, c_lines
+from .updates import Assign, UpdateCode, c_lines
 
 # status -> stage (see training.StepFailed); 0 is success
 STAGES = {1: "forward", 2: "loss", 3: "gradient", 4: "update"}
@@ -34,7 +34,9 @@ _LONGS = ctypes.POINTER(ctypes.c_long)
 _SIGNATURES = {
     "mg_forward": [_DOUBLES] * 3,
     "mg_backward": [_DOUBLES] * 4,
-    "mg_single_sample": [_DOUBLES, _LONGS, ctypes.c_long, *[_DOUBLES] * 3, ctypes.c_int, _DOUBLES, _DOUBLES, _LONGS],
+    "mg_single_sample": [
+        _DOUBLES, _LONGS, ctypes.c_long, *[_DOUBLES] * 3, ctypes.c_int, _DOUBLES, _DOUBLES, _LONGS,
+    ],
     "mg_full_batch": [
         _DOUBLES, ctypes.c_long, ctypes.c_long, ctypes.c_double, *[_DOUBLES] * 4, ctypes.c_int, _DOUBLES,
         _DOUBLES, _LONGS,
@@ -165,7 +167,7 @@ class _Writer:
                 *collect,
                 *checks,
             ]
-            signature = "int mg_full_batch(const double *samples, long n_rows, long steps, double scale, double *terms,"
+            signature = "int mg_full_batch(const double *samples, long n_rows, long steps, double scale,"
         else:
             body = [
                 *self._read_inputs(f"(samples + order[step] * {len(self.inputs)})"),
@@ -188,8 +190,9 @@ class _Writer:
         variables = [v for v in dict.fromkeys(variables) if v not in (*self.parameters, *state, *hyper)]
         return [
             signature,
-            "    double *par, double *state, const double *hyper, int check_finite, double *losses, double *grad,",
-            "    long *taken)",
+            *(["    double *terms,"] if full_batch else []),
+            "    double *par, double *state, const double *hyper, int check_finite,",
+            "    double *losses, double *grad, long *taken)",
             "{",
             *(f"    double {p} = par[{k}];" for k, p in enumerate(self.parameters)),
             *(f"    double {s} = state[{k}];" for k, s in enumerate(state)),
@@ -245,7 +248,7 @@ class NativeSample:
         return None if status else out.tolist()
 
     def backward(self, inputs, parameters, grads) -> tuple[list[float], list[float]] | None:
-        """(outputs, each parameter's grad plus its gradient) for one sample; None where the engine would raise."""
+        """(outputs, each parameter's grad plus its gradient) for one sample; None where eager would raise."""
         out, total = np.zeros(len(self.tape.outputs)), _doubles(grads)
         status = self._backward(
             _pointer(_doubles(inputs)), _pointer(_doubles(parameters)), _pointer(total), _pointer(out)
@@ -296,7 +299,8 @@ class NativeLoop:
         taken = ctypes.c_long()
         status = self._run(
             _pointer(samples), _pointer(order, _LONGS), len(order), _pointer(par), _pointer(st),
-            _pointer(_doubles(hyper)), int(check_finite), _pointer(losses), _pointer(grads), ctypes.byref(taken),
+            _pointer(_doubles(hyper)), int(check_finite), _pointer(losses), _pointer(grads),
+            ctypes.byref(taken),
         )  # fmt: skip
         return self._result(status, taken, losses, par, st, state, grads)
 

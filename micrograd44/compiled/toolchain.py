@@ -48,11 +48,11 @@ class CompilerUnavailable(RuntimeError):
 
 
 class CompileError(RuntimeError):
-    """The C compiler rejected a generated source; the message shows its first errors and the source's path."""
+    """The C compiler rejected a generated source; the message has its first errors and the source's path."""
 
 
 def compiler() -> list[str]:
-    """The compiler's command: ``$CC`` when set, else cc, gcc or clang; CompilerUnavailable if none is found."""
+    """The compiler's command: ``$CC`` when set, else cc, gcc or clang; CompilerUnavailable if none."""
     wanted = os.environ.get("CC", "").strip()
     candidates = [shlex.split(wanted)] if wanted else [["cc"], ["gcc"], ["clang"]]
     for command in candidates:

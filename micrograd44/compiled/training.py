@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
+
 from ..engine import sum_values
 from ..optim import Optimizer
 from .codegen import Lowering, all_finite, define, indent, tuple_source
@@ -55,9 +57,10 @@ class TrainingLoop:
     Made by ``Program.training_loop(optimizer, backend)``. The ``backend`` writes the loops
     as Python (the default) or as C, compiled by the system's C compiler into a shared
     library (see ``micrograd44.compiled.native``); both give the same numbers. Each loop
-    is generated and compiled on its first call (a call with no steps compiles it too). Each call reads the parameters' data
-    and the optimizer's state and hyper-parameters (so a changed ``lr`` is honoured), runs
-    every step inside one generated function, and writes the parameters, their grads
+    is generated and compiled on its first call (a call with no steps compiles it too).
+    Each call reads the parameters' data and the optimizer's state and hyper-parameters (so
+    a changed ``lr`` is honoured), runs every step inside one generated function, and
+    writes the parameters, their grads
     (those of the last step) and the optimizer's state back: eager and compiled steps can
     be mixed freely. The results equal those of the eager loop::
 
@@ -118,10 +121,10 @@ class TrainingLoop:
                 or, with check_finite, a step went non-finite.
         """
         rows = self.program._rows(samples)
-        steps = [self._sample_index(i, len(rows)) for i in order]
+        steps = self._sample_indices(order, len(rows))
         update = self._update()
         function = self._function("single_sample", update)[0]
-        if not steps:
+        if len(steps) == 0:
             return []
         return self._run(function, update, rows, steps, 1.0, check_finite, lambda step: [rows[steps[step]]])
 
@@ -162,12 +165,16 @@ class TrainingLoop:
 
     # ---- running a generated loop ----
 
-    @staticmethod
-    def _sample_index(i, n: int) -> int:
-        """i as a sample index; IndexError unless 0 <= i < n."""
-        if not 0 <= i < n:
-            raise IndexError(f"sample index {i!r} is out of range for {n} samples")
-        return int(i)
+    def _sample_indices(self, order: Iterable[int], n: int):
+        """The indices as a list of ints (an array for the C backend); IndexError unless each is in [0, n)."""
+        indices = list(order)
+        array = np.asarray(indices)
+        if indices and (array.ndim != 1 or array.dtype.kind not in "iu"):
+            array = np.array([int(i) if 0 <= i < n else -1 for i in indices])
+        out_of_range = np.flatnonzero((array < 0) | (array >= n)) if indices else []
+        if len(out_of_range):
+            raise IndexError(f"sample index {indices[out_of_range[0]]!r} is out of range for {n} samples")
+        return array if self.backend == "c" else array.tolist()
 
     def _parameter_names(self) -> list[str]:
         """The source names of the parameters."""
