@@ -113,9 +113,10 @@ def register(subparsers) -> None:
         "--engine",
         choices=ENGINES,
         default=default.engine,
-        help="eager: every step builds its graph and calls backward(); compiled: the step's graph is "
+        help="eager: every step builds its graph and calls backward(); python: the step's graph is "
         "traced once and replayed as generated Python, the same numbers bit for bit, trained about ten "
-        "times faster (default: %(default)s)",
+        "times faster; c: the same program as C, built by the system's C compiler, faster still; "
+        "compiled: c where a C compiler works, else python (default: %(default)s)",
     )
     parser.add_argument(
         "--out",

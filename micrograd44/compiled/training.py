@@ -60,9 +60,8 @@ class TrainingLoop:
     is generated and compiled on its first call (a call with no steps compiles it too).
     Each call reads the parameters' data and the optimizer's state and hyper-parameters (so
     a changed ``lr`` is honoured), runs every step inside one generated function, and
-    writes the parameters, their grads
-    (those of the last step) and the optimizer's state back: eager and compiled steps can
-    be mixed freely. The results equal those of the eager loop::
+    writes the parameters, their grads (those of the last step) and the optimizer's state
+    back: eager and compiled steps can be mixed freely. The results equal those of the eager loop::
 
         for i in order:
             optimizer.zero_grad()
@@ -156,6 +155,18 @@ class TrainingLoop:
         if epochs == 0:
             return []
         return self._run(function, update, rows, epochs, 1.0 / len(rows), check_finite, lambda step: rows)
+
+    def compile(self, mode: str = "single_sample") -> None:
+        """Generate and compile a loop ("single_sample" or "full_batch") for the optimizer's current settings.
+
+        Raises:
+            ValueError: an unknown mode.
+            micrograd44.compiled.toolchain.CompilerUnavailable: the C backend has no
+                working C compiler.
+        """
+        if mode not in ("single_sample", "full_batch"):
+            raise ValueError(f"mode must be 'single_sample' or 'full_batch', got {mode!r}")
+        self._function(mode, self._update())
 
     @property
     def source(self) -> str:
