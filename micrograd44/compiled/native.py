@@ -232,28 +232,47 @@ def _pointer(array: np.ndarray, kind=_DOUBLES):
     return array.ctypes.data_as(kind)
 
 
-class NativeSample:
-    """A program's one-sample forward and backward passes as compiled C (see ``Program.native``)."""
+class NativeProgram:
+    """A program's one-sample passes as compiled C: ``Program.native()``.
 
-    def __init__(self, tape: Tape):
-        self.tape = tape
-        self.source = c_source(tape)
+    Calls as the Program does (``native(*inputs)``, ``native.backward(*inputs)``), with
+    the same results: where the C code reports that the engine would raise, the program
+    rebuilds the graph with the engine, which raises its own error.
+
+    Attributes:
+        source: the generated C.
+    """
+
+    def __init__(self, program):
+        self.program = program
+        self.source = c_source(program._tape)
         library = build(self.source)
         self._forward, self._backward = _function(library, "mg_forward"), _function(library, "mg_backward")
 
-    def forward(self, inputs: Sequence[float], parameters: Sequence[float]) -> list[float] | None:
-        """The outputs for one sample; None where the engine would raise."""
-        out = np.zeros(len(self.tape.outputs))
-        status = self._forward(_pointer(_doubles(inputs)), _pointer(_doubles(parameters)), _pointer(out))
-        return None if status else out.tolist()
+    def __call__(self, *inputs) -> float | tuple[float, ...]:
+        """The outputs for one sample, as ``Program.__call__``."""
+        program = self.program
+        xs = program._inputs(inputs)
+        out = np.zeros(len(program._tape.outputs))
+        parameters = _doubles([p.data for p in program.parameters])
+        if self._forward(_pointer(_doubles(xs)), _pointer(parameters), _pointer(out)):
+            return program._result([v.data for v in program._rebuild(xs)])
+        return program._result(out.tolist())
 
-    def backward(self, inputs, parameters, grads) -> tuple[list[float], list[float]] | None:
-        """(outputs, each parameter's grad plus its gradient) for one sample; None where eager would raise."""
-        out, total = np.zeros(len(self.tape.outputs)), _doubles(grads)
-        status = self._backward(
-            _pointer(_doubles(inputs)), _pointer(_doubles(parameters)), _pointer(total), _pointer(out)
-        )
-        return None if status else (out.tolist(), total.tolist())
+    def backward(self, *inputs) -> float | tuple[float, ...]:
+        """The outputs for one sample, d(root)/d(p) added into every ``.grad``, as ``Program.backward``."""
+        program = self.program
+        xs = program._inputs(inputs)
+        out = np.zeros(len(program._tape.outputs))
+        parameters = _doubles([p.data for p in program.parameters])
+        grads = _doubles([p.grad for p in program.parameters])
+        if self._backward(_pointer(_doubles(xs)), _pointer(parameters), _pointer(grads), _pointer(out)):
+            built = program._rebuild(xs)
+            built[0].backward()
+            return program._result([v.data for v in built])
+        for p, grad in zip(program.parameters, grads.tolist()):
+            p.grad = grad
+        return program._result(out.tolist())
 
 
 class NativeLoop:

@@ -13,6 +13,7 @@ from ..nn import Module
 from ..optim import Optimizer
 from .batched import DEFAULT_CHUNK_SIZE, ArrayProgram, BatchGradients, broadcast_columns
 from .codegen import Lowering, comment_text, define, tuple_source
+from .native import NativeProgram
 from .rules import SCALAR_NAMESPACE, scalar_rule
 from .tape import GraphMismatchError, Tape, capture_tape, first_difference, rebuild
 from .training import TrainingLoop
@@ -191,6 +192,17 @@ class Program:
         for p, grad in zip(parameters, grads):
             p.grad = grad
         return self._result(outputs)
+
+    def native(self):
+        """The one-sample passes as C, compiled by the system's C compiler: a ``NativeProgram``.
+
+        It is called as the program is (``native(*inputs)``, ``native.backward(*inputs)``)
+        and gives the same numbers, bit for bit.
+
+        Raises:
+            micrograd44.compiled.toolchain.CompilerUnavailable: no working C compiler.
+        """
+        return NativeProgram(self)
 
     # ---- many samples at once ----
 
