@@ -28,6 +28,7 @@ demo: $(DEMO_STAMP)
 # The whole suite: lint, then every test (PyTorch float64 is the oracle; Graphviz and
 # Chromium are installed when missing).
 test: $(TEST_STAMP)
+	@scripts/require-system-tool cc gcc
 	@scripts/require-system-tool dot graphviz
 	@scripts/require-system-tool chromium chromium
 	@scripts/require-system-tool chromedriver chromium-driver

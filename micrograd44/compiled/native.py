@@ -27,8 +27,8 @@ from .updates import Assign, UpdateCode, c_lines
 # status -> stage (see training.StepFailed); 0 is success
 STAGES = {1: "forward", 2: "loss", 3: "gradient", 4: "update"}
 
-_DOUBLES = ctypes.POINTER(ctypes.c_double)
-_LONGS = ctypes.POINTER(ctypes.c_long)
+# pointers are passed as addresses of numpy arrays (faster than ctypes pointer objects)
+_DOUBLES = _LONGS = ctypes.c_void_p
 
 # the argument types of each generated function
 _SIGNATURES = {
@@ -227,9 +227,9 @@ def _doubles(values) -> np.ndarray:
     return np.array(values, dtype=np.float64).reshape(-1)
 
 
-def _pointer(array: np.ndarray, kind=_DOUBLES):
-    """The array's data as a ctypes pointer."""
-    return array.ctypes.data_as(kind)
+def _pointer(array: np.ndarray) -> int:
+    """The address of the array's data (the caller keeps the array alive during the call)."""
+    return array.ctypes.data
 
 
 class NativeProgram:
@@ -253,9 +253,9 @@ class NativeProgram:
         """The outputs for one sample, as ``Program.__call__``."""
         program = self.program
         xs = program._inputs(inputs)
-        out = np.zeros(len(program._tape.outputs))
+        out, values = np.zeros(len(program._tape.outputs)), _doubles(xs)
         parameters = _doubles([p.data for p in program.parameters])
-        if self._forward(_pointer(_doubles(xs)), _pointer(parameters), _pointer(out)):
+        if self._forward(_pointer(values), _pointer(parameters), _pointer(out)):
             return program._result([v.data for v in program._rebuild(xs)])
         return program._result(out.tolist())
 
@@ -263,10 +263,10 @@ class NativeProgram:
         """The outputs for one sample, d(root)/d(p) added into every ``.grad``, as ``Program.backward``."""
         program = self.program
         xs = program._inputs(inputs)
-        out = np.zeros(len(program._tape.outputs))
+        out, values = np.zeros(len(program._tape.outputs)), _doubles(xs)
         parameters = _doubles([p.data for p in program.parameters])
         grads = _doubles([p.grad for p in program.parameters])
-        if self._backward(_pointer(_doubles(xs)), _pointer(parameters), _pointer(grads), _pointer(out)):
+        if self._backward(_pointer(values), _pointer(parameters), _pointer(grads), _pointer(out)):
             built = program._rebuild(xs)
             built[0].backward()
             return program._result([v.data for v in built])
@@ -293,44 +293,66 @@ class NativeLoop:
         run = self._single_sample if self.mode == "single_sample" else self._full_batch
         return run(rows, schedule, scale, params, state, hyper, check_finite)
 
-    def _result(self, status: int, taken, losses, params, state, state_in, grads):
-        """The Python loop's return value: (stage, step, losses, params, state, grads)."""
-        state_out = [type(s)(v) for s, v in zip(state_in, state.tolist())]
-        stage = STAGES.get(status)
-        return (
-            stage,
-            taken.value,
-            losses[: taken.value].tolist(),
-            params.tolist(),
-            state_out,
-            None if stage == "forward" else grads.tolist(),
-        )
-
     def _single_sample(self, rows, schedule, scale, params, state, hyper, check_finite):
         """Steps on one sample each, ``schedule`` the sample index of every step."""
-        samples, order = _doubles(rows), np.array(schedule, dtype=np.int_)
-        losses, par, st, grads = (
-            np.zeros(len(order)),
-            _doubles(params),
-            _doubles(state),
-            np.zeros(self._count),
-        )
-        taken = ctypes.c_long()
+        order = np.asarray(schedule, dtype=np.int_)
+        arrays = self._arrays(rows, len(order), params, state, hyper)
+        samples, losses, par, st, hy, grads, taken = arrays
         status = self._run(
-            _pointer(samples), _pointer(order, _LONGS), len(order), _pointer(par), _pointer(st),
-            _pointer(_doubles(hyper)), int(check_finite), _pointer(losses), _pointer(grads),
-            ctypes.byref(taken),
+            _pointer(samples), _pointer(order), len(order), _pointer(par), _pointer(st), _pointer(hy),
+            int(check_finite), _pointer(losses), _pointer(grads), _pointer(taken),
         )  # fmt: skip
-        return self._result(status, taken, losses, par, st, state, grads)
+        return self._result(status, arrays, state)
 
     def _full_batch(self, rows, schedule, scale, params, state, hyper, check_finite):
         """``schedule`` steps, each on the mean of the root over every row."""
-        samples, terms = _doubles(rows), np.zeros(len(rows))
-        losses, par, st, grads = np.zeros(schedule), _doubles(params), _doubles(state), np.zeros(self._count)
-        taken = ctypes.c_long()
+        terms = np.zeros(len(rows))
+        arrays = self._arrays(rows, schedule, params, state, hyper)
+        samples, losses, par, st, hy, grads, taken = arrays
         status = self._run(
-            _pointer(samples), len(rows), schedule, scale, _pointer(terms), _pointer(par),
-            _pointer(st), _pointer(_doubles(hyper)), int(check_finite), _pointer(losses), _pointer(grads),
-            ctypes.byref(taken),
+            _pointer(samples), len(rows), schedule, scale, _pointer(terms), _pointer(par), _pointer(st),
+            _pointer(hy), int(check_finite), _pointer(losses), _pointer(grads), _pointer(taken),
         )  # fmt: skip
-        return self._result(status, taken, losses, par, st, state, grads)
+        return self._result(status, arrays, state)
+
+    def _arrays(self, rows, steps: int, params, state, hyper) -> tuple[np.ndarray, ...]:
+        """The arrays a loop reads and writes: samples, losses, params, state, hyper, grads, steps taken."""
+        return (
+            _doubles(rows),
+            np.zeros(steps),
+            _doubles(params),
+            _doubles(state),
+            _doubles(hyper),
+            np.zeros(self._count),
+            np.zeros(1, dtype=np.int_),
+        )
+
+    @staticmethod
+    def _result(status: int, arrays: tuple[np.ndarray, ...], state_in: list):
+        """The Python loop's return value: (stage, step, losses, params, state, grads).
+
+        The state comes back with the types it went in with (the SGD flag a bool, Adam's
+        step count an int).
+        """
+        _, losses, par, st, _, grads, taken = arrays
+        stage, step = STAGES.get(status), int(taken[0])
+        state = [type(s)(v) for s, v in zip(state_in, st.tolist())]
+        return (
+            stage,
+            step,
+            losses[:step].tolist(),
+            par.tolist(),
+            state,
+            None if stage == "forward" else grads.tolist(),
+        )
+
+
+_loops: dict[tuple, NativeLoop] = {}
+
+
+def native_loop(tape: Tape, update: UpdateCode, mode: str) -> NativeLoop:
+    """The NativeLoop of a program's tape, an update's structure and a mode, made once per process."""
+    key = (tape, update.key, mode)
+    if key not in _loops:
+        _loops[key] = NativeLoop(tape, update, mode)
+    return _loops[key]

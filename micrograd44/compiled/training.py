@@ -8,14 +8,15 @@ compiled run follows the eager run step for step.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 import numpy as np
 
 from ..engine import sum_values
 from ..optim import Optimizer
-from .codegen import Lowering, all_finite, define, indent, tuple_source
-from .native import NativeLoop
+from .codegen import Lowering, all_finite, define, indent, slot_names, tuple_source
+from .native import native_loop
 from .rules import PYTHON, SCALAR_NAMESPACE, scalar_rule
 from .updates import UpdateCode, python_lines
 
@@ -97,7 +98,7 @@ class TrainingLoop:
         self.optimizer = optimizer
         position = {p: k for k, p in enumerate(optimizer.params)}
         self._positions = [position[p] for p in parameters]  # optimizer index of each program parameter
-        self._lowering = Lowering(program._tape, scalar_rule)
+        self._names = slot_names(program._tape)
         self._functions: dict[tuple, tuple] = {}
 
     # ---- the public steps ----
@@ -189,7 +190,7 @@ class TrainingLoop:
 
     def _parameter_names(self) -> list[str]:
         """The source names of the parameters."""
-        return [self._lowering.names[s] for s in self.program._tape.parameters]
+        return [self._names[s] for s in self.program._tape.parameters]
 
     def _update(self):
         """The optimizer's update, for its current settings."""
@@ -234,12 +235,17 @@ class TrainingLoop:
         """The generated loop (function, source) for a mode and the optimizer's settings, made once."""
         key = (mode, update.key)
         if key not in self._functions and self.backend == "c":
-            loop = NativeLoop(self.program._tape, update, mode)
+            loop = native_loop(self.program._tape, update, mode)
             self._functions[key] = loop, loop.source
         if key not in self._functions:
             make = self._single_sample_body if mode == "single_sample" else self._full_batch_body
             self._functions[key] = define(mode, _ARGUMENTS, make(update), SCALAR_NAMESPACE)
         return self._functions[key]
+
+    @functools.cached_property
+    def _lowering(self) -> Lowering:
+        """The program's Python code, made for the Python backend only."""
+        return Lowering(self.program._tape, scalar_rule)
 
     def _prologue(self, update) -> list[str]:
         """Unpack the parameters, the optimizer state and the hyper-parameters into locals."""
@@ -286,7 +292,7 @@ class TrainingLoop:
 
     def _unpack_inputs(self) -> str:
         """The target of an assignment from one sample's row."""
-        names = [self._lowering.names[s] for s in self.program._tape.inputs]
+        names = [self._names[s] for s in self.program._tape.inputs]
         return ", ".join(names) + "," if names else "_"
 
     def _single_sample_body(self, update) -> list[str]:
