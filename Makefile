@@ -25,7 +25,7 @@ demo: $(DEMO_STAMP)
 	-@scripts/require-system-tool dot graphviz
 	$(BIN)/micrograd44 train --out out/
 
-# The whole suite: lint, then every test (PyTorch float64 is the oracle; Graphviz and
+# The whole suite: lint, then every test (PyTorch float64 is the oracle; a C compiler, Graphviz and
 # Chromium are installed when missing).
 test: $(TEST_STAMP)
 	@scripts/require-system-tool cc gcc

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from test_op_table import DAG_SETTINGS, build, dags, same_bits
 
 from micrograd44 import MLP, OpError, Value, ops
-from micrograd44.compiled import capture, toolchain, trace
+from micrograd44.compiled import capture, native, toolchain, trace
 from micrograd44.engine import sum_values, topological_order
 from micrograd44.losses import l1_loss, mse_loss
 from micrograd44.optim import SGD, Adam
@@ -52,8 +52,9 @@ def private_cache(tmp_path, monkeypatch):
 
 @pytest.fixture
 def no_compiler(monkeypatch):
-    """CC pointing nowhere, and the once-per-process fallback line not yet printed."""
+    """CC pointing nowhere, no loop built in this process yet, the fallback line not yet printed."""
     monkeypatch.setenv("CC", "/nonexistent/cc")
+    monkeypatch.setattr(native, "_loops", {})
     monkeypatch.setattr(toolchain, "_announced", [])
 
 
@@ -223,6 +224,7 @@ def test_without_a_compiler_the_c_engine_says_why(no_compiler):
 @needs_compiler
 def test_a_compiler_that_cannot_build_counts_as_none(monkeypatch, private_cache, capsys):
     monkeypatch.setenv("CC", "false")
+    monkeypatch.setattr(native, "_loops", {})
     monkeypatch.setattr(toolchain, "_announced", [])
     history = run(Recipe(epochs=5, engine="compiled"))
     assert "cannot build a shared library" in capsys.readouterr().err

@@ -14,14 +14,20 @@ the engine to raise its own error).
 from __future__ import annotations
 
 import ctypes
+import functools
+import hashlib
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
+from .. import ops, optim
+from . import codegen, cprinter, expr, rules, tape, updates
 from .codegen import Lowering
 from .cprinter import PRELUDE, C, c_literal, c_rule
 from .tape import Tape
-from .toolchain import build
+from .toolchain import build_from
 from .updates import Assign, UpdateCode, c_lines
 
 # status -> stage (see training.StepFailed); 0 is success
@@ -232,6 +238,22 @@ def _pointer(array: np.ndarray) -> int:
     return array.ctypes.data
 
 
+@functools.cache
+def _generator_digest() -> str:
+    """A digest of the code of every module that decides the generated C."""
+    digest = hashlib.sha256()
+    for module in (ops, optim, expr, rules, codegen, cprinter, updates, tape, sys.modules[__name__]):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def _fingerprint(graph: Tape, *parts) -> str:
+    """A digest of everything the C source of a tape (and the given parts) is made from."""
+    structure = (graph.kinds, graph.children, graph.constants, graph.inputs, graph.parameters, graph.outputs)
+    text = f"{_generator_digest()}\0{structure!r}\0{graph.first_op}\0{parts!r}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 class NativeProgram:
     """A program's one-sample passes as compiled C: ``Program.native()``.
 
@@ -245,9 +267,13 @@ class NativeProgram:
 
     def __init__(self, program):
         self.program = program
-        self.source = c_source(program._tape)
-        library = build(self.source)
+        library = build_from(_fingerprint(program._tape), lambda: self.source)
         self._forward, self._backward = _function(library, "mg_forward"), _function(library, "mg_backward")
+
+    @functools.cached_property
+    def source(self) -> str:
+        """The generated C."""
+        return c_source(self.program._tape)
 
     def __call__(self, *inputs) -> float | tuple[float, ...]:
         """The outputs for one sample, as ``Program.__call__``."""
@@ -282,11 +308,16 @@ class NativeLoop:
     result (see ``training.TrainingLoop._run``).
     """
 
-    def __init__(self, tape: Tape, update: UpdateCode, mode: str):
-        self.source = c_source(tape, update, mode)
-        self._run = _function(build(self.source), f"mg_{mode}")
-        self._count = len(tape.parameters)
-        self.mode = mode
+    def __init__(self, graph: Tape, update: UpdateCode, mode: str):
+        self._graph, self._update, self.mode = graph, update, mode
+        fingerprint = _fingerprint(graph, update.key, update.hyper_names, update.state, mode)
+        self._run = _function(build_from(fingerprint, lambda: self.source), f"mg_{mode}")
+        self._count = len(graph.parameters)
+
+    @functools.cached_property
+    def source(self) -> str:
+        """The generated C."""
+        return c_source(self._graph, self._update, self.mode)
 
     def __call__(self, rows, schedule, scale, params, state, hyper, check_finite):
         """Run the loop: (stage, step, losses, params, state, grads)."""

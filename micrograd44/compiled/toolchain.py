@@ -2,7 +2,9 @@
 
 The compiler is ``$CC`` when set (a command, possibly with arguments), else the first of
 ``cc``, ``gcc`` and ``clang`` on the PATH. A library is built once per (source, compiler,
-flags) and kept in ``$XDG_CACHE_HOME/micrograd44`` (``~/.cache/micrograd44`` by default,
+flags), where a generated source is represented by a fingerprint of what it is generated
+from (``build_from``: a warm start need not generate it), and kept in
+``$XDG_CACHE_HOME/micrograd44`` (``~/.cache/micrograd44`` by default,
 made readable by its owner only), next to its source and a SHA-256 checksum of its bytes.
 An entry is loaded only when its bytes match the checksum and, once loaded, it names the
 key it was built for; anything else (a truncated file, a foreign one) is rebuilt.
@@ -19,6 +21,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 # No fused multiply-add, no fast-math: every operation rounds as in Python. The libm
@@ -157,8 +160,22 @@ def build(source: str) -> ctypes.CDLL:
         CompileError: the compiler rejected the source; shows its first errors and the
             path of the source, which is kept.
     """
+    return build_from(hashlib.sha256(source.encode()).hexdigest(), lambda: source)
+
+
+def build_from(fingerprint: str, make_source: Callable[[], str]) -> ctypes.CDLL:
+    """``build(make_source())``, with the source made only when the cache does not hold its library.
+
+    Args:
+        fingerprint: a digest of everything the source is made from (for generated code:
+            the generator's own code and its inputs); it stands for the source in the key.
+        make_source: makes the source.
+
+    Raises:
+        As ``build``.
+    """
     command = compiler()
-    key = hashlib.sha256(f"{source}\0{_identity(command)}\0{FLAGS!r}".encode()).hexdigest()
+    key = hashlib.sha256(f"{fingerprint}\0{_identity(command)}\0{FLAGS!r}".encode()).hexdigest()
     directory = cache_directory()
     library, checksum = directory / f"{key}.so", directory / f"{key}.sha256"
     if library.exists():
@@ -166,7 +183,7 @@ def build(source: str) -> ctypes.CDLL:
         if loaded is not None:
             return loaded
     kept = directory / f"{key}.c"
-    _write(kept, f'{source}\nconst char {KEY_SYMBOL}[] = "{key}";\n'.encode())
+    _write(kept, f'{make_source()}\nconst char {KEY_SYMBOL}[] = "{key}";\n'.encode())
     built = directory / f".{key}.{os.getpid()}.so"
     result = _run_compiler(command, kept, built)
     if result.returncode != 0:
