@@ -16,6 +16,7 @@ import random
 import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -178,16 +179,15 @@ RECIPES = {
 }
 
 
-@needs_compiler
+ENGINES = [pytest.param("c", marks=needs_compiler), "python"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("recipe", RECIPES.values(), ids=RECIPES)
-def test_the_c_engine_gives_the_eager_history(recipe):
-    c, eager = run(dataclasses.replace(recipe, engine="c")), run(recipe)
-    assert (c.step_losses, c.epoch_losses, c.final_state) == (
-        eager.step_losses,
-        eager.epoch_losses,
-        eager.final_state,
-    )
-    assert c.predictions == eager.predictions
+def test_both_compiled_backends_give_the_eager_history(recipe, engine):
+    compiled, eager = run(dataclasses.replace(recipe, engine=engine)), run(recipe)
+    assert compiled.step_losses == eager.step_losses and compiled.epoch_losses == eager.epoch_losses
+    assert compiled.final_state == eager.final_state and compiled.predictions == eager.predictions
 
 
 @needs_compiler
@@ -300,3 +300,23 @@ def test_generated_c_holds_no_label_or_name(private_cache):
     loop = program.training_loop(SGD([*model.parameters(), w], lr=0.1, momentum=0.9), "c")
     for source in (program.native().source, loop.source):
         assert "evil" not in source and "layers" not in source and "neurons" not in source
+
+
+@needs_compiler
+def test_the_benchmark_prints_every_figure():
+    benchmarks = Path(__file__).resolve().parent.parent / "benchmarks"
+    result = subprocess.run(
+        [sys.executable, "native.py", "--quick", "--steps", "20", "--seeds", "1"],
+        capture_output=True,
+        text=True,
+        cwd=benchmarks,
+    )
+    assert result.returncode == 0, result.stderr
+    for words in (
+        "hand-written C",
+        "micrograd44 C, checks on",
+        "cold compile",
+        "warm start",
+        "success_rates",
+    ):
+        assert words in result.stdout

@@ -9,7 +9,7 @@ compiled run follows the eager run step for step.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -99,7 +99,7 @@ class TrainingLoop:
         position = {p: k for k, p in enumerate(optimizer.params)}
         self._positions = [position[p] for p in parameters]  # optimizer index of each program parameter
         self._names = slot_names(program._tape)
-        self._functions: dict[tuple, tuple] = {}
+        self._functions: dict[tuple, Callable] = {}
 
     # ---- the public steps ----
 
@@ -123,7 +123,7 @@ class TrainingLoop:
         rows = self.program._rows(samples)
         steps = self._sample_indices(order, len(rows))
         update = self._update()
-        function = self._function("single_sample", update)[0]
+        function = self._function("single_sample", update)
         if len(steps) == 0:
             return []
         return self._run(function, update, rows, steps, 1.0, check_finite, lambda step: [rows[steps[step]]])
@@ -152,7 +152,7 @@ class TrainingLoop:
         if not rows:
             raise ValueError("full_batch needs at least one sample")
         update = self._update()
-        function = self._function("full_batch", update)[0]
+        function = self._function("full_batch", update)
         if epochs == 0:
             return []
         return self._run(function, update, rows, epochs, 1.0 / len(rows), check_finite, lambda step: rows)
@@ -173,7 +173,7 @@ class TrainingLoop:
     def source(self) -> str:
         """The generated source of both loops, for the optimizer's current settings (Python or C)."""
         update = self._update()
-        return "\n\n".join(self._function(mode, update)[1] for mode in ("single_sample", "full_batch"))
+        return "\n\n".join(self._function(mode, update).source for mode in ("single_sample", "full_batch"))
 
     # ---- running a generated loop ----
 
@@ -231,15 +231,19 @@ class TrainingLoop:
 
     # ---- generating the loops ----
 
-    def _function(self, mode: str, update) -> tuple:
-        """The generated loop (function, source) for a mode and the optimizer's settings, made once."""
+    def _function(self, mode: str, update):
+        """The generated loop for a mode and the optimizer's settings, made once; its ``source`` attribute.
+
+        A C loop found in the cache is loaded without its source, which is made when asked for.
+        """
         key = (mode, update.key)
         if key not in self._functions and self.backend == "c":
-            loop = native_loop(self.program._tape, update, mode)
-            self._functions[key] = loop, loop.source
+            self._functions[key] = native_loop(self.program._tape, update, mode)
         if key not in self._functions:
             make = self._single_sample_body if mode == "single_sample" else self._full_batch_body
-            self._functions[key] = define(mode, _ARGUMENTS, make(update), SCALAR_NAMESPACE)
+            function, source = define(mode, _ARGUMENTS, make(update), SCALAR_NAMESPACE)
+            self._functions[key] = function
+            function.source = source
         return self._functions[key]
 
     @functools.cached_property
