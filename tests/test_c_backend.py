@@ -13,6 +13,7 @@ import dataclasses
 import math
 import os
 import random
+import re
 import stat
 import subprocess
 import sys
@@ -21,10 +22,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_op_table import DAG_SETTINGS, build, dags, same_bits
+from test_op_table import DAG_SETTINGS, RULES, build, dags, same_bits
 
 from micrograd44 import MLP, OpError, Value, ops
-from micrograd44.compiled import capture, native, toolchain, trace
+from micrograd44.compiled import capture, cprinter, native, toolchain, trace
 from micrograd44.engine import sum_values, topological_order
 from micrograd44.losses import l1_loss, mse_loss
 from micrograd44.optim import SGD, Adam
@@ -320,3 +321,22 @@ def test_the_benchmark_prints_every_figure():
         "success_rates",
     ):
         assert words in result.stdout
+
+
+# ---- the op table, every op printable in C ----
+
+# libm functions whose results IEEE 754 fixes exactly: a compiler folding them cannot change a bit
+EXACT_LIBM = {"sqrt", "fabs", "floor"}
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
+def test_every_op_prints_as_c_calling_only_libm_unfolded_or_the_prelude(rule):
+    helpers = set(re.findall(r"^static double (\w+)\(", cprinter.PRELUDE, re.MULTILINE))
+    unfolded = {
+        flag.removeprefix("-fno-builtin-") for flag in toolchain.FLAGS if flag.startswith("-fno-builtin-")
+    }
+    for arity in (1, 3) if rule.arity is None else (rule.arity,):
+        code = cprinter.c_rule(rule.name, "out", [f"c{i}" for i in range(arity)])
+        sources = [*code.forward, *(s for slope in code.slopes for s in (slope.value, slope.when) if s)]
+        called = {name for source in sources for name in re.findall(r"\b([A-Za-z_]\w*)\(", source)}
+        assert called <= helpers | unfolded | EXACT_LIBM, rule.name
