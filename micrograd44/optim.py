@@ -107,12 +107,10 @@ class SGD(Optimizer):
         h, s = self.hyper(), self.structure()
         first = self.buffers is None
         buffers = [0.0] * len(self.params) if first else self.buffers
-        updated = []
-        for p, b in zip(self.params, buffers):
-            p.data, b = sgd_update(FLOATS, h, s, p.data, p.grad, b, first)
-            updated.append(b)
+        for i, p in enumerate(self.params):
+            p.data, buffers[i] = sgd_update(FLOATS, h, s, p.data, p.grad, buffers[i], first)
         if s.momentum:
-            self.buffers = updated
+            self.buffers = buffers
 
 
 class Adam(Optimizer):
@@ -185,7 +183,7 @@ class Adam(Optimizer):
 # structure: which terms the update has, fixed while the hyper-parameters keep their kind.
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class SGDStructure:
     """The terms of an SGD update: weight decay, momentum, dampening, Nesterov momentum."""
 
@@ -212,7 +210,7 @@ def sgd_update(m, h, s: SGDStructure, p, g, buffer, first: bool) -> tuple:
     return p - h.lr * (g + h.momentum * buffer if s.nesterov else buffer), buffer
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class AdamStructure:
     """The terms of an Adam update: weight decay, and which of torch's two lerp formulas applies."""
 
