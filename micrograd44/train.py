@@ -125,9 +125,9 @@ class Recipe:
             "python" (the step's graph is traced once and replayed as generated Python,
             see ``micrograd44.compiled``), "c" (the same program as C, built by the
             system's C compiler) or "compiled" (C where a C compiler works, else Python,
-            saying so in one line on stderr). All give the same History, bit for bit; the
-            Python program trains about ten times faster than eager, the C one about 300
-            times.
+            saying so in one line on stderr). All give the same History, bit for bit; a
+            step of the Python program is about fifteen times faster than eager's, one of
+            the C program a few hundred times (``benchmarks/native.py``).
 
     Raises:
         RecipeError: a ValueError naming the invalid field and its value.
