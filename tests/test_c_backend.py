@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_runs import run_train
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_op_table import DAG_SETTINGS, RULES, build, dags, same_bits
@@ -220,6 +221,12 @@ def test_without_a_compiler_compiled_falls_back_to_python_in_one_line(no_compile
 def test_without_a_compiler_the_c_engine_says_why(no_compiler):
     with pytest.raises(toolchain.CompilerUnavailable, match="CC='/nonexistent/cc' is not a command"):
         run(Recipe(epochs=2, engine="c"))
+
+
+def test_the_command_line_refuses_the_c_engine_without_a_compiler_in_one_line(no_compiler, tmp_path, capsys):
+    status, out, err = run_train(["--engine", "c", "--epochs", "2", "--out", str(tmp_path)], capsys)
+    assert status == 2 and "Traceback" not in err
+    assert "argument --engine: the C engine needs a C compiler: CC='/nonexistent/cc'" in err
 
 
 @needs_compiler
