@@ -308,9 +308,8 @@ class NativeLoop:
     result (see ``training.TrainingLoop._run``).
     """
 
-    def __init__(self, graph: Tape, update: UpdateCode, mode: str):
+    def __init__(self, graph: Tape, update: UpdateCode, mode: str, fingerprint: str):
         self._graph, self._update, self.mode = graph, update, mode
-        fingerprint = _fingerprint(graph, update.key, update.hyper_names, update.state, mode)
         self._run = _function(build_from(fingerprint, lambda: self.source), f"mg_{mode}")
         self._count = len(graph.parameters)
 
@@ -378,12 +377,15 @@ class NativeLoop:
         )
 
 
-_loops: dict[tuple, NativeLoop] = {}
+_loops: dict[str, NativeLoop] = {}
 
 
-def native_loop(tape: Tape, update: UpdateCode, mode: str) -> NativeLoop:
-    """The NativeLoop of a program's tape, an update's structure and a mode, made once per process."""
-    key = (tape, update.key, mode)
-    if key not in _loops:
-        _loops[key] = NativeLoop(tape, update, mode)
-    return _loops[key]
+def native_loop(graph: Tape, update: UpdateCode, mode: str) -> NativeLoop:
+    """The NativeLoop of a program's tape, an update's structure and a mode, made once per process.
+
+    Loops are told apart by their fingerprint, which tells a constant -0.0 from 0.0 (equal tapes may not).
+    """
+    fingerprint = _fingerprint(graph, update.key, update.hyper_names, update.state, mode)
+    if fingerprint not in _loops:
+        _loops[fingerprint] = NativeLoop(graph, update, mode, fingerprint)
+    return _loops[fingerprint]
