@@ -25,9 +25,10 @@ demo: $(DEMO_STAMP)
 	-@scripts/require-system-tool dot graphviz
 	$(BIN)/micrograd44 train --out out/
 
-# The whole suite: lint, then every test (PyTorch float64 is the oracle; Graphviz and
+# The whole suite: lint, then every test (PyTorch float64 is the oracle; a C compiler, Graphviz and
 # Chromium are installed when missing).
 test: $(TEST_STAMP)
+	@scripts/require-system-tool cc gcc
 	@scripts/require-system-tool dot graphviz
 	@scripts/require-system-tool chromium chromium
 	@scripts/require-system-tool chromedriver chromium-driver

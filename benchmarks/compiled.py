@@ -41,12 +41,12 @@ def course_model() -> MLP:
     return MLP(2, [5, 4, 1], activation="tanh", weight_init="normal", bias_init="torch", seed=2)
 
 
-def compiled_course_loop():
+def compiled_course_loop(backend: str = "python"):
     """The course model, its optimizer, and the compiled training loop of its per-sample L1 loss."""
     model = course_model()
     optimizer = SGD(model.parameters(), lr=0.02, momentum=0.9)
     program = trace(lambda x1, x2, t: l1_loss(model([x1, x2]), t), (0.0, 0.0, 0.0), parameters=model)
-    return model, program.training_loop(optimizer)
+    return model, program.training_loop(optimizer, backend)
 
 
 def micrograd44_compiled(samples, check_finite=False):

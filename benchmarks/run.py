@@ -10,7 +10,7 @@ import argparse
 import importlib
 
 # Modules of this folder; each has main(argv) and QUICK, the arguments of a short smoke run.
-SECTIONS = ["course_step", "memory", "compiled", "hessian", "sweep"]
+SECTIONS = ["course_step", "memory", "compiled", "native", "hessian", "sweep"]
 
 
 def main() -> None:

@@ -1,12 +1,21 @@
-"""Optimizers that follow torch.optim's update rules exactly: SGD and Adam."""
+"""Optimizers that follow torch.optim's update rules exactly: SGD and Adam.
+
+Each optimizer's update of one parameter is written once, as a function over a vocabulary
+``m`` of primitives (see ``micrograd44.ops``): ``sgd_update`` and ``adam_update``. The
+optimizers below run it on floats; the compiled backends evaluate it on expressions and
+print it as Python or C, so a compiled training loop updates exactly as ``step()`` does.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
+from types import SimpleNamespace
 
 from .engine import Value
+from .ops import FLOATS
 
 
 class Optimizer:
@@ -117,25 +126,30 @@ class SGD(Optimizer):
         self.nesterov = nesterov
         self.buffers: list[float] | None = None  # momentum buffers, made on the first step
 
+    def hyper(self) -> SimpleNamespace:
+        """The hyper-parameters ``sgd_update`` reads: lr, momentum, keep (1 - dampening), decay."""
+        return SimpleNamespace(
+            lr=self.lr, momentum=self.momentum, keep=1.0 - self.dampening, decay=self.weight_decay
+        )
+
+    def structure(self) -> SGDStructure:
+        """Which terms the update has, for the current hyper-parameters."""
+        return SGDStructure(
+            decay=self.weight_decay != 0.0,
+            momentum=self.momentum != 0.0,
+            damped=self.dampening != 0.0,
+            nesterov=self.nesterov,
+        )
+
     def step(self) -> None:
-        """p -= lr * (momentum buffer or gradient), for every parameter."""
-        lr, momentum, decay = self.lr, self.momentum, self.weight_decay
-        if momentum == 0.0:
-            for p in self.params:
-                p.data -= lr * (p.grad + decay * p.data if decay else p.grad)
-            return
-        grads = [p.grad + decay * p.data for p in self.params] if decay else [p.grad for p in self.params]
-        if self.buffers is None:
-            self.buffers = grads.copy()
-        else:
-            keep = 1.0 - self.dampening
-            self.buffers = [momentum * b + keep * g for b, g in zip(self.buffers, grads)]
-        if self.nesterov:
-            for p, g, b in zip(self.params, grads, self.buffers):
-                p.data -= lr * (g + momentum * b)
-        else:
-            for p, b in zip(self.params, self.buffers):
-                p.data -= lr * b
+        """p -= lr * (momentum buffer or gradient), for every parameter (``sgd_update``)."""
+        h, s = self.hyper(), self.structure()
+        first = self.buffers is None
+        buffers = [0.0] * len(self.params) if first else self.buffers
+        for i, p in enumerate(self.params):
+            p.data, buffers[i] = sgd_update(FLOATS, h, s, p.data, p.grad, buffers[i], first)
+        if s.momentum:
+            self.buffers = buffers
 
 
 class Adam(Optimizer):
@@ -183,18 +197,88 @@ class Adam(Optimizer):
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 
+    def hyper(self) -> SimpleNamespace:
+        """The hyper-parameters ``adam_update`` reads, with the complements it uses."""
+        weight = 1.0 - self.beta1
+        return SimpleNamespace(
+            lr=self.lr,
+            beta1=self.beta1,
+            beta2=self.beta2,
+            eps=self.eps,
+            decay=self.weight_decay,
+            weight=weight,
+            rest=1.0 - weight,
+            rest2=1.0 - self.beta2,
+        )
+
+    def structure(self) -> AdamStructure:
+        """Which terms the update has, for the current hyper-parameters."""
+        return AdamStructure(decay=self.weight_decay != 0.0, lerp_from_start=1.0 - self.beta1 < 0.5)
+
     def step(self) -> None:
-        """One Adam update of every parameter."""
+        """One Adam update of every parameter (``adam_update``)."""
         self.t += 1
-        beta1, beta2, decay = self.beta1, self.beta2, self.weight_decay
-        step_size = self.lr / (1.0 - beta1**self.t)
-        correction2_sqrt = (1.0 - beta2**self.t) ** 0.5
-        weight = 1.0 - beta1
+        h, s = self.hyper(), self.structure()
+        shared = adam_shared(FLOATS, h, self.t)
         for i, p in enumerate(self.params):
-            g = p.grad + decay * p.data if decay else p.grad
-            m = self.m[i]
-            # torch's lerp: start + w * (end - start) for w < 0.5, else end - (end - start) * (1 - w)
-            m = m + weight * (g - m) if weight < 0.5 else g - (g - m) * (1.0 - weight)
-            v = self.v[i] * beta2 + (1.0 - beta2) * g * g
-            self.m[i], self.v[i] = m, v
-            p.data += -step_size * (m / (math.sqrt(v) / correction2_sqrt + self.eps))
+            p.data, self.m[i], self.v[i] = adam_update(
+                FLOATS, h, s, shared, p.data, p.grad, self.m[i], self.v[i]
+            )
+
+
+# ---- the per-parameter updates, each defined once ----
+# ``m`` is the vocabulary (ops.FLOATS here, expressions in the compiled backends), ``h`` the
+# hyper-parameters (numbers, or the names the generated code holds them in) and ``s`` the
+# structure: which terms the update has, fixed while the hyper-parameters keep their kind.
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SGDStructure:
+    """The terms of an SGD update: weight decay, momentum, dampening, Nesterov momentum."""
+
+    decay: bool
+    momentum: bool
+    damped: bool
+    nesterov: bool
+
+
+def sgd_update(m, h, s: SGDStructure, p, g, buffer, first: bool) -> tuple:
+    """One parameter's SGD step: (new value, new momentum buffer), as ``torch.optim.SGD``.
+
+    ``first`` is true on the step that creates the momentum buffers; without momentum the
+    buffer is returned unchanged.
+    """
+    if s.decay:
+        g = g + h.decay * p
+    if not s.momentum:
+        return p - h.lr * g, buffer
+    if first:
+        buffer = g
+    else:
+        buffer = h.momentum * buffer + (h.keep * g if s.damped else g)
+    return p - h.lr * (g + h.momentum * buffer if s.nesterov else buffer), buffer
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AdamStructure:
+    """The terms of an Adam update: weight decay, and which of torch's two lerp formulas applies."""
+
+    decay: bool
+    lerp_from_start: (
+        bool  # torch's lerp: start + w (end - start) for w < 0.5, else end - (end - start)(1 - w)
+    )
+
+
+def adam_shared(m, h, t) -> tuple:
+    """The factors every parameter's Adam step t (from 1) shares: (-lr / (1 - beta1^t), sqrt(1 - beta2^t))."""
+    return -(h.lr / (1.0 - h.beta1**t)), (1.0 - h.beta2**t) ** 0.5
+
+
+def adam_update(m, h, s: AdamStructure, shared, p, g, mean, variance) -> tuple:
+    """One parameter's Adam step: (new value, first moment, second moment), as ``torch.optim.Adam``."""
+    neg_step_size, correction2_sqrt = shared
+    if s.decay:
+        g = g + h.decay * p
+    mean = mean + h.weight * (g - mean) if s.lerp_from_start else g - (g - mean) * h.rest
+    variance = variance * h.beta2 + h.rest2 * g * g
+    return p + neg_step_size * (mean / (m.sqrt(variance) / correction2_sqrt + h.eps)), mean, variance

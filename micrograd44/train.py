@@ -10,13 +10,16 @@ current step (of the current run of steps, compiled) with ``TrainingInterrupted`
 carry the history up to that point.
 ``run(recipe, snapshot_every=50)`` also keeps ``Snapshot``s of the model at the logged epochs.
 ``Recipe(engine="compiled")`` runs the same steps through a program compiled once from the
-model's graph (``micrograd44.compiled``): the same History, bit for bit, about ten times faster.
+model's graph (``micrograd44.compiled``): the same History, bit for bit, as C built by the
+system's C compiler (``engine="c"``), or as generated Python (``engine="python"``) where no C
+compiler works.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import html
 import math
 import numbers
@@ -31,6 +34,7 @@ import numpy
 
 from . import data, init
 from .compiled import StepFailed, TrainingLoop, trace
+from .compiled.toolchain import CompilerUnavailable, announce_fallback
 from .engine import Value
 from .errors import OpError
 from .losses import l1_loss, mse_loss
@@ -47,7 +51,7 @@ LOSSES = {"l1": l1_loss, "mse": mse_loss}
 SAMPLINGS = ("random", "cycle", "full-batch")
 
 # what computes each step: the engine's graph, or a program compiled from it (see Recipe.engine)
-ENGINES = ("eager", "compiled")
+ENGINES = ("eager", "compiled", "python", "c")
 
 
 def _sgd(params: list[Value], recipe: Recipe) -> Optimizer:
@@ -121,10 +125,13 @@ class Recipe:
         optimizer: "sgd" or "adam".
         seed: seeds the initial weights and the sample draws (two separate streams).
         print_every: log every this many epochs (epoch 0, 50, 100, ...).
-        engine: "eager" (every step builds its graph and calls backward(), the course) or
-            "compiled" (the step's graph is traced once and replayed as generated Python,
-            see ``micrograd44.compiled``). Both give the same History, bit for bit; the
-            compiled engine trains about ten times faster.
+        engine: "eager" (every step builds its graph and calls backward(), the course),
+            "python" (the step's graph is traced once and replayed as generated Python,
+            see ``micrograd44.compiled``), "c" (the same program as C, built by the
+            system's C compiler) or "compiled" (C where a C compiler works, else Python,
+            saying so in one line on stderr). All give the same History, bit for bit; a
+            step of the Python program is about fifteen times faster than eager's, one of
+            the C program a few hundred times (``benchmarks/native.py``).
 
     Raises:
         RecipeError: a ValueError naming the invalid field and its value.
@@ -752,26 +759,48 @@ def _eager_engine(
 _COMPILED_SAMPLES = [[*x, t] for x, t in zip(INPUTS, TARGETS)]
 
 
-def _compiled_loop(optimizer: Optimizer, history: History) -> TrainingLoop:
-    """The loss of one sample traced once from the model and compiled into a training loop."""
+def _compiled_loop(optimizer: Optimizer, history: History, backend: str) -> TrainingLoop:
+    """The loss of one sample traced once from the model and compiled into a training loop.
+
+    The loop is compiled here, before the first step: for the backend "compiled", C where
+    a C compiler works, else Python (announced once on stderr).
+    """
     loss = LOSSES[history.recipe.loss]
     program = trace(
         lambda x1, x2, target: loss(history.model([x1, x2]), target),
         example=_COMPILED_SAMPLES[0],
         parameters=history.model,
     )
-    return program.training_loop(optimizer)
+    if backend != "compiled":
+        return _compiled_now(program.training_loop(optimizer, backend), history.recipe)
+    try:
+        return _compiled_now(program.training_loop(optimizer, "c"), history.recipe)
+    except CompilerUnavailable as error:
+        announce_fallback(str(error))
+        return _compiled_now(program.training_loop(optimizer, "python"), history.recipe)
+
+
+def _compiled_now(loop: TrainingLoop, recipe: Recipe) -> TrainingLoop:
+    """The loop, with the mode the recipe uses compiled."""
+    loop.compile("full_batch" if recipe.sampling == "full-batch" else "single_sample")
+    return loop
 
 
 def _compiled_engine(
-    optimizer: Optimizer, history: History, snapshot_at: Container[int], stop_if_pressed: Callable[[], None]
+    optimizer: Optimizer,
+    history: History,
+    snapshot_at: Container[int],
+    stop_if_pressed: Callable[[], None],
+    backend: str = "compiled",
 ) -> StepsFunction:
     """Runs of steps in one call of a compiled loop each, Ctrl-C between runs.
+
+    The backend is "python", "c" or "compiled" (the fastest that works, see _compiled_loop).
 
     A step due for a Snapshot ends the run before it and is taken by the eager engine,
     which records the snapshot; the next run continues from its update.
     """
-    loop = _compiled_loop(optimizer, history)
+    loop = _compiled_loop(optimizer, history, backend)
 
     def take_steps(batches: list[list[int]]) -> None:
         first = len(history.step_losses)
@@ -819,7 +848,12 @@ def _fail_as_eager(optimizer: Optimizer, history: History, stage: str, indices: 
 
 
 # Recipe.engine -> make(optimizer, history, snapshot_at, stop_if_pressed) -> the function that takes steps
-_ENGINES = {"eager": _eager_engine, "compiled": _compiled_engine}
+_ENGINES = {
+    "eager": _eager_engine,
+    "compiled": _compiled_engine,
+    "python": functools.partial(_compiled_engine, backend="python"),
+    "c": functools.partial(_compiled_engine, backend="c"),
+}
 
 LogFunction = Callable[[int, float, float], None]
 

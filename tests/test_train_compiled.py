@@ -69,7 +69,7 @@ def both_engines(recipe: Recipe, **options) -> tuple[tuple[History, list], tuple
 
 
 def test_every_engine_has_an_implementation():
-    assert set(training._ENGINES) == set(ENGINES) == {"eager", "compiled"}
+    assert set(training._ENGINES) == set(ENGINES) == {"eager", "compiled", "python", "c"}
     assert Recipe().engine == "eager"
 
 

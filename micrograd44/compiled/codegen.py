@@ -38,13 +38,13 @@ def _factor(expression: str) -> str:
     return expression if _ATOM.fullmatch(expression) else f"({expression})"
 
 
-def slot_names(tape: Tape) -> list[str]:
+def slot_names(tape: Tape, literal: Callable[[float], str] = _literal) -> list[str]:
     """The source name of every slot: x0.. inputs, p0.. parameters, literals for constants, v0.. ops."""
     counters = {INPUT: itertools.count(), PARAMETER: itertools.count()}
     names = []
     for kind, constant in zip(tape.kinds, tape.constants):
         if kind == CONSTANT:
-            names.append(_literal(constant))
+            names.append(literal(constant))
         elif kind in counters:
             names.append(("x" if kind == INPUT else "p") + str(next(counters[kind])))
         else:
@@ -78,11 +78,15 @@ class Lowering:
 
     With ``fuse_layers`` (arrays only), each layer of neurons (see ``layers``) becomes one
     matrix product: faster on numpy arrays, but summed in another order than the engine.
+    Another language (C) takes the assignments themselves (``forward_assignments``,
+    ``backward_assignments``) with its own rule set and ``literal`` for the constants.
     """
 
-    def __init__(self, tape: Tape, rule: Rule, fuse_layers: bool = False):
+    def __init__(
+        self, tape: Tape, rule: Rule, fuse_layers: bool = False, literal: Callable[[float], str] = _literal
+    ):
         self.tape = tape
-        self.names = slot_names(tape)
+        self.names = slot_names(tape, literal)
         self._rules = {
             s: rule(tape.kinds[s], self.names[s], [self.names[c] for c in tape.children[s]]) for s in tape.ops
         }
@@ -92,6 +96,14 @@ class Lowering:
     def grad_name(self, slot: int) -> str:
         """The variable holding d(root)/d(node) for a slot."""
         return f"g_{self.names[slot]}"
+
+    def forward_assignments(self) -> list[tuple[int, str]]:
+        """(slot, expression) of every assignment of the forward pass, children before parents.
+
+        A node deeper than the printer allows is assigned in several steps, each reading
+        the node's variable.
+        """
+        return [(s, expression) for s in self.tape.ops for expression in self._rules[s].forward]
 
     def forward(self) -> list[str]:
         """One assignment per op node (more for a long sum, or a layer), children before parents."""
@@ -149,6 +161,13 @@ class Lowering:
     def backward(
         self, seed: str, wanted: Iterable[int], accumulate: bool
     ) -> tuple[list[str], dict[int, str]]:
+        """The chain rule as lines of Python: ``backward_assignments`` written out."""
+        assignments, grads = self.backward_assignments(seed, wanted, accumulate)
+        return [f"{target} = {expression}" for target, expression in assignments], grads
+
+    def backward_assignments(
+        self, seed: str, wanted: Iterable[int], accumulate: bool
+    ) -> tuple[list[tuple[str, str]], dict[int, str]]:
         """The chain rule from the root down to the wanted leaves.
 
         Args:
@@ -158,21 +177,22 @@ class Lowering:
                 engine adds into ``.grad``; otherwise each leaf's gradient starts afresh.
 
         Returns:
-            The lines, and for each wanted slot the expression of its gradient.
+            The (variable, expression) assignments, and for each wanted slot the expression
+            of its gradient (a variable or a number).
         """
         wanted = set(wanted)
         needs = self._needs_grad(wanted)
         grads = {s: self.grad_name(s) for s in wanted} if accumulate else {}
-        lines: list[str] = []
+        lines: list[tuple[str, str]] = []
 
         def add(child: int, contribution: str) -> None:
             if child in grads:
-                lines.append(f"{self.grad_name(child)} = {grads[child]} + {_factor(contribution)}")
+                lines.append((self.grad_name(child), f"{grads[child]} + {_factor(contribution)}"))
                 grads[child] = self.grad_name(child)
             elif _ATOM.fullmatch(contribution):
                 grads[child] = contribution
             else:
-                lines.append(f"{self.grad_name(child)} = {contribution}")
+                lines.append((self.grad_name(child), contribution))
                 grads[child] = self.grad_name(child)
 
         if self.tape.root in needs:

@@ -13,6 +13,7 @@ from ..nn import Module
 from ..optim import Optimizer
 from .batched import DEFAULT_CHUNK_SIZE, ArrayProgram, BatchGradients, broadcast_columns
 from .codegen import Lowering, comment_text, define, tuple_source
+from .native import NativeProgram
 from .rules import SCALAR_NAMESPACE, scalar_rule
 from .tape import GraphMismatchError, Tape, capture_tape, first_difference, rebuild
 from .training import TrainingLoop
@@ -192,6 +193,17 @@ class Program:
             p.grad = grad
         return self._result(outputs)
 
+    def native(self):
+        """The one-sample passes as C, compiled by the system's C compiler: a ``NativeProgram``.
+
+        It is called as the program is (``native(*inputs)``, ``native.backward(*inputs)``)
+        and gives the same numbers, bit for bit.
+
+        Raises:
+            micrograd44.compiled.toolchain.CompilerUnavailable: no working C compiler.
+        """
+        return NativeProgram(self)
+
     # ---- many samples at once ----
 
     def evaluate(self, *inputs, chunk_size: int = DEFAULT_CHUNK_SIZE, workers: int | None = None):
@@ -270,13 +282,14 @@ class Program:
 
     # ---- training ----
 
-    def training_loop(self, optimizer: Optimizer) -> TrainingLoop:
+    def training_loop(self, optimizer: Optimizer, backend: str = "python") -> TrainingLoop:
         """Compiled training steps of the root with this optimizer (SGD or Adam over ``parameters``).
 
-        See TrainingLoop: ``single_sample(samples, order)`` takes one step per sample
+        ``backend`` is "python" (generated Python) or "c" (generated C, built by the
+        system's C compiler). See TrainingLoop: ``single_sample(samples, order)`` takes one step per sample
         index, ``full_batch(samples, epochs)`` one step per epoch on the mean loss.
         """
-        return TrainingLoop(self, optimizer)
+        return TrainingLoop(self, optimizer, backend)
 
     # ---- the static-graph contract ----
 

@@ -149,7 +149,7 @@ class NodeCode:
     printer: Printer  # prints the contributions of the slopes in the backward pass
 
 
-def _slope(printer: Printer, local, out: str) -> Slope:
+def slope_source(printer: Printer, local, out: str) -> Slope:
     """A rule's local derivative (an Expr or a number) as a Slope."""
     local = expr(local)
     if local.kind == "masked":
@@ -178,7 +178,7 @@ def scalar_rule(kind: str, out: str, children: list[str]) -> NodeCode:
     lines = PYTHON.statements(expr(rule.forward(EXPRESSIONS, *xs)), out)
     checks = [PYTHON.print(expr(check.ok(EXPRESSIONS, *xs))) for check in rule.checks]
     lines[-1] = PYTHON.guarded(lines[-1], checks)
-    slopes = [_slope(PYTHON_SLOPES, local, out) for local in rule.local(EXPRESSIONS, name(out), *xs)]
+    slopes = [slope_source(PYTHON_SLOPES, local, out) for local in rule.local(EXPRESSIONS, name(out), *xs)]
     return NodeCode(lines, slopes, PYTHON_SLOPES)
 
 
@@ -187,7 +187,7 @@ def array_rule(kind: str, out: str, children: list[str]) -> NodeCode:
     rule = ops.rule_for(kind)
     xs = [name(c) for c in children]
     lines = NUMPY.statements(expr(rule.forward(EXPRESSIONS, *xs)), out)
-    slopes = [_slope(NUMPY, local, out) for local in rule.local(EXPRESSIONS, name(out), *xs)]
+    slopes = [slope_source(NUMPY, local, out) for local in rule.local(EXPRESSIONS, name(out), *xs)]
     return NodeCode(lines, slopes, NUMPY)
 
 

@@ -1,19 +1,24 @@
 """Training loops: many optimizer steps of a program's root in one generated Python function.
 
 Inside the function every parameter, gradient and optimizer buffer is a local variable,
-so a step costs only its arithmetic. The optimizers' updates are written out with the
-same expressions as ``micrograd44.optim`` (SGD and Adam), so a compiled run follows the
-eager run step for step.
+so a step costs only its arithmetic. The optimizers' updates are ``micrograd44.optim``'s
+own definitions (``sgd_update``, ``adam_update``) printed as code (see ``updates``), so a
+compiled run follows the eager run step for step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Callable, Iterable
+
+import numpy as np
 
 from ..engine import sum_values
-from ..optim import SGD, Adam, Optimizer
-from .codegen import Lowering, all_finite, define, indent, tuple_source
-from .rules import SCALAR_NAMESPACE, scalar_rule
+from ..optim import Optimizer
+from .codegen import Lowering, all_finite, define, indent, slot_names, tuple_source
+from .native import native_loop
+from .rules import PYTHON, SCALAR_NAMESPACE, scalar_rule
+from .updates import UpdateCode, python_lines
 
 STAGES = ("forward", "loss", "gradient", "update")
 
@@ -40,126 +45,24 @@ class StepFailed(ArithmeticError):
         self.losses = losses
 
 
-class _SGDUpdate:
-    """SGD's update as source lines, and its state moved in and out of the loop."""
-
-    def __init__(self, optimizer: SGD, parameters: list[str]):
-        self.parameters = parameters
-        self.momentum = optimizer.momentum != 0.0
-        self.nesterov = optimizer.nesterov
-        self.decay = optimizer.weight_decay != 0.0
-        self.damped = optimizer.dampening != 0.0
-        self.key = ("sgd", self.momentum, self.nesterov, self.decay, self.damped)
-        self.hyper = (optimizer.lr, optimizer.momentum, 1.0 - optimizer.dampening, optimizer.weight_decay)
-        self.hyper_names = ("lr", "momentum", "keep", "decay")
-        self.state = ["first", *(f"b_{p}" for p in parameters)] if self.momentum else []
-
-    def read_state(self, optimizer: SGD, positions: list[int]) -> list:
-        """The loop's state from the optimizer: the first-step flag and the momentum buffers."""
-        if not self.momentum:
-            return []
-        if optimizer.buffers is None:
-            return [True, *([0.0] * len(positions))]
-        return [False, *(optimizer.buffers[k] for k in positions)]
-
-    def write_state(self, optimizer: SGD, state: Sequence, positions: list[int]) -> None:
-        """Store the loop's final state into the optimizer."""
-        if self.momentum and not state[0]:
-            buffers = [0.0] * len(positions)
-            for b, k in zip(state[1:], positions):
-                buffers[k] = b
-            optimizer.buffers = buffers
-
-    def step(self, grads: list[str]) -> list[str]:
-        """One update of every parameter from its gradient expression (optim.SGD.step)."""
-        ps = self.parameters
-        if self.decay:
-            lines = [f"d_{p} = {g} + decay * {p}" for p, g in zip(ps, grads)]
-            grads = [f"d_{p}" for p in ps]
-        else:
-            lines = []
-        if not self.momentum:
-            return lines + [f"{p} = {p} - lr * {g}" for p, g in zip(ps, grads)]
-        keep = "keep * " if self.damped else ""
-        lines += ["if first:", "    first = False"]
-        lines += indent(f"b_{p} = {g}" for p, g in zip(ps, grads))
-        lines += ["else:"]
-        lines += indent(f"b_{p} = momentum * b_{p} + {keep}{g}" for p, g in zip(ps, grads))
-        if self.nesterov:
-            return lines + [f"{p} = {p} - lr * ({g} + momentum * b_{p})" for p, g in zip(ps, grads)]
-        return lines + [f"{p} = {p} - lr * b_{p}" for p in ps]
-
-
-class _AdamUpdate:
-    """Adam's update as source lines, and its state moved in and out of the loop."""
-
-    def __init__(self, optimizer: Adam, parameters: list[str]):
-        self.parameters = parameters
-        self.decay = optimizer.weight_decay != 0.0
-        weight = 1.0 - optimizer.beta1
-        self.lerp_from_start = weight < 0.5  # torch's lerp picks its formula by the weight
-        self.key = ("adam", self.decay, self.lerp_from_start)
-        self.hyper = (
-            optimizer.lr,
-            optimizer.beta1,
-            optimizer.beta2,
-            optimizer.eps,
-            optimizer.weight_decay,
-            weight,
-            1.0 - weight,
-            1.0 - optimizer.beta2,
-        )
-        self.hyper_names = ("lr", "beta1", "beta2", "eps", "decay", "weight", "rest", "rest2")
-        self.state = ["t", *(f"m_{p}" for p in parameters), *(f"v_{p}" for p in parameters)]
-
-    def read_state(self, optimizer: Adam, positions: list[int]) -> list:
-        """The loop's state from the optimizer: the step count and both moment estimates."""
-        return [optimizer.t, *(optimizer.m[k] for k in positions), *(optimizer.v[k] for k in positions)]
-
-    def write_state(self, optimizer: Adam, state: Sequence, positions: list[int]) -> None:
-        """Store the loop's final state into the optimizer."""
-        n = len(positions)
-        optimizer.t = state[0]
-        for m, v, k in zip(state[1 : 1 + n], state[1 + n :], positions):
-            optimizer.m[k], optimizer.v[k] = m, v
-
-    def step(self, grads: list[str]) -> list[str]:
-        """One update of every parameter from its gradient expression (optim.Adam.step)."""
-        lines = [
-            "t += 1",
-            "step_size = lr / (1.0 - beta1 ** t)",
-            "correction2_sqrt = (1.0 - beta2 ** t) ** 0.5",
-            "neg_step_size = -step_size",
-        ]
-        for p, g in zip(self.parameters, grads):
-            if self.decay:
-                lines.append(f"d_{p} = {g} + decay * {p}")
-                g = f"d_{p}"
-            m, v = f"m_{p}", f"v_{p}"
-            if self.lerp_from_start:
-                lines.append(f"{m} = {m} + weight * ({g} - {m})")
-            else:
-                lines.append(f"{m} = {g} - ({g} - {m}) * rest")
-            lines.append(f"{v} = {v} * beta2 + rest2 * {g} * {g}")
-            lines.append(f"{p} = {p} + neg_step_size * ({m} / (sqrt({v}) / correction2_sqrt + eps))")
-        return lines
-
-
-_UPDATES = {SGD: _SGDUpdate, Adam: _AdamUpdate}
-
 # The arguments of both generated loops; ``schedule`` is the sample order or the number of epochs.
 _ARGUMENTS = ["samples", "schedule", "scale", "params", "state", "hyper", "check_finite"]
+
+# What runs the generated loops: Python functions, or C compiled into a shared library.
+BACKENDS = ("python", "c")
 
 
 class TrainingLoop:
     """Training steps of a program's root (a loss) with an SGD or Adam optimizer, compiled.
 
-    Made by ``Program.training_loop(optimizer)``. Each loop is generated and compiled on
-    its first call (a call with no steps compiles it too). Each call reads the parameters' data
-    and the optimizer's state and hyper-parameters (so a changed ``lr`` is honoured), runs
-    every step inside one generated function, and writes the parameters, their grads
-    (those of the last step) and the optimizer's state back: eager and compiled steps can
-    be mixed freely. The results equal those of the eager loop::
+    Made by ``Program.training_loop(optimizer, backend)``. The ``backend`` writes the loops
+    as Python (the default) or as C, compiled by the system's C compiler into a shared
+    library (see ``micrograd44.compiled.native``); both give the same numbers. Each loop
+    is generated and compiled on its first call (a call with no steps compiles it too).
+    Each call reads the parameters' data and the optimizer's state and hyper-parameters (so
+    a changed ``lr`` is honoured), runs every step inside one generated function, and
+    writes the parameters, their grads (those of the last step) and the optimizer's state
+    back: eager and compiled steps can be mixed freely. The results equal those of the eager loop::
 
         for i in order:
             optimizer.zero_grad()
@@ -179,12 +82,11 @@ class TrainingLoop:
         400
     """
 
-    def __init__(self, program, optimizer: Optimizer):
-        update = _UPDATES.get(type(optimizer))
-        if update is None:
-            raise TypeError(
-                f"a compiled training loop needs micrograd44.optim.SGD or Adam, got {optimizer!r}"
-            )
+    def __init__(self, program, optimizer: Optimizer, backend: str = "python"):
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, got {backend!r}")
+        UpdateCode(optimizer, [])  # TypeError for an optimizer the loops cannot print
+        self.backend = backend
         parameters = program.parameters
         if set(optimizer.params) != set(parameters) or len(optimizer.params) != len(parameters):
             raise ValueError(
@@ -196,9 +98,8 @@ class TrainingLoop:
         self.optimizer = optimizer
         position = {p: k for k, p in enumerate(optimizer.params)}
         self._positions = [position[p] for p in parameters]  # optimizer index of each program parameter
-        self._update_class = update
-        self._lowering = Lowering(program._tape, scalar_rule)
-        self._functions: dict[tuple, tuple] = {}
+        self._names = slot_names(program._tape)
+        self._functions: dict[tuple, Callable] = {}
 
     # ---- the public steps ----
 
@@ -220,10 +121,10 @@ class TrainingLoop:
                 or, with check_finite, a step went non-finite.
         """
         rows = self.program._rows(samples)
-        steps = [self._sample_index(i, len(rows)) for i in order]
+        steps = self._sample_indices(order, len(rows))
         update = self._update()
-        function = self._function("single_sample", update)[0]
-        if not steps:
+        function = self._function("single_sample", update)
+        if len(steps) == 0:
             return []
         return self._run(function, update, rows, steps, 1.0, check_finite, lambda step: [rows[steps[step]]])
 
@@ -251,33 +152,49 @@ class TrainingLoop:
         if not rows:
             raise ValueError("full_batch needs at least one sample")
         update = self._update()
-        function = self._function("full_batch", update)[0]
+        function = self._function("full_batch", update)
         if epochs == 0:
             return []
         return self._run(function, update, rows, epochs, 1.0 / len(rows), check_finite, lambda step: rows)
 
+    def compile(self, mode: str = "single_sample") -> None:
+        """Generate and compile a loop ("single_sample" or "full_batch") for the optimizer's current settings.
+
+        Raises:
+            ValueError: an unknown mode.
+            micrograd44.compiled.toolchain.CompilerUnavailable: the C backend has no
+                working C compiler.
+        """
+        if mode not in ("single_sample", "full_batch"):
+            raise ValueError(f"mode must be 'single_sample' or 'full_batch', got {mode!r}")
+        self._function(mode, self._update())
+
     @property
     def source(self) -> str:
-        """The generated source of both loops, for the optimizer's current settings."""
+        """The generated source of both loops, for the optimizer's current settings (Python or C)."""
         update = self._update()
-        return "\n\n".join(self._function(mode, update)[1] for mode in ("single_sample", "full_batch"))
+        return "\n\n".join(self._function(mode, update).source for mode in ("single_sample", "full_batch"))
 
     # ---- running a generated loop ----
 
-    @staticmethod
-    def _sample_index(i, n: int) -> int:
-        """i as a sample index; IndexError unless 0 <= i < n."""
-        if not 0 <= i < n:
-            raise IndexError(f"sample index {i!r} is out of range for {n} samples")
-        return int(i)
+    def _sample_indices(self, order: Iterable[int], n: int):
+        """The indices as a list of ints (an array for the C backend); IndexError unless each is in [0, n)."""
+        indices = list(order)
+        array = np.asarray(indices)
+        if indices and (array.ndim != 1 or array.dtype.kind not in "iu"):
+            array = np.array([int(i) if 0 <= i < n else -1 for i in indices])
+        out_of_range = np.flatnonzero((array < 0) | (array >= n)) if indices else []
+        if len(out_of_range):
+            raise IndexError(f"sample index {indices[out_of_range[0]]!r} is out of range for {n} samples")
+        return array if self.backend == "c" else array.tolist()
 
     def _parameter_names(self) -> list[str]:
         """The source names of the parameters."""
-        return [self._lowering.names[s] for s in self.program._tape.parameters]
+        return [self._names[s] for s in self.program._tape.parameters]
 
     def _update(self):
         """The optimizer's update, for its current settings."""
-        return self._update_class(self.optimizer, self._parameter_names())
+        return UpdateCode(self.optimizer, self._parameter_names())
 
     def _run(self, function, update, rows: list, schedule, scale: float, check_finite: bool, failing_samples):
         """Call a generated loop, store its results, and raise StepFailed if it stopped early."""
@@ -314,13 +231,25 @@ class TrainingLoop:
 
     # ---- generating the loops ----
 
-    def _function(self, mode: str, update) -> tuple:
-        """The generated loop (function, source) for a mode and the optimizer's settings, made once."""
+    def _function(self, mode: str, update):
+        """The generated loop for a mode and the optimizer's settings, made once; its ``source`` attribute.
+
+        A C loop found in the cache is loaded without its source, which is made when asked for.
+        """
         key = (mode, update.key)
+        if key not in self._functions and self.backend == "c":
+            self._functions[key] = native_loop(self.program._tape, update, mode)
         if key not in self._functions:
             make = self._single_sample_body if mode == "single_sample" else self._full_batch_body
-            self._functions[key] = define(mode, _ARGUMENTS, make(update), SCALAR_NAMESPACE)
+            function, source = define(mode, _ARGUMENTS, make(update), SCALAR_NAMESPACE)
+            self._functions[key] = function
+            function.source = source
         return self._functions[key]
+
+    @functools.cached_property
+    def _lowering(self) -> Lowering:
+        """The program's Python code, made for the Python backend only."""
+        return Lowering(self.program._tape, scalar_rule)
 
     def _prologue(self, update) -> list[str]:
         """Unpack the parameters, the optimizer state and the hyper-parameters into locals."""
@@ -348,7 +277,7 @@ class TrainingLoop:
             f'        return "loss", {step}, {result}',
             f"    if not {all_finite(grads)}:",
             f'        return "gradient", {step}, {result}',
-            *update.step(grads),
+            *python_lines(update.step(grads, PYTHON)),
             f"if check_finite and not {all_finite(names)}:",
             f'    return "update", {step}, {result}',
             f"record({loss})",
@@ -367,7 +296,7 @@ class TrainingLoop:
 
     def _unpack_inputs(self) -> str:
         """The target of an assignment from one sample's row."""
-        names = [self._lowering.names[s] for s in self.program._tape.inputs]
+        names = [self._names[s] for s in self.program._tape.inputs]
         return ", ".join(names) + "," if names else "_"
 
     def _single_sample_body(self, update) -> list[str]:
