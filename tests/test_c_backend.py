@@ -23,11 +23,11 @@ import pytest
 from cli_runs import run_train
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_op_table import DAG_SETTINGS, RULES, build, dags, same_bits
+from test_op_table import DAG_SETTINGS, RULES, assert_replay_equals_eager_bit_for_bit, dags, same_bits
 
 from micrograd44 import MLP, OpError, Value, ops
 from micrograd44.compiled import capture, cprinter, native, toolchain, trace
-from micrograd44.engine import sum_values, topological_order
+from micrograd44.engine import sum_values
 from micrograd44.losses import l1_loss, mse_loss
 from micrograd44.optim import SGD, Adam
 from micrograd44.train import Recipe, run
@@ -68,18 +68,7 @@ def no_compiler(monkeypatch):
 @settings(DAG_SETTINGS, max_examples=40)  # each graph is compiled: fewer than the Python backend's
 @given(dag=dags())
 def test_c_program_equals_eager_bit_for_bit(dag):
-    root, leaves = build(*dag)
-    interior = topological_order(root, leaves=False)
-    root.backward()
-    eager_grads = [leaf.grad for leaf in leaves]
-    for leaf in leaves:
-        leaf.grad = 0.0
-
-    values = capture(interior, inputs=[], parameters=leaves).native()()
-    values = values if isinstance(values, tuple) else (values,)
-    assert all(same_bits(v, node.data) for v, node in zip(values, interior))
-    capture(root, inputs=[], parameters=leaves).native().backward()
-    assert [same_bits(leaf.grad, g) for leaf, g in zip(leaves, eager_grads)] == [True] * len(leaves)
+    assert_replay_equals_eager_bit_for_bit(dag, lambda program: program.native())
 
 
 SUMMANDS = st.one_of(
