@@ -29,6 +29,12 @@ _scope = contextvars.ContextVar("micrograd44_scope", default=None)
 _current_scope = _scope.get
 
 
+# Module calls enter a scope and leave it again: ``token = enter_scope(s)`` ...
+# ``leave_scope(token)``; the context variable's own methods, so each is one C call.
+enter_scope = _scope.set
+leave_scope = _scope.reset
+
+
 def set_scope(scope: tuple | None) -> tuple | None:
     """Record ``scope`` on every Value created from now on and return the scope it replaces.
 

@@ -11,7 +11,7 @@ import random
 from collections.abc import Iterator, Mapping, Sequence
 
 from . import init
-from .engine import Value, linear, set_scope
+from .engine import Value, enter_scope, leave_scope, linear
 from .errors import StateDictError
 from .files import read_json, write_text_atomic
 
@@ -130,11 +130,11 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, x):
-        previous = set_scope(self._scope)
+        token = enter_scope(self._scope)
         try:
             return self.forward(x)
         finally:
-            set_scope(previous)
+            leave_scope(token)
 
     def config(self) -> dict:
         """The constructor arguments that rebuild this module's architecture (for files)."""
