@@ -12,8 +12,8 @@ up to that step. learning_rate.png plots the loss of every run. The runs use the
 engine: the eager engine's results bit for bit, about ten times faster (``--engine eager``
 prints the same numbers the slow way).
 
-    python examples/learning_rate.py              # 8 runs shown + 8 x 10 seeds, about 10 s (eager: 2 min)
-    python examples/learning_rate.py --jobs 2     # the seeds in 2 processes, about 6 s
+    python examples/learning_rate.py              # 8 runs shown + 8 x 10 seeds, about 4 s (eager: 2 min)
+    python examples/learning_rate.py --jobs 2     # the seeds in 2 processes
     python examples/learning_rate.py --fast       # 100 epochs and 2 seeds, to check the script
 """
 

@@ -13,8 +13,8 @@ gradients against the error and the two training curves. The runs use the compil
 the eager engine's results bit for bit, about ten times faster (``--engine eager`` prints
 the same numbers the slow way).
 
-    python examples/loss.py              # 2 runs shown + 2 x 50 seeds, about 12 s (eager: 2 to 3 min)
-    python examples/loss.py --jobs 2     # the seeds in 2 processes, about 7 s
+    python examples/loss.py              # 2 runs shown + 2 x 50 seeds, about 5 s (eager: 2 to 3 min)
+    python examples/loss.py --jobs 2     # the seeds in 2 processes
     python examples/loss.py --fast       # 3 seeds and 50 epochs, to check the script
 """
 

@@ -6,8 +6,8 @@ seeds that failed. Everything else is the course recipe (``micrograd44.train.Rec
 The runs use the compiled engine: the eager engine's results bit for bit, about ten times
 faster (``--engine eager`` prints the same table the slow way).
 
-    python examples/success_rates.py            # the table in docs: 200 runs, about 22 s (eager: 4 min)
-    python examples/success_rates.py --jobs 2   # in 2 processes, about 10 s
+    python examples/success_rates.py            # the table in docs: 200 runs, about 10 s (eager: 4 min)
+    python examples/success_rates.py --jobs 2   # the runs in 2 processes
     python examples/success_rates.py --fast     # 3 seeds, 100 epochs: checks the script runs
 """
 

@@ -18,8 +18,8 @@ weight_init.png shows the success rates and the first layer's neurons after trai
 The runs use the compiled engine: the eager engine's results bit for bit, about ten times
 faster (``--engine eager`` prints the same numbers the slow way).
 
-    python examples/weight_init.py             # 5 schemes x 50 seeds, about 30 s (eager: 5 to 7 min)
-    python examples/weight_init.py --jobs 2    # in 2 processes, about 16 s
+    python examples/weight_init.py             # 5 schemes x 50 seeds, about 11 s (eager: 5 to 7 min)
+    python examples/weight_init.py --jobs 2    # the seeds in 2 processes
     python examples/weight_init.py --fast      # 3 seeds, 50 epochs, to check the script
 """
 
