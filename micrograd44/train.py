@@ -42,6 +42,7 @@ from .trainer import (
     Trainer,
     TrainingDiverged,
     TrainingInterrupted,
+    _is_int,
     stop_on_signal,
 )
 
@@ -80,11 +81,6 @@ class RecipeError(ValueError):
         self.field = field
         self.value = value
         self.rule = rule
-
-
-def _is_int(value) -> bool:
-    """True for an integer that is not a bool."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _is_finite_number(value) -> bool:

@@ -21,6 +21,7 @@ import contextlib
 import dataclasses
 import inspect
 import math
+import numbers
 import random
 import signal
 import threading
@@ -323,6 +324,11 @@ def _epoch_batches(sampling: str, n: int, rng: random.Random) -> list[list[int]]
     return [[rng.randrange(n)] for _ in range(n)]
 
 
+def _is_int(value) -> bool:
+    """True for an integer that is not a bool (numpy's included)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
 def _all_finite(values: Iterable[float]) -> bool:
     """True when none of the values is nan or infinite."""
     return all(map(math.isfinite, values))
@@ -431,12 +437,7 @@ class Trainer:
                 raise ValueError(
                     f"Trainer: {name} {value!r} is unknown (choose one of {', '.join(map(repr, names))})"
                 )
-        if not (
-            isinstance(log_every, int)
-            and log_every >= 1
-            and isinstance(chunk_epochs, int)
-            and chunk_epochs >= 1
-        ):
+        if not (_is_int(log_every) and log_every >= 1 and _is_int(chunk_epochs) and chunk_epochs >= 1):
             raise ValueError(
                 "Trainer: log_every and chunk_epochs must be integers >= 1, "
                 f"got {log_every!r} and {chunk_epochs!r}"
@@ -468,7 +469,10 @@ class Trainer:
                 under ``stop_on_signal``); its ``history`` holds every completed step. The
                 eager engine stops at the end of the current step, a compiled one at the
                 end of its current run (at most ``chunk_epochs``, never past a logged epoch).
+            ValueError: epochs is not an integer >= 0.
         """
+        if not (_is_int(epochs) and epochs >= 0):
+            raise ValueError(f"Trainer.train: epochs must be an integer >= 0, got {epochs!r}")
         try:
             with _ctrl_c_between_steps() as stop_if_pressed:
                 self._stop_if_pressed = stop_if_pressed

@@ -183,3 +183,12 @@ def test_bad_arguments_are_one_line_value_errors(options, message):
 
 def test_the_docstring_examples_run():
     assert doctest.testmod(micrograd44.trainer).failed == 0
+
+
+@pytest.mark.parametrize("epochs", [-1, 2.0, True])
+def test_epochs_must_be_a_count(epochs):
+    model = MLP(2, [6, 1], seed=5)
+    trainer = Trainer(model, POINTS, SIGNS, loss=hinge, optimizer=SGD(model.parameters(), lr=0.1))
+    with pytest.raises(ValueError, match="Trainer.train: epochs must be an integer >= 0, got "):
+        trainer.train(epochs)
+    assert trainer.epoch == 0 and len(trainer.history.step_losses) == 0
