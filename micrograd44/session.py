@@ -1,7 +1,8 @@
 """Step through training from Python: train a recipe a few epochs at a time and look in between.
 
-``Session(recipe)`` holds what ``train.run(recipe)`` holds while it trains: the model, its
-optimizer, the random stream of the sample draws and the History. ``session.train(k)``
+``Session(recipe)`` holds what ``train.run(recipe)`` holds while it trains: the recipe's
+``train.course_trainer`` (a ``micrograd44.trainer.Trainer``) with the model, its optimizer,
+the random stream of the sample draws and the History. ``session.train(k)``
 takes the next k epochs; between two calls the model can be drawn, printed or evaluated.
 A session trained to the recipe's last epoch, in any number of calls, ends with the same
 History as an uninterrupted ``run(recipe)``, bit for bit (the same losses, samples and
