@@ -7,18 +7,26 @@ the learning rate falling linearly from 1.0 to 0.1. A point counts as classified
 when its score has the sign of its label. The script fails (exit status 1) if the
 training accuracy does not reach 100%.
 
+The steps are taken by the general trainer (``micrograd44.trainer.fit``), by default with
+the compiled engine (``--engine``: every engine gives the same numbers). The trainer
+minimizes the hinge loss; the L2 penalty enters as SGD's weight decay 2e-4, its gradient
+(the same update up to rounding). The logged lines are read from the Snapshots the trainer
+records at those steps: the loss (hinge plus penalty) and the accuracy of the weights the
+step started from.
+
 moons.png shows the decision surface: the trained network's score over a grid around the
 data, evaluated in one batched call with micrograd44.compiled (the graph of one forward
 pass, captured once and replayed on numpy arrays). The example checks that batched scores
 equal the eager engine's on the training points and prints the largest difference.
 
-    python examples/moons.py            # 100 points, 100 steps, 5 to 10 s
+    python examples/moons.py            # 100 points, 100 steps, a few seconds
     python examples/moons.py --fast     # 40 points, 15 steps and a coarse grid, to check the script
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from pathlib import Path
 
@@ -30,6 +38,7 @@ from micrograd44.compiled import trace
 from micrograd44.data import moons
 from micrograd44.losses import hinge
 from micrograd44.optim import SGD
+from micrograd44.trainer import ENGINES, Snapshot, fit
 
 L2 = 1e-4
 FIRST_LR, LAST_LR = 1.0, 0.1
@@ -41,6 +50,18 @@ def loss_and_accuracy(model: MLP, points: list[list[float]], labels: list[float]
     penalty = L2 * sum_values(p * p for p in model.parameters())
     right = sum((score.data > 0) == (label > 0) for score, label in zip(scores, labels))
     return hinge(scores, labels) + penalty, right / len(labels)
+
+
+def learning_rate(step: int, steps: int) -> float:
+    """The learning rate of a step: falling linearly from FIRST_LR at the first to LAST_LR at the last."""
+    return FIRST_LR - (FIRST_LR - LAST_LR) * step / max(1, steps - 1)
+
+
+def snapshot_loss_and_accuracy(snapshot: Snapshot, labels: list[float]) -> tuple[float, float]:
+    """The hinge loss plus the L2 penalty, and the accuracy, of the weights a step started from."""
+    penalty = L2 * math.fsum(w * w for w in snapshot.values.values())
+    right = sum((score > 0) == (label > 0) for score, label in zip(snapshot.predictions, labels))
+    return snapshot.loss + penalty, right / len(labels)
 
 
 def plot(
@@ -80,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         "--out", default="out/examples/", help="folder for the picture (default: %(default)s)"
     )
     parser.add_argument(
+        "--engine", choices=ENGINES, default="compiled", help="what takes the steps (default: %(default)s)"
+    )
+    parser.add_argument(
         "--fast", action="store_true", help="40 points, 15 steps, coarse grid: checks the script"
     )
     args = parser.parse_args(argv)
@@ -89,16 +113,24 @@ def main(argv: list[str] | None = None) -> int:
     points, labels01 = moons(n_points, noise=0.1, seed=args.seed)
     labels = 2 * labels01 - 1
     model = MLP(2, [16, 16, 1], activation="relu", seed=args.seed)
-    optimizer = SGD(model.parameters(), lr=FIRST_LR)
-    print(f"{n_points} points, {model!r}, {steps} SGD steps, lr {FIRST_LR:g} -> {LAST_LR:g}")
-    for step in range(steps):
-        optimizer.lr = FIRST_LR - (FIRST_LR - LAST_LR) * step / max(1, steps - 1)
-        loss, accuracy = loss_and_accuracy(model, points.tolist(), labels.tolist())
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        if step % 10 == 0 or step == steps - 1:
-            print(f"step {step:3d}  lr {optimizer.lr:.3f}  loss {loss.data:.4f}  accuracy {accuracy:.0%}")
+    schedule = f"lr {FIRST_LR:g} -> {LAST_LR:g}"
+    print(f"{n_points} points, {model!r}, {steps} SGD steps, {schedule}, {args.engine} engine")
+    history = fit(
+        model,
+        points,
+        labels,
+        epochs=steps,
+        loss=hinge,
+        optimizer=SGD(model.parameters(), lr=FIRST_LR, weight_decay=2 * L2),
+        sampling="full-batch",
+        engine=args.engine,
+        lr_schedule=lambda step: learning_rate(step, steps),
+        snapshot_at={*range(0, steps, 10), steps - 1},
+    )
+    for snapshot in history.snapshots:
+        loss, accuracy = snapshot_loss_and_accuracy(snapshot, labels.tolist())
+        lr = learning_rate(snapshot.step, steps)
+        print(f"step {snapshot.step:3d}  lr {lr:.3f}  loss {loss:.4f}  accuracy {accuracy:.0%}")
     loss, accuracy = loss_and_accuracy(model, points.tolist(), labels.tolist())
     print(f"after training: loss {loss.data:.4f}, training accuracy {accuracy:.0%}")
 

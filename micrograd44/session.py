@@ -1,7 +1,8 @@
 """Step through training from Python: train a recipe a few epochs at a time and look in between.
 
-``Session(recipe)`` holds what ``train.run(recipe)`` holds while it trains: the model, its
-optimizer, the random stream of the sample draws and the History. ``session.train(k)``
+``Session(recipe)`` holds what ``train.run(recipe)`` holds while it trains: the recipe's
+``train.course_trainer`` (a ``micrograd44.trainer.Trainer``) with the model, its optimizer,
+the random stream of the sample draws and the History. ``session.train(k)``
 takes the next k epochs; between two calls the model can be drawn, printed or evaluated.
 A session trained to the recipe's last epoch, in any number of calls, ends with the same
 History as an uninterrupted ``run(recipe)``, bit for bit (the same losses, samples and
@@ -56,18 +57,15 @@ class Session:
         self.recipe = Recipe() if recipe is None else recipe
         if not isinstance(self.recipe, Recipe):
             raise TypeError(f"Session needs a micrograd44.train.Recipe, got {type(self.recipe).__name__}")
-        snapshot_at = () if snapshot_every is None else train.snapshot_steps(self.recipe, snapshot_every)
-        self._snapshot_at = frozenset(snapshot_at)
-        self._on_log = on_log
-        self.model: MLP = train.build_model(self.recipe)
-        self._optimizer = train.OPTIMIZERS[self.recipe.optimizer](self.model.parameters(), self.recipe)
-        self.history = History(recipe=self.recipe, model=self.model, initial_state=self.model.state_dict())
-        self.history._finish()
-        self._rng = train._sampler(self.recipe.seed)
-        self._stop_if_pressed: Callable[[], None] = lambda: None
-        self._take_steps = None  # made at the first train() call (the compiled engine traces then)
+        self._trainer = train.course_trainer(self.recipe, on_log=on_log, snapshot_every=snapshot_every)
+        self.history: History = self._trainer.history
+        self.model: MLP = self.history.model
         self._stopped: str | None = None
-        self.epoch = 0
+
+    @property
+    def epoch(self) -> int:
+        """How many epochs have been trained."""
+        return self._trainer.epoch
 
     @property
     def done(self) -> bool:
@@ -99,41 +97,13 @@ class Session:
                 f"({self.epoch} of the recipe's {self.recipe.epochs} epochs are trained), got {epochs!r}"
             )
         try:
-            with train._ctrl_c_between_steps() as stop_if_pressed:
-                self._stop_if_pressed = stop_if_pressed
-                self._train_epochs(self.epoch, self.epoch + epochs)
+            self._trainer.train(epochs)
         except TrainingDiverged:
             self._stopped = "a divergence"
-            self.history._finish()
             raise
-        except KeyboardInterrupt:
+        except TrainingInterrupted:
             self._stopped = "Ctrl-C"
-            self.history._finish()
-            raise TrainingInterrupted(self.history) from None
-        finally:
-            self._stop_if_pressed = lambda: None
-        self.history._finish()
-
-    def _train_epochs(self, start: int, stop: int) -> None:
-        """Take the epochs start..stop-1 in runs that end at logged epochs, as train.run does."""
-        if self._take_steps is None:
-            make = train._ENGINES[self.recipe.engine]
-            self._take_steps = make(self._optimizer, self.history, self._snapshot_at, self._check_ctrl_c)
-        every = self.recipe.print_every
-        while start < stop:
-            next_log = -(-start // every) * every  # the first logged epoch >= start
-            end = min(next_log + 1, start + train._CHUNK_EPOCHS, stop)
-            batches = [b for _ in range(start, end) for b in train._epoch_batches(self.recipe, self._rng)]
-            self._take_steps(batches)
-            self.epoch = end
-            last = end - 1
-            if self._on_log is not None and last % every == 0:
-                self._on_log(last, self.history.step_losses[-1], self.history.epoch_losses[-1])
-            start = end
-
-    def _check_ctrl_c(self) -> None:
-        """Raise KeyboardInterrupt if Ctrl-C was pressed during the current train() call."""
-        self._stop_if_pressed()
+            raise
 
     def __repr__(self) -> str:
         return f"Session(epoch {self.epoch} of {self.recipe.epochs}, {self.model!r})"

@@ -13,45 +13,44 @@ carry the history up to that point.
 model's graph (``micrograd44.compiled``): the same History, bit for bit, as C built by the
 system's C compiler (``engine="c"``), or as generated Python (``engine="python"``) where no C
 compiler works.
+
+The recipe is a preset over the general training loop of ``micrograd44.trainer``: the
+model, the four XOR samples, the loss, the optimizer and the engine it names.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import functools
 import html
 import math
 import numbers
-import random
-import signal
-import threading
-from array import array
-from collections.abc import Callable, Container, Iterable, Iterator, Sequence
-from typing import NoReturn
+from collections.abc import Callable, Sequence
 
-import numpy
-
-from . import data, init
-from .compiled import StepFailed, TrainingLoop, trace
-from .compiled.toolchain import CompilerUnavailable, announce_fallback
+from . import data, init, trainer
 from .engine import Value
-from .errors import OpError
 from .losses import l1_loss, mse_loss
 from .nn import ACTIVATIONS, MLP
 from .optim import SGD, Adam, Optimizer
+from .trainer import (
+    _ENGINES,  # noqa: F401 (the engine table, as tests/test_train_compiled.py checks it)
+    ENGINES,
+    SAMPLINGS,
+    Column,
+    LogFunction,
+    Snapshot,
+    StopRequested,
+    Trainer,
+    TrainingDiverged,
+    TrainingInterrupted,
+    _is_int,
+    stop_on_signal,
+)
 
 # The four XOR samples as plain floats: inputs [x1, x2] and targets 0, 1, 1, 0.
 INPUTS, TARGETS = (array.tolist() for array in data.xor())
 
 # loss name -> the loss function (mean over the samples given)
 LOSSES = {"l1": l1_loss, "mse": mse_loss}
-
-# how an epoch picks the samples of its steps (see Recipe.sampling)
-SAMPLINGS = ("random", "cycle", "full-batch")
-
-# what computes each step: the engine's graph, or a program compiled from it (see Recipe.engine)
-ENGINES = ("eager", "compiled", "python", "c")
 
 
 def _sgd(params: list[Value], recipe: Recipe) -> Optimizer:
@@ -82,11 +81,6 @@ class RecipeError(ValueError):
         self.field = field
         self.value = value
         self.rule = rule
-
-
-def _is_int(value) -> bool:
-    """True for an integer that is not a bool."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _is_finite_number(value) -> bool:
@@ -209,42 +203,6 @@ class Recipe:
         return f"Recipe({', '.join(changed)})"
 
 
-def _rounded(predictions: Iterable[float]) -> list[int | None]:
-    """Each prediction rounded at 0.5 to 0 or 1; None where it is nan or infinite."""
-    return [None if not math.isfinite(p) else int(p >= 0.5) for p in predictions]
-
-
-# ---- Snapshots: the model as it stood at chosen steps, recorded only when asked for ----
-
-
-@dataclasses.dataclass(frozen=True)
-class Snapshot:
-    """One training step as it stood after its backward, before its update.
-
-    Attributes:
-        epoch: the step's epoch (0-based).
-        step: the step's index in the whole run (0-based, as in ``History.step_losses``).
-        sample: the XOR sample index of the step (0 to 3), None for a full-batch step.
-        loss: the step's loss, ``history.step_losses[step]``.
-        values: {parameter name: value}, the weights this step's loss was computed with.
-        grads: {parameter name: grad}, their gradients from this step's backward.
-        predictions: the model's raw outputs on the 4 XOR inputs with these weights.
-    """
-
-    epoch: int
-    step: int
-    sample: int | None
-    loss: float
-    values: dict[str, float]
-    grads: dict[str, float]
-    predictions: list[float]
-
-    @property
-    def rounded(self) -> list[int | None]:
-        """Each prediction rounded at 0.5 to 0 or 1; None where it is nan or infinite."""
-        return _rounded(self.predictions)
-
-
 def snapshot_steps(recipe: Recipe, every: int) -> list[int]:
     """The steps at which ``run(recipe, snapshot_every=every)`` records a Snapshot.
 
@@ -275,102 +233,22 @@ def snapshot_steps(recipe: Recipe, every: int) -> list[int]:
     return sorted({0, *epoch_ends, epochs * per_epoch - 1})
 
 
-def _take_snapshot(model: MLP, epoch: int, step: int, indices: Sequence[int], loss: float) -> Snapshot:
-    """The model's parameters, grads and predictions now, after the step's backward."""
-    parameters = list(model.named_parameters())
-    return Snapshot(
-        epoch=epoch,
-        step=step,
-        sample=indices[0] if len(indices) == 1 else None,
-        loss=loss,
-        values={name: p.data for name, p in parameters},
-        grads={name: p.grad for name, p in parameters},
-        predictions=[_predict(model, x) for x in INPUTS],
-    )
+# the most epochs whose samples are drawn, and (compiled) taken in one call, at a time
+_CHUNK_EPOCHS = trainer.CHUNK_EPOCHS
 
-
-class Column(Sequence):
-    """A list-like column of per-step numbers, stored compactly in an ``array.array``.
-
-    It reads like a list: indexing, slicing (to a list), ``len``, iteration, ``==`` with
-    any sequence, and numpy converts it without copying item by item. A float column
-    (typecode ``"d"``) takes 8 bytes per entry where a list of floats takes 32 (a pointer
-    and a float object); a column of sample indices (``"b"``) takes 1 byte, None being
-    stored as ``none``.
-
-    Example:
-        >>> losses = Column("d", [0.5, 0.25])
-        >>> losses.append(0.125)
-        >>> losses == [0.5, 0.25, 0.125], losses[-1], losses[:2]
-        (True, 0.125, [0.5, 0.25])
-    """
-
-    __slots__ = ("_values", "_none")
-
-    def __init__(self, typecode: str, values: Iterable = (), *, none: int | None = None):
-        self._values = array(typecode)
-        self._none = none
-        self.extend(values)
-
-    def append(self, value) -> None:
-        """Add one entry at the end (None only in a column made with ``none``)."""
-        self.extend((value,))
-
-    def extend(self, values: Iterable) -> None:
-        """Add the entries at the end, in order (None only in a column made with ``none``)."""
-        if self._none is None:
-            self._values.extend(values)
-        else:
-            none = self._none
-            self._values.extend(none if value is None else value for value in values)
-
-    def _read(self, stored):
-        """The entry as given: None where ``none`` is stored."""
-        return None if self._none is not None and stored == self._none else stored
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return (
-                list(self._values[index])
-                if self._none is None
-                else list(map(self._read, self._values[index]))
-            )
-        return self._read(self._values[index])
-
-    def __iter__(self) -> Iterator:
-        return iter(self._values) if self._none is None else map(self._read, self._values)
-
-    def __eq__(self, other) -> bool:
-        if isinstance(other, Column):
-            return self._none == other._none and self._values == other._values
-        if isinstance(other, Sequence) and not isinstance(other, (str, bytes)):
-            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
-        return NotImplemented
-
-    __hash__ = None  # mutable, as a list
-
-    def __array__(self, dtype=None, copy=None):
-        values = self._values if self._none is None else [math.nan if v is None else v for v in self]
-        return numpy.array(values, dtype=dtype)
-
-    def __repr__(self) -> str:
-        if len(self) <= 6:
-            return repr(self[:])
-        head, tail = ", ".join(map(repr, self[:3])), ", ".join(map(repr, self[-2:]))
-        return f"[{head}, ..., {tail}] ({len(self)} entries)"
+# what a TrainingDiverged message of run() advises after naming the learning rate
+_ADVICE = "try a smaller one (stable_learning_rate() finds one that trains)"
 
 
 @dataclasses.dataclass(repr=False)
-class History:
-    """Everything a training run did, step by step.
+class History(trainer.History):
+    """Everything a run of a Recipe did, step by step: a ``micrograd44.trainer.History`` on XOR.
 
     Attributes:
-        recipe: the Recipe that was run.
+        recipe: the Recipe that was run (keyword only).
         model: the trained MLP (as it was when training stopped).
         initial_state: the state dict before the first step.
+        steps_per_epoch: the recipe's (not an argument: 1 for full-batch, else 4).
         step_losses: the loss of every completed step, in order (a list-like ``Column``
             of floats, 8 bytes per step).
         samples: the XOR sample index of every step (0 to 3), None for a full-batch step
@@ -382,20 +260,11 @@ class History:
             [] when none were asked for.
     """
 
-    recipe: Recipe
-    model: MLP
-    initial_state: dict[str, float]
-    step_losses: Column = dataclasses.field(default_factory=lambda: Column("d"))
-    samples: Column = dataclasses.field(default_factory=lambda: Column("b", none=-1))
-    epoch_losses: Column = dataclasses.field(default_factory=lambda: Column("d"))
-    final_state: dict[str, float] = dataclasses.field(default_factory=dict)
-    predictions: list[float] = dataclasses.field(default_factory=list)
-    snapshots: list[Snapshot] = dataclasses.field(default_factory=list)
+    recipe: Recipe = dataclasses.field(kw_only=True)
+    steps_per_epoch: int = dataclasses.field(init=False)
 
-    @property
-    def rounded(self) -> list[int | None]:
-        """Each prediction rounded at 0.5 to 0 or 1; None where it is nan or infinite."""
-        return _rounded(self.predictions)
+    def __post_init__(self):
+        self.steps_per_epoch = self.recipe.steps_per_epoch
 
     @property
     def solved(self) -> bool:
@@ -424,25 +293,6 @@ class History:
             f"<div>History of {html.escape(repr(self.recipe))}</div><div>{summary}</div>"
             f"{_loss_sparkline(self.epoch_losses, self.recipe.loss)}</div>"
         )
-
-    def _record_steps(self, batches: Sequence[Sequence[int]], losses: Sequence[float]) -> None:
-        """Append completed steps (the samples and loss of each) and the mean of every epoch they complete.
-
-        An epoch's mean is an fsum of loss / steps, so it never overflows.
-        """
-        if len(batches) != len(losses):
-            raise ValueError(f"{len(batches)} steps but {len(losses)} losses")
-        self.step_losses.extend(losses)
-        self.samples.extend(indices[0] if len(indices) == 1 else None for indices in batches)
-        per_epoch = self.recipe.steps_per_epoch
-        for epoch in range(len(self.epoch_losses), len(self.step_losses) // per_epoch):
-            epoch_steps = self.step_losses[epoch * per_epoch : (epoch + 1) * per_epoch]
-            self.epoch_losses.append(math.fsum(loss / per_epoch for loss in epoch_steps))
-
-    def _finish(self) -> None:
-        """Record the model's final state and predictions."""
-        self.final_state = self.model.state_dict()
-        self.predictions = [_predict(self.model, x) for x in INPUTS]
 
 
 # size of the loss curve in History._repr_html_, in pixels, and the most points it draws
@@ -481,64 +331,6 @@ def block_means(losses: Sequence[float], size: int) -> list[float]:
     """
     starts = range(0, len(losses) - size + 1, size)
     return [math.fsum(losses[start : start + size]) / size for start in starts]
-
-
-def _predict(model: MLP, x: list[float]) -> float:
-    """The model's output for one input; nan when the forward pass overflows (a diverged model)."""
-    try:
-        return model(x).data
-    except OpError:
-        return math.nan
-
-
-class TrainingDiverged(FloatingPointError):
-    """A loss, gradient or parameter became nan or infinite; training stopped at that step.
-
-    Attributes:
-        history: the History of every completed step; its model is as training left it
-            (still finite, unless the failing update itself made a parameter non-finite).
-        epoch, step: where it happened (0-based, as in the log and history.csv).
-    """
-
-    def __init__(self, message: str, history: History, epoch: int, step: int):
-        super().__init__(message)
-        self.history = history
-        self.epoch = epoch
-        self.step = step
-
-
-class TrainingInterrupted(KeyboardInterrupt):
-    """Ctrl-C (or another stop signal) stopped the training.
-
-    Attributes:
-        history: every step completed before it.
-        signum: the signal that stopped it: ``signal.SIGINT`` for Ctrl-C or any other
-            KeyboardInterrupt, ``signal.SIGTERM`` when a ``stop_on_signal`` handler took it.
-    """
-
-    def __init__(self, history: History, signum: int = signal.SIGINT):
-        super().__init__("training interrupted")
-        self.history = history
-        self.signum = signum
-
-
-class StopRequested(KeyboardInterrupt):
-    """A KeyboardInterrupt raised by ``stop_on_signal``; ``signum`` is the signal received."""
-
-    def __init__(self, signum: int):
-        super().__init__(f"stopped by {signal.Signals(signum).name}")
-        self.signum = signum
-
-
-def stop_on_signal(signum: int, frame) -> NoReturn:
-    """A signal handler that stops the program as Ctrl-C does, remembering which signal it was.
-
-    Install it for SIGTERM (``signal.signal(signal.SIGTERM, stop_on_signal)``) to have a
-    termination request handled like Ctrl-C: outside ``run()`` it raises ``StopRequested``
-    at once; during ``run()`` the stop waits for the end of the current step, and
-    ``TrainingInterrupted.signum`` says which signal it was.
-    """
-    raise StopRequested(signum)
 
 
 def build_model(recipe: Recipe) -> MLP:
@@ -597,48 +389,6 @@ def forward_backward(model: MLP, recipe: Recipe, indices: Sequence[int]) -> Valu
     return loss
 
 
-def _sampler(seed: int) -> random.Random:
-    """The random stream of the sample draws, separate from the weights' stream."""
-    return random.Random(f"micrograd44 samples {seed}")
-
-
-def _epoch_batches(recipe: Recipe, rng: random.Random) -> list[list[int]]:
-    """The sample indices of each step of one epoch."""
-    n = len(INPUTS)
-    if recipe.sampling == "full-batch":
-        return [list(range(n))]
-    if recipe.sampling == "cycle":
-        return [[i] for i in range(n)]
-    return [[rng.randrange(n)] for _ in range(n)]
-
-
-def _largest_parameter(model: MLP) -> str:
-    """'name = value' for the parameter of largest magnitude."""
-    name, p = max(model.named_parameters(), key=lambda item: abs(item[1].data))
-    return f"{name} = {p.data:.6g}"
-
-
-def _first_nonfinite(model: MLP) -> str:
-    """Describe the first parameter whose value or grad is nan or infinite, or say there is none."""
-    for name, p in model.named_parameters():
-        if not (math.isfinite(p.data) and math.isfinite(p.grad)):
-            return f"first parameter with a non-finite value or grad: {name} = {p.data!r}, grad {p.grad!r}"
-    return f"no parameter or gradient is non-finite yet, the largest parameter is {_largest_parameter(model)}"
-
-
-def _diverged(cause: str, history: History) -> TrainingDiverged:
-    """The error for the step after the last recorded one, which produced nan or infinity."""
-    step = len(history.step_losses)
-    epoch = step // history.recipe.steps_per_epoch
-    lr = history.recipe.lr
-    message = (
-        f"training diverged at epoch {epoch}, step {step}: {cause}; {_first_nonfinite(history.model)}. "
-        f"The learning rate {lr:g} is too large for this recipe: try a smaller one "
-        "(stable_learning_rate() finds one that trains)."
-    )
-    return TrainingDiverged(message, history, epoch, step)
-
-
 def stable_learning_rate(recipe: Recipe, epochs: int, *, tries: int = 6) -> float | None:
     """The largest of lr/10, lr/100, ... (``tries`` of them) that trains the first ``epochs`` epochs.
 
@@ -669,224 +419,41 @@ def stable_learning_rate(recipe: Recipe, epochs: int, *, tries: int = 6) -> floa
     return None
 
 
-# the cause given by _diverged for an update that made a parameter nan or infinite
-_NONFINITE_UPDATE = "the update made a parameter non-finite"
+def course_trainer(
+    recipe: Recipe, *, on_log: LogFunction | None = None, snapshot_every: int | None = None
+) -> Trainer:
+    """The general Trainer set up as the recipe says: its model and optimizer on the four XOR samples.
 
-
-def _all_finite(values: Iterable[float]) -> bool:
-    """True when none of the values is nan or infinite."""
-    return all(map(math.isfinite, values))
-
-
-def _train_step(
-    optimizer: Optimizer, history: History, indices: list[int], snapshot_at: Container[int]
-) -> None:
-    """Zero grads, forward, backward, check everything is finite, snapshot if due, update; record the step."""
-    params = optimizer.params
-    optimizer.zero_grad()
-    try:
-        loss = forward_backward(history.model, history.recipe, indices).data
-    except OpError as error:
-        raise _diverged(f"the forward pass failed ({error})", history) from None
-    if not math.isfinite(loss):
-        raise _diverged(f"the loss is {loss!r}", history)
-    if not _all_finite(p.grad for p in params):
-        raise _diverged("a gradient is not finite", history)
-    step = len(history.step_losses)
-    if step in snapshot_at:
-        epoch = step // history.recipe.steps_per_epoch
-        history.snapshots.append(_take_snapshot(history.model, epoch, step, indices, loss))
-    optimizer.step()
-    if not _all_finite(p.data for p in params):
-        raise _diverged(_NONFINITE_UPDATE, history)
-    history._record_steps([indices], [loss])
-
-
-# the signals run() defers to the end of a step, when their handler stops the program
-_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-@contextlib.contextmanager
-def _ctrl_c_between_steps() -> Iterator[Callable[[], None]]:
-    """Defer Ctrl-C (and SIGTERM under ``stop_on_signal``) to the end of the current step.
-
-    No update is then left half done. Yields a function to call between steps: it raises
-    StopRequested once a stop signal arrived. A second one stops at once. Outside the main
-    thread, or for a signal with a handler of its own (or ignored), nothing changes.
+    ``run`` trains it to the recipe's last epoch; ``Session`` a few epochs at a time.
+    Arguments as for ``run``.
     """
-    received = []
-
-    def on_stop(signum, frame):
-        if received:
-            raise StopRequested(signum)
-        received.append(signum)
-
-    def stop_if_pressed() -> None:
-        if received:
-            raise StopRequested(received[0])
-
-    in_main_thread = threading.current_thread() is threading.main_thread()
-    stoppers = (signal.default_int_handler, stop_on_signal)
-    taken = [s for s in _STOP_SIGNALS if in_main_thread and signal.getsignal(s) in stoppers]
-    previous = {s: signal.signal(s, on_stop) for s in taken}
-    try:
-        yield stop_if_pressed
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-
-
-# ---- the engines: each takes a run of steps, given as the samples of each step ----
-
-# takes the steps whose samples it is given, records them in the History
-StepsFunction = Callable[[list[list[int]]], None]
-
-
-def _eager_engine(
-    optimizer: Optimizer, history: History, snapshot_at: Container[int], stop_if_pressed: Callable[[], None]
-) -> StepsFunction:
-    """Steps taken one by one: each builds its graph, calls backward() and updates; Ctrl-C between any two."""
-
-    def take_steps(batches: list[list[int]]) -> None:
-        for indices in batches:
-            _train_step(optimizer, history, indices, snapshot_at)
-            stop_if_pressed()
-
-    return take_steps
-
-
-# The XOR samples as the inputs of the compiled step: x1, x2, target.
-_COMPILED_SAMPLES = [[*x, t] for x, t in zip(INPUTS, TARGETS)]
-
-
-def _compiled_loop(optimizer: Optimizer, history: History, backend: str) -> TrainingLoop:
-    """The loss of one sample traced once from the model and compiled into a training loop.
-
-    The loop is compiled here, before the first step: for the backend "compiled", C where
-    a C compiler works, else Python (announced once on stderr).
-    """
-    loss = LOSSES[history.recipe.loss]
-    program = trace(
-        lambda x1, x2, target: loss(history.model([x1, x2]), target),
-        example=_COMPILED_SAMPLES[0],
-        parameters=history.model,
+    snapshot_at = frozenset() if snapshot_every is None else frozenset(snapshot_steps(recipe, snapshot_every))
+    model = build_model(recipe)
+    return Trainer(
+        model,
+        INPUTS,
+        TARGETS,
+        loss=LOSSES[recipe.loss],
+        optimizer=OPTIMIZERS[recipe.optimizer](model.parameters(), recipe),
+        sampling=recipe.sampling,
+        seed=recipe.seed,
+        engine=recipe.engine,
+        log_every=recipe.print_every,
+        on_log=on_log,
+        snapshot_at=snapshot_at,
+        history=History(recipe=recipe, model=model, initial_state=model.state_dict()),
+        forward_backward=lambda indices: forward_backward(model, recipe, indices),
+        advice=_ADVICE,
+        chunk_epochs=_CHUNK_EPOCHS,
     )
-    if backend != "compiled":
-        return _compiled_now(program.training_loop(optimizer, backend), history.recipe)
-    try:
-        return _compiled_now(program.training_loop(optimizer, "c"), history.recipe)
-    except CompilerUnavailable as error:
-        announce_fallback(str(error))
-        return _compiled_now(program.training_loop(optimizer, "python"), history.recipe)
-
-
-def _compiled_now(loop: TrainingLoop, recipe: Recipe) -> TrainingLoop:
-    """The loop, with the mode the recipe uses compiled."""
-    loop.compile("full_batch" if recipe.sampling == "full-batch" else "single_sample")
-    return loop
-
-
-def _compiled_engine(
-    optimizer: Optimizer,
-    history: History,
-    snapshot_at: Container[int],
-    stop_if_pressed: Callable[[], None],
-    backend: str = "compiled",
-) -> StepsFunction:
-    """Runs of steps in one call of a compiled loop each, Ctrl-C between runs.
-
-    The backend is "python", "c" or "compiled" (the fastest that works, see _compiled_loop).
-
-    A step due for a Snapshot ends the run before it and is taken by the eager engine,
-    which records the snapshot; the next run continues from its update.
-    """
-    loop = _compiled_loop(optimizer, history, backend)
-
-    def take_steps(batches: list[list[int]]) -> None:
-        first = len(history.step_losses)
-        done = 0
-        for step in sorted(s for s in snapshot_at if first <= s < first + len(batches)):
-            _compiled_steps(loop, history, batches[done : step - first])
-            _train_step(optimizer, history, batches[step - first], snapshot_at)
-            done = step - first + 1
-        _compiled_steps(loop, history, batches[done:])
-        stop_if_pressed()
-
-    return take_steps
-
-
-def _compiled_steps(loop: TrainingLoop, history: History, batches: list[list[int]]) -> None:
-    """Take the steps in one call of the compiled loop and record them; TrainingDiverged as eager's."""
-    failed = None
-    try:
-        if history.recipe.sampling == "full-batch":
-            losses = loop.full_batch(_COMPILED_SAMPLES, len(batches), check_finite=True)
-        else:
-            losses = loop.single_sample(_COMPILED_SAMPLES, [i for [i] in batches], check_finite=True)
-    except StepFailed as stop:
-        losses, failed = stop.losses, stop.stage
-    history._record_steps(batches[: len(losses)], losses)
-    if failed is not None:
-        _fail_as_eager(loop.optimizer, history, failed, batches[len(losses)])
-
-
-def _fail_as_eager(optimizer: Optimizer, history: History, stage: str, indices: list[int]) -> NoReturn:
-    """Raise the TrainingDiverged of the eager engine for the step a compiled loop stopped at.
-
-    A failed update was applied, as eager applies it. Any other failure left the step
-    untaken, so the eager engine takes it again and raises its own error, word for word
-    (the compiled loop's engine error would name the traced inputs, 'x1', where the
-    eager graph has an unlabelled input).
-    """
-    if stage == "update":
-        raise _diverged(_NONFINITE_UPDATE, history)
-    _train_step(optimizer, history, indices, snapshot_at=())
-    raise RuntimeError(
-        f"the compiled engine stopped at step {len(history.step_losses) - 1} ({stage}), "
-        "which the eager engine completed"
-    )
-
-
-# Recipe.engine -> make(optimizer, history, snapshot_at, stop_if_pressed) -> the function that takes steps
-_ENGINES = {
-    "eager": _eager_engine,
-    "compiled": _compiled_engine,
-    "python": functools.partial(_compiled_engine, backend="python"),
-    "c": functools.partial(_compiled_engine, backend="c"),
-}
-
-LogFunction = Callable[[int, float, float], None]
-
-# the most epochs whose samples are drawn, and (compiled) taken in one call, at a time
-_CHUNK_EPOCHS = 1000
-
-
-def _chunks(recipe: Recipe) -> Iterator[range]:
-    """The epochs in runs, each ending at a logged epoch (0, print_every, ...) or after _CHUNK_EPOCHS."""
-    start = 0
-    while start < recipe.epochs:
-        next_log = -(-start // recipe.print_every) * recipe.print_every  # the first logged epoch >= start
-        stop = min(next_log + 1, start + _CHUNK_EPOCHS, recipe.epochs)
-        yield range(start, stop)
-        start = stop
-
-
-def _train(take_steps: StepsFunction, history: History, on_log: LogFunction | None) -> None:
-    """Run every epoch of the recipe with the engine's take_steps, logging every print_every epochs."""
-    recipe = history.recipe
-    rng = _sampler(recipe.seed)
-    for epochs in _chunks(recipe):
-        take_steps([indices for _ in epochs for indices in _epoch_batches(recipe, rng)])
-        epoch = epochs[-1]
-        if on_log is not None and epoch % recipe.print_every == 0:
-            on_log(epoch, history.step_losses[-1], history.epoch_losses[-1])
 
 
 def run(recipe: Recipe, *, on_log: LogFunction | None = None, snapshot_every: int | None = None) -> History:
     """Train the recipe's model on XOR and return the full history.
 
     The same recipe gives the same history, bit for bit: the weights and the sample draws
-    come from random.Random streams seeded by ``recipe.seed``. Both engines take the same
+    come from random.Random streams seeded by ``recipe.seed``. The steps are taken by
+    ``course_trainer(recipe)``, the general ``micrograd44.trainer.Trainer``. Both engines take the same
     steps with the same numbers: ``recipe.engine`` changes only the speed. The compiled
     engine traces the step's graph once (a few milliseconds), then takes runs of steps in
     generated code; it stops at the steps due for a snapshot and takes those eagerly.
@@ -920,22 +487,9 @@ def run(recipe: Recipe, *, on_log: LogFunction | None = None, snapshot_every: in
         >>> [s.step for s in run(Recipe(epochs=10), snapshot_every=5).snapshots]
         [0, 3, 23, 39]
     """
-    snapshot_at = frozenset() if snapshot_every is None else frozenset(snapshot_steps(recipe, snapshot_every))
-    model = build_model(recipe)
-    optimizer = OPTIMIZERS[recipe.optimizer](model.parameters(), recipe)
-    history = History(recipe=recipe, model=model, initial_state=model.state_dict())
-    try:
-        with _ctrl_c_between_steps() as stop_if_pressed:
-            take_steps = _ENGINES[recipe.engine](optimizer, history, snapshot_at, stop_if_pressed)
-            _train(take_steps, history, on_log)
-    except TrainingDiverged:
-        history._finish()
-        raise
-    except KeyboardInterrupt as stop:
-        history._finish()
-        raise TrainingInterrupted(history, getattr(stop, "signum", signal.SIGINT)) from None
-    history._finish()
-    return history
+    course = course_trainer(recipe, on_log=on_log, snapshot_every=snapshot_every)
+    course.train(recipe.epochs)
+    return course.history
 
 
 __all__ = [
@@ -955,6 +509,7 @@ __all__ = [
     "TrainingInterrupted",
     "block_means",
     "build_model",
+    "course_trainer",
     "forward_backward",
     "run",
     "sample_loss",
