@@ -218,6 +218,13 @@ def test_the_command_line_refuses_the_c_engine_without_a_compiler_in_one_line(no
     assert "argument --engine: the C engine needs a C compiler: CC='/nonexistent/cc'" in err
 
 
+def test_the_command_line_refuses_a_compiler_that_cannot_build_in_one_line(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("CC", "false")  # a command that exists and fails
+    status, out, err = run_train(["--engine", "c", "--epochs", "2", "--out", str(tmp_path)], capsys)
+    assert status == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "the C engine needs a C compiler" in err and "cannot build a shared library" in err
+
+
 @needs_compiler
 def test_a_compiler_that_cannot_build_counts_as_none(monkeypatch, private_cache, capsys):
     monkeypatch.setenv("CC", "false")

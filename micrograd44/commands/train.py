@@ -21,7 +21,7 @@ import numpy
 
 from .. import init
 from ..cli import CommandError
-from ..compiled.toolchain import CompilerUnavailable, compiler
+from ..compiled.toolchain import CompileError, CompilerUnavailable, check_compiler, compiler
 from ..files import write_text_atomic
 from ..nn import ACTIVATIONS, MLP
 from ..train import (
@@ -164,10 +164,10 @@ def _positive_int(text: str) -> int:
 
 
 def _engine(text: str) -> str:
-    """An engine name; for "c", an argparse error saying why unless a C compiler is found."""
+    """An engine name; for "c", an argparse error saying why unless a C compiler builds a library."""
     if text == "c":
         try:
-            compiler()
+            check_compiler(compiler())
         except CompilerUnavailable as error:
             raise argparse.ArgumentTypeError(f"the C engine needs a C compiler: {error}") from None
     return text
@@ -298,6 +298,8 @@ def _train_and_write(args: argparse.Namespace) -> int:
         return _finish_interrupted(stop, out, report)
     except TrainingDiverged as error:
         return _finish_diverged(error, out, report)
+    except CompileError as error:  # the generated C did not compile: the compiler's own lines
+        raise CommandError(f"the C engine could not build its loop: {error}") from None
     seconds = time.perf_counter() - started
     print(_describe_result(history, seconds, table=not args.quiet))
     complete = _write_outputs(history, out, report, pictures=True, quiet=args.quiet)
