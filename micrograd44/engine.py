@@ -38,9 +38,10 @@ leave_scope = _scope.reset
 def set_scope(scope: tuple | None) -> tuple | None:
     """Record ``scope`` on every Value created from now on and return the scope it replaces.
 
-    Modules call this around their forward pass so that pictures can group the nodes a
-    neuron or a layer made; the engine itself never reads the scope. Restore the previous
-    scope with a second call, as in ``previous = set_scope(s)`` ... ``set_scope(previous)``.
+    Scopes let pictures group the nodes a neuron or a layer made; the engine itself never
+    reads them. Modules enter theirs around their forward pass (with ``enter_scope`` and
+    ``leave_scope``). Restore the previous scope with a second call, as in
+    ``previous = set_scope(s)`` ... ``set_scope(previous)``.
     The scope belongs to the current thread (a context variable): graphs built in other
     threads at the same time do not see it.
     """
