@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
+from op_points import RULES, defined, refused
 
 from micrograd44 import MLP, DomainError, OpError, Value, linear, sum_values
 from micrograd44.compiled import (
@@ -25,6 +26,7 @@ from micrograd44.compiled import (
     trace,
     training,
 )
+from micrograd44.engine import apply_op
 from micrograd44.losses import l1_loss, mse_loss
 from micrograd44.optim import SGD, Adam
 
@@ -43,7 +45,7 @@ def close(actual: float, expected: float, tol: float = BATCH_TOL) -> bool:
     return abs(actual - expected) <= tol * max(1.0, abs(expected))
 
 
-# ---- every op, at ordinary points, kinks and edges ----
+# ---- every op of the table at its fixed points (tests/op_points.py), and a few compositions ----
 
 
 @dataclass
@@ -56,59 +58,24 @@ class OpCase:
     raising: list = field(default_factory=list)
 
 
-def _unary(name, fn, points, raising=()):
-    return OpCase(name, fn, [(p,) for p in points], [(r,) for r in raising])
+def _table_cases(rule) -> list[OpCase]:
+    """The op itself, at the fixed points where the engine computes it and where it refuses.
 
+    One case per number of inputs (a program replays one graph: linear and sum come in several).
+    """
+    cases = []
+    for n in sorted({len(p) for p in defined(rule)}):
+        name = rule.name if rule.arity is not None else f"{rule.name} of {n}"
+        points = [p for p in defined(rule) if len(p) == n]
+        raising = [p for p in refused(rule) if len(p) == n]
+        cases.append(OpCase(name, lambda *leaves: apply_op(rule, leaves), points, raising))
+    return cases
 
-ANYWHERE = [-30.0, -3.7, -1.0, -0.25, 0.0, 1e-3, 0.5, 1.0, 2.3, 17.0]
-POSITIVE = [1e-4, 0.01, 0.5, 1.0, 2.7, 30.0, 1e5]
 
 OPS = [
-    _unary("exp", Value.exp, [-700.0, -30.0, -1.0, 0.0, 0.5, 3.0, 700.0], raising=[710.0]),
-    _unary("log", Value.log, POSITIVE, raising=[0.0, -1.0]),
-    _unary("sqrt", Value.sqrt, [0.0, *POSITIVE], raising=[-1.0]),
-    _unary("tanh", Value.tanh, [-400.0, *ANYWHERE, 400.0]),
-    _unary("sigmoid", Value.sigmoid, [-800.0, -40.0, *ANYWHERE, 40.0, 800.0]),
-    _unary("softplus", Value.softplus, [-50.0, *ANYWHERE, 50.0]),
-    _unary("relu", Value.relu, ANYWHERE),
-    _unary("abs", Value.abs, ANYWHERE),
-    _unary("sin", Value.sin, [*ANYWHERE, 1000.0]),
-    _unary("cos", Value.cos, [*ANYWHERE, 1000.0]),
-    _unary("neg", lambda a: -a, ANYWHERE),
-    _unary("**2", lambda a: a**2, ANYWHERE, raising=[1e200]),
-    _unary("**3", lambda a: a**3, ANYWHERE),
-    _unary("**0", lambda a: a**0, ANYWHERE),
-    _unary("**1", lambda a: a**1, ANYWHERE),
-    _unary("**-1", lambda a: a**-1, [-3.7, -0.25, 1e-3, 0.5, 2.3, 1e-300], raising=[0.0]),
-    _unary("**-2", lambda a: a**-2, [-3.7, -0.25, 0.5, 2.3], raising=[0.0]),
-    _unary("**0.5", lambda a: a**0.5, [0.0, *POSITIVE], raising=[-1.0]),
-    _unary("**-2.5", lambda a: a**-2.5, POSITIVE[1:], raising=[-4.0, 0.0]),
-    _unary("**1.5", lambda a: a**1.5, [0.0, 0.5, 4.0], raising=[-2.0]),
-    _unary("2 + a", lambda a: 2 + a, ANYWHERE),
-    _unary("1 - a", lambda a: 1 - a, ANYWHERE),
-    _unary("3 / a", lambda a: 3 / a, [-3.7, -0.25, 1e-3, 0.5, 2.3], raising=[0.0]),
-    _unary("2 ** a", lambda a: 2**a, ANYWHERE),
-    OpCase("a + b", lambda a, b: a + b, [(1.5, -2.0), (0.0, 0.0), (-1e8, 3.0)], raising=[(1.7e308, 1.7e308)]),
-    OpCase("a * b", lambda a, b: a * b, [(1.5, -2.0), (0.0, 4.0), (-1e5, 1e-5)], raising=[(1e200, 1e200)]),
-    OpCase("a / b", lambda a, b: a / b, [(1.5, -2.0), (0.0, 4.0), (3.0, 7.0)], raising=[(1.0, 0.0)]),
-    OpCase(
-        "a ** b",
-        lambda a, b: a**b,
-        [(2.0, 3.0), (0.5, -1.5), (3.0, 0.0), (1.0, 2.5), (0.0, 2.0), (0.0, 0.5), (-2.0, 3.0), (-2.0, 2.0)],
-        raising=[(-8.0, 1 / 3), (0.0, -1.0), (10.0, 400.0)],
-    ),
-    OpCase(
-        "linear",
-        lambda w0, w1, x0, x1, b: linear([w0, w1], [x0, x1], b),
-        [(0.3, -1.2, 1.0, 0.0, 0.1), (2.0, 0.5, -3.0, 4.0, -0.7), (0.0, 0.0, 0.0, 0.0, 0.0)],
-        raising=[(1e300, 1.0, 1e10, 0.0, 0.0)],
-    ),
-    OpCase(
-        "sum",
-        lambda a, b, c: sum_values([a, b, c, a]),
-        [(0.3, -1.2, 1.0), (1e20, 1.0, -1e20)],
-        raising=[(1e308, 1e308, 0.0)],
-    ),
+    *(case for rule in RULES for case in _table_cases(rule)),
+    OpCase("neg", lambda a: -a, [(-3.7,), (0.0,), (2.3,)]),
+    OpCase("2 ** a", lambda a: 2**a, [(-30.0,), (0.5,), (17.0,)], raising=[(2000.0,)]),
     OpCase("sum of one", lambda a: sum_values([a]) * 0.5, [(0.3,), (-2.0,)]),
     OpCase("a * a", lambda a: a * a, [(1.5,), (-3.0,)]),
     OpCase("tanh(a * b) + a", lambda a, b: (a * b).tanh() + a, [(0.3, -1.2), (2.0, 0.5)]),

@@ -14,12 +14,14 @@ infinite slopes, points at the edges of each domain) are evaluated four ways:
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 import pytest
 import torch
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from op_points import EXPONENTS, RULES, defined, refused
 
 from micrograd44 import OpError, Value, ops
 from micrograd44.compiled import capture
@@ -31,9 +33,6 @@ from micrograd44.testing import TORCH, torch_twin
 TOLERANCE = 1e-12
 BOUND = 1e3  # the largest node of the graphs compared with other libraries (see build)
 
-# The exponents tried for the family of ops x ** n (one rule per n, made by ops.power).
-EXPONENTS = (0.0, 1.0, 2.0, 3.0, -1.0, -2.0, 0.5, 1.5, -0.5)
-RULES = [*ops.OPS.values(), *(ops.power(n) for n in EXPONENTS)]
 
 # Leaf values: the edges of the domains and kinks (0, +-1, tiny, large) and ordinary numbers.
 # Not -0.0: PyTorch computes x ** -0.5 as 1 / sqrt(x), -inf at -0.0 where IEEE pow gives +inf.
@@ -162,6 +161,77 @@ def test_each_op_equals_pytorch_in_value_and_slopes(rule, data):
     for leaf, grad in zip(leaves, grads):
         expected = twin[leaf].grad.item()
         assert close(grad, expected, scale_of(grads)), (rule.name, leaf.data, grad, expected)
+
+
+# ---- each op at fixed points: domain edges, kinks, large magnitudes, and where it refuses ----
+
+DEFINED = [pytest.param(rule, p, id=f"{rule.name}@{p}") for rule in RULES for p in defined(rule)]
+REFUSED = [pytest.param(rule, p, id=f"{rule.name}@{p}") for rule in RULES for p in refused(rule)]
+
+
+def engine_slopes(rule: ops.OpRule, point) -> tuple[float, list[float]]:
+    """(value, d value / d input for each input) by the engine's backward()."""
+    leaves = [Value(x) for x in point]
+    out = apply_op(rule, leaves)
+    out.backward()
+    return out.data, [leaf.grad for leaf in leaves]
+
+
+@pytest.mark.parametrize(("rule", "point"), DEFINED)
+def test_each_op_at_fixed_points_equals_pytorch(rule, point):
+    leaves = [Value(x, label=f"x{i}") for i, x in enumerate(point)]
+    out = apply_op(rule, leaves)
+    out.backward()
+    twin = torch_twin(out)
+    if rule is ops.SUM and not math.isfinite(twin[out].item()):
+        pytest.skip("the engine's sum is exact where a partial sum overflows; PyTorch's float sum is inf")
+    twin[out].backward()
+    # relative to the operands too: PyTorch's sum is not correctly rounded (1e20 + 1 - 1e20)
+    assert close(out.data, twin[out].item(), scale_of([out.data, *point]))
+    grads = [leaf.grad for leaf in leaves]
+    for leaf, grad in zip(leaves, grads):
+        assert close(grad, twin[leaf].grad.item(), scale_of(grads)), (
+            leaf.label,
+            grad,
+            twin[leaf].grad.item(),
+        )
+
+
+@pytest.mark.parametrize(("rule", "point"), DEFINED)
+def test_each_op_at_fixed_points_agrees_with_central_differences(rule, point):
+    _, slopes = engine_slopes(rule, point)
+    for i, slope in enumerate(slopes):
+        h = 1e-6 * (abs(point[i]) or 1.0)
+        up, down = list(point), list(point)
+        up[i] += h
+        down[i] -= h
+        try:
+            f_up, slopes_up = engine_slopes(rule, up)
+            f_down, slopes_down = engine_slopes(rule, down)
+        except OpError:
+            continue  # the op is not defined on both sides: an edge of its domain
+        one_sided = (slopes_up[i], slopes_down[i])
+        if not all(math.isfinite(x) for x in (slope, *one_sided, f_up, f_down)):
+            continue  # an infinite slope, or an overflow next to the point
+        if abs(one_sided[0] - one_sided[1]) > 1e-3 * max(1.0, abs(slope)):
+            continue  # a kink (relu or abs at 0): the derivative is one-sided there
+        numeric = (f_up - f_down) / (2 * h)
+        rounding = 10 * sys.float_info.epsilon * max(abs(f_up), abs(f_down)) / (2 * h)
+        assert math.isclose(slope, numeric, rel_tol=1e-5, abs_tol=1e-6 + rounding), (i, slope, numeric)
+
+
+@pytest.mark.parametrize(("rule", "point"), REFUSED)
+def test_where_an_op_refuses_its_error_names_it(rule, point):
+    leaves = [Value(x, label=f"x{i}") for i, x in enumerate(point)]
+    failed = [check for check in rule.checks if not check.ok(ops.FLOATS, *point)]
+    with pytest.raises(OpError) as caught:
+        apply_op(rule, leaves)
+    assert caught.value.op == rule.name and str(caught.value).startswith(f"{rule.name}: ")
+    assert "'x0'" in str(caught.value)  # the operands, by their labels
+    if failed:
+        assert isinstance(caught.value, failed[0].error) and failed[0].says in str(caught.value)
+    else:
+        assert isinstance(caught.value, OverflowError)  # a result too large for a float
 
 
 # ---- random graphs, four ways ----

@@ -233,7 +233,11 @@ def _array_erf(x):
 
 
 def _compensated_sum(terms):
-    """x_1 + ... + x_n elementwise with Neumaier's compensation (close to correctly rounded)."""
+    """x_1 + ... + x_n elementwise with Neumaier's compensation (close to correctly rounded).
+
+    Where a partial sum overflows although every term is finite, that element is summed
+    exactly instead (``ops.exact_sum``), as the engine sums.
+    """
     total, compensation = terms[0], 0.0
     for term in terms[1:]:
         s = total + term
@@ -241,7 +245,13 @@ def _compensated_sum(terms):
             np.abs(total) >= np.abs(term), (total - s) + term, (term - s) + total
         )
         total = s
-    return total + compensation
+    result = np.asarray(total + compensation, dtype=np.float64)
+    columns = np.broadcast_arrays(result, *terms)[1:]
+    overflowed = ~np.isfinite(result) & np.all([np.isfinite(c) for c in columns], axis=0)
+    if overflowed.any():
+        result = result.copy()
+        result[overflowed] = [ops.exact_sum(row) for row in zip(*(c[overflowed].tolist() for c in columns))]
+    return result
 
 
 _COMMON = {"inf": math.inf, "nan": math.nan}
