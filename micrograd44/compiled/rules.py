@@ -13,6 +13,7 @@ The generated code sees the names bound in SCALAR_NAMESPACE or ARRAY_NAMESPACE.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 
 import numpy as np
@@ -59,12 +60,16 @@ class PythonPrinter(Printer):
         return f"not ({condition})"
 
     def divide(self, numerator: str, denominator: str) -> str:
-        if self.ieee and not _literal_at_least(denominator, 0.0, strictly_nonzero=True):
+        value = _literal(denominator)
+        if self.ieee and (value is None or value == 0.0):  # a division by a non-zero literal cannot raise
             return f"ieee_divide({numerator}, {denominator})"
         return f"{numerator} / {denominator}"
 
     def power(self, base: str, exponent: str) -> str:
-        if self.ieee and not _literal_at_least(exponent, 0.0):
+        value = _literal(exponent)
+        # x ** n for a literal n >= 0 cannot raise in a slope: it is at most x ** (n + 1),
+        # which the forward pass computed
+        if self.ieee and (value is None or value < 0.0):
             return f"ieee_power({base}, {exponent})"
         return f"{base} ** {exponent}"
 
@@ -79,19 +84,12 @@ class PythonPrinter(Printer):
         return f"({contribution} if {condition} else 0.0)"
 
 
-def _literal_at_least(source: str, low: float, strictly_nonzero: bool = False) -> bool:
-    """True for a number literal >= low (and != 0 with strictly_nonzero); False for anything else.
-
-    A division by a non-zero literal cannot raise; nor can x ** n for a literal n >= 0 in
-    a local derivative (it is at most x ** (n + 1), which the forward pass computed).
-    """
+def _literal(source: str) -> float | None:
+    """The number a literal's source stands for; None for anything else (a name, an expression)."""
     try:
-        value = float(source.strip("()"))
+        return float(source.strip("()"))
     except ValueError:
-        return False
-    if strictly_nonzero:
-        return value != 0.0
-    return value >= low
+        return None
 
 
 class NumpyPrinter(Printer):
@@ -191,8 +189,12 @@ def array_rule(kind: str, out: str, children: list[str]) -> NodeCode:
     return NodeCode(lines, slopes, NUMPY)
 
 
+@functools.lru_cache(maxsize=4096)
 def check_printable(rule: OpRule, arity: int) -> str | None:
-    """Why the compiled backends cannot print ``rule`` (a vocabulary function they lack), or None."""
+    """Why the compiled backends cannot print ``rule`` (a vocabulary function they lack), or None.
+
+    Asked once per rule and number of inputs (a rule's text does not change), not at every capture.
+    """
     children = [f"c{i}" for i in range(arity)]
     for printed_by, namespace in ((scalar_rule, SCALAR_NAMESPACE), (array_rule, ARRAY_NAMESPACE)):
         try:

@@ -33,7 +33,6 @@ def _apply(kind: str, children: list[Value]) -> Value:
 
 def _check_rules(nodes: Sequence[Value]) -> None:
     """CaptureError naming the first op that a compiled backend cannot print, before any code is made."""
-    checked = set()
     for node in nodes:
         rule = node._rule
         if rule is None:
@@ -41,13 +40,9 @@ def _check_rules(nodes: Sequence[Value]) -> None:
                 f"op {node.op!r} (a node made as Value(data, children, {node.op!r})) has no rule in the op "
                 "table, so it cannot be compiled"
             )
-        key = (rule, len(node.children))
-        if key in checked:
-            continue
         problem = check_printable(rule, len(node.children))
         if problem is not None:
             raise CaptureError(f"op {rule.name!r} cannot be compiled: {problem}")
-        checked.add(key)
 
 
 @dataclasses.dataclass(frozen=True)
