@@ -64,10 +64,11 @@ def _table_cases(rule) -> list[OpCase]:
     One case per number of inputs (a program replays one graph: linear and sum come in several).
     """
     cases = []
-    for n in sorted({len(p) for p in defined(rule)}):
+    computed, raised = defined(rule), refused(rule)
+    for n in sorted({len(p) for p in computed}):
         name = rule.name if rule.arity is not None else f"{rule.name} of {n}"
-        points = [p for p in defined(rule) if len(p) == n]
-        raising = [p for p in refused(rule) if len(p) == n]
+        points = [p for p in computed if len(p) == n]
+        raising = [p for p in raised if len(p) == n]
         cases.append(OpCase(name, lambda *leaves: apply_op(rule, leaves), points, raising))
     return cases
 
