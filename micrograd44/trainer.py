@@ -33,6 +33,7 @@ import numpy
 
 from .compiled import StepFailed, TrainingLoop, trace
 from .compiled.toolchain import CompilerUnavailable, announce_fallback
+from .draws import draw_indices
 from .engine import Value
 from .errors import OpError
 from .nn import Module
@@ -49,6 +50,9 @@ ENGINES = tuple(_ENGINES)
 
 # the most epochs whose samples are drawn, and (compiled) taken in one call, at a time
 CHUNK_EPOCHS = 1000
+
+# the sample "index" of a full-batch step (stored for None in History.samples)
+FULL_BATCH = -1
 
 # called as on_log(epoch, loss of the epoch's last step, mean loss of the epoch)
 LogFunction = Callable[[int, float, float], None]
@@ -101,8 +105,8 @@ class Column(Sequence):
     It reads like a list: indexing, slicing (to a list), ``len``, iteration, ``==`` with
     any sequence, and numpy converts it without copying item by item. A float column
     (typecode ``"d"``) takes 8 bytes per entry where a list of floats takes 32 (a pointer
-    and a float object); a column of sample indices (``"b"``) takes 1 byte, None being
-    stored as ``none``.
+    and a float object); a column of sample indices takes 1 byte per entry (``"b"``, up to
+    128 samples; ``"h"`` and ``"l"`` beyond), None being stored as ``none``.
 
     Example:
         >>> losses = Column("d", [0.5, 0.25])
@@ -129,6 +133,10 @@ class Column(Sequence):
         else:
             none = self._none
             self._values.extend(none if value is None else value for value in values)
+
+    def _extend_stored(self, values: Sequence[int] | numpy.ndarray) -> None:
+        """Add entries given in their stored form (``none`` for None), e.g. an int array."""
+        self._values.frombytes(numpy.asarray(values, dtype=self._values.typecode).tobytes())
 
     def _read(self, stored):
         """The entry as given: None where ``none`` is stored."""
@@ -180,7 +188,7 @@ class History:
         step_losses: the loss of every completed step, in order (a list-like ``Column``
             of floats, 8 bytes per step).
         samples: the sample index of every step, None for a full-batch step (a
-            ``Column``, 1 byte per step).
+            ``Column``, 1 byte per step for up to 128 samples).
         epoch_losses: the mean step loss of every completed epoch (a ``Column`` of floats).
         final_state: the state dict when training stopped.
         predictions: the model's raw outputs on the samples when training stopped.
@@ -206,19 +214,21 @@ class History:
     def __repr__(self) -> str:
         return f"<History of {len(self.step_losses)} steps, {len(self.epoch_losses)} epochs>"
 
-    def _record_steps(self, batches: Sequence[Sequence[int]], losses: Sequence[float]) -> None:
-        """Append completed steps (the samples and loss of each) and the mean of every epoch they complete.
+    def _record_steps(self, samples: Sequence[int] | numpy.ndarray, losses: Sequence[float]) -> None:
+        """Append completed steps (the sample index and loss of each) and the mean of each epoch completed.
 
-        An epoch's mean is an fsum of loss / steps, so it never overflows.
+        A full-batch step's sample is ``FULL_BATCH``. An epoch's mean is an fsum of
+        loss / steps, so it never overflows.
         """
-        if len(batches) != len(losses):
-            raise ValueError(f"{len(batches)} steps but {len(losses)} losses")
+        if len(samples) != len(losses):
+            raise ValueError(f"{len(samples)} steps but {len(losses)} losses")
         self.step_losses.extend(losses)
-        self.samples.extend(indices[0] if len(indices) == 1 else None for indices in batches)
+        self.samples._extend_stored(samples)
         per_epoch = self.steps_per_epoch
-        for epoch in range(len(self.epoch_losses), len(self.step_losses) // per_epoch):
-            epoch_steps = self.step_losses[epoch * per_epoch : (epoch + 1) * per_epoch]
-            self.epoch_losses.append(math.fsum(loss / per_epoch for loss in epoch_steps))
+        first, last = len(self.epoch_losses), len(self.step_losses) // per_epoch
+        if last > first:
+            steps = numpy.frombuffer(self.step_losses._values[first * per_epoch : last * per_epoch])
+            self.epoch_losses.extend(map(math.fsum, (steps / per_epoch).reshape(-1, per_epoch).tolist()))
 
     def _finish(self, inputs: Sequence[list[float]]) -> None:
         """Record the model's final state and its predictions on the inputs."""
@@ -315,13 +325,22 @@ def _sampler(seed: int) -> random.Random:
     return random.Random(f"micrograd44 samples {seed}")
 
 
-def _epoch_batches(sampling: str, n: int, rng: random.Random) -> list[list[int]]:
-    """The sample indices of each step of one epoch over n samples (random draws from rng)."""
+def _draw_steps(sampling: str, n: int, epochs: int, rng: random.Random) -> numpy.ndarray:
+    """The sample index of every step of some epochs over n samples (random ones drawn from rng).
+
+    A full-batch step's index is ``FULL_BATCH``.
+    """
     if sampling == "full-batch":
-        return [list(range(n))]
+        return numpy.full(epochs, FULL_BATCH)
     if sampling == "cycle":
-        return [[i] for i in range(n)]
-    return [[rng.randrange(n)] for _ in range(n)]
+        return numpy.tile(numpy.arange(n), epochs)
+    return draw_indices(rng, n, epochs * n)
+
+
+def _index_column(n: int) -> Column:
+    """An empty column for the sample indices 0..n-1 and None, in the fewest bytes per entry."""
+    typecode = next(t for t in "bhl" if n - 1 <= 2 ** (8 * array(t).itemsize - 1) - 1)
+    return Column(typecode, none=FULL_BATCH)
 
 
 def _is_int(value) -> bool:
@@ -451,6 +470,7 @@ class Trainer:
             history = History(model=model, initial_state=model.state_dict(), steps_per_epoch=per_epoch)
         if history.model is not model or history.steps_per_epoch != per_epoch or history.step_losses:
             raise ValueError("Trainer: history must be a new History of this model with its steps per epoch")
+        history.samples = _index_column(len(self.samples))
         self.history = history
         self.history._finish(self.samples)
         self.epoch = 0
@@ -468,7 +488,8 @@ class Trainer:
             TrainingInterrupted: Ctrl-C (or a KeyboardInterrupt from on_log, or SIGTERM
                 under ``stop_on_signal``); its ``history`` holds every completed step. The
                 eager engine stops at the end of the current step, a compiled one at the
-                end of its current run (at most ``chunk_epochs``, never past a logged epoch).
+                end of its current run (at most ``chunk_epochs``, never past an epoch logged
+                to ``on_log``).
             ValueError: epochs is not an integer >= 0.
         """
         if not (_is_int(epochs) and epochs >= 0):
@@ -490,19 +511,23 @@ class Trainer:
         self.history._finish(self.samples)
 
     def _train_epochs(self, start: int, stop: int) -> None:
-        """Take epochs start..stop-1 in runs ending at logged epochs (one epoch each under lr_schedule)."""
+        """Take epochs start..stop-1 in runs of at most chunk_epochs, ending at the epochs logged to on_log.
+
+        Under lr_schedule a run is one epoch.
+        """
         every = self.log_every
         while start < stop:
-            next_log = -(-start // every) * every  # the first logged epoch >= start
-            end = start + 1 if self.lr_schedule else min(next_log + 1, start + self.chunk_epochs, stop)
+            end = min(start + self.chunk_epochs, stop)
             if self.lr_schedule:
+                end = start + 1
                 self.optimizer.lr = self.lr_schedule(start)
-            n = len(self.samples)
-            batches = [b for _ in range(start, end) for b in _epoch_batches(self.sampling, n, self._rng)]
+            elif self.on_log is not None:
+                end = min(end, -(-start // every) * every + 1)  # just after the first logged epoch >= start
+            steps = _draw_steps(self.sampling, len(self.samples), end - start, self._rng)
             if self._loop is None:
-                self._take_eagerly(batches)
+                self._take_eagerly(steps)
             else:
-                self._take_compiled(batches)
+                self._take_compiled(steps)
             self.epoch = end
             last = end - 1
             if self.on_log is not None and last % every == 0:
@@ -518,15 +543,19 @@ class Trainer:
         loss.backward()
         return loss
 
-    def _take_eagerly(self, batches: list[list[int]]) -> None:
-        """Take the steps one by one, Ctrl-C between any two."""
-        for indices in batches:
-            self._step(indices, self.snapshot_at)
+    def _take_eagerly(self, steps: numpy.ndarray) -> None:
+        """Take the steps (the sample index of each) one by one, Ctrl-C between any two."""
+        for sample in steps.tolist():
+            self._step(sample, self.snapshot_at)
             self._stop_if_pressed()
 
-    def _step(self, indices: list[int], snapshot_at: Container[int]) -> None:
-        """Zero grads, forward, backward, check all is finite, snapshot if due, update; record the step."""
+    def _step(self, sample: int, snapshot_at: Container[int]) -> None:
+        """Zero grads, forward, backward, check all is finite, snapshot if due, update; record the step.
+
+        ``sample`` is the index of the step's sample, or FULL_BATCH for all of them.
+        """
         params = self.optimizer.params
+        indices = list(range(len(self.samples))) if sample == FULL_BATCH else [sample]
         self.optimizer.zero_grad()
         try:
             loss = self._forward_backward(indices).data
@@ -538,20 +567,20 @@ class Trainer:
             raise self._diverged("a gradient is not finite")
         step = len(self.history.step_losses)
         if step in snapshot_at:
-            self.history.snapshots.append(self._snapshot(step, indices, loss))
+            self.history.snapshots.append(self._snapshot(step, sample, loss))
         self.optimizer.step()
         if not _all_finite(p.data for p in params):
             raise self._diverged(_NONFINITE_UPDATE)
-        self.history._record_steps([indices], [loss])
+        self.history._record_steps([sample], [loss])
 
-    def _snapshot(self, step: int, indices: Sequence[int], loss: float) -> Snapshot:
-        """The model's parameters, grads and predictions now, after the step's backward."""
+    def _snapshot(self, step: int, sample: int, loss: float) -> Snapshot:
+        """The model's parameters, grads and predictions now, after the step's backward on ``sample``."""
         model = self.history.model
         parameters = list(model.named_parameters())
         return Snapshot(
             epoch=step // self.history.steps_per_epoch,
             step=step,
-            sample=indices[0] if len(indices) == 1 else None,
+            sample=None if sample == FULL_BATCH else sample,
             loss=loss,
             values={name: p.data for name, p in parameters},
             grads={name: p.grad for name, p in parameters},
@@ -597,37 +626,37 @@ class Trainer:
         loop.compile(mode)
         return loop
 
-    def _take_compiled(self, batches: list[list[int]]) -> None:
-        """Take the steps in calls of the compiled loop, Ctrl-C after them.
+    def _take_compiled(self, steps: numpy.ndarray) -> None:
+        """Take the steps (the sample index of each) in calls of the compiled loop, Ctrl-C after them.
 
         A step due for a Snapshot ends the run before it and is taken eagerly, which
         records the snapshot; the next run continues from its update.
         """
         first = len(self.history.step_losses)
         done = 0
-        for step in sorted(s for s in self.snapshot_at if first <= s < first + len(batches)):
-            self._run_compiled(batches[done : step - first])
-            self._step(batches[step - first], self.snapshot_at)
+        for step in sorted(s for s in self.snapshot_at if first <= s < first + len(steps)):
+            self._run_compiled(steps[done : step - first])
+            self._step(int(steps[step - first]), self.snapshot_at)
             done = step - first + 1
-        self._run_compiled(batches[done:])
+        self._run_compiled(steps[done:])
         self._stop_if_pressed()
 
-    def _run_compiled(self, batches: list[list[int]]) -> None:
+    def _run_compiled(self, steps: numpy.ndarray) -> None:
         """Take the steps in one call of the compiled loop and record them; TrainingDiverged as eager's."""
         failed = None
         rows = self._rows
         try:
             if self.sampling == "full-batch":
-                losses = self._loop.full_batch(rows, len(batches), check_finite=True)
+                losses = self._loop.full_batch(rows, len(steps), check_finite=True)
             else:
-                losses = self._loop.single_sample(rows, [i for [i] in batches], check_finite=True)
+                losses = self._loop.single_sample(rows, steps, check_finite=True)
         except StepFailed as stop:
             losses, failed = stop.losses, stop.stage
-        self.history._record_steps(batches[: len(losses)], losses)
+        self.history._record_steps(steps[: len(losses)], losses)
         if failed is not None:
-            self._fail_as_eager(failed, batches[len(losses)])
+            self._fail_as_eager(failed, int(steps[len(losses)]))
 
-    def _fail_as_eager(self, stage: str, indices: list[int]) -> NoReturn:
+    def _fail_as_eager(self, stage: str, sample: int) -> NoReturn:
         """Raise the TrainingDiverged of the eager engine for the step a compiled loop stopped at.
 
         A failed update was applied, as eager applies it. Any other failure left the step
@@ -637,7 +666,7 @@ class Trainer:
         """
         if stage == "update":
             raise self._diverged(_NONFINITE_UPDATE)
-        self._step(indices, snapshot_at=())
+        self._step(sample, snapshot_at=())
         raise RuntimeError(
             f"the compiled engine stopped at step {len(self.history.step_losses) - 1} ({stage}), "
             "which the eager engine completed"

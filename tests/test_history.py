@@ -36,10 +36,10 @@ def history_bytes_per_step(steps: int = 400_000) -> float:
     gc.collect()
     tracemalloc.start()
     for _ in range(steps // 4000):
-        batches = [[rng.randrange(4)] for _ in range(4000)]
+        samples = [rng.randrange(4) for _ in range(4000)]
         losses = [rng.random() for _ in range(4000)]
-        history._record_steps(batches, losses)
-        del batches, losses
+        history._record_steps(samples, losses)
+        del samples, losses
     kept, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert len(history.step_losses) == steps and len(history.epoch_losses) == steps // 4

@@ -75,6 +75,26 @@ def test_an_epoch_is_one_step_per_sample_or_one_full_batch_step():
     assert full.samples == [None, None] and len(full.epoch_losses) == 2
 
 
+def test_a_history_records_sample_indices_of_any_size():
+    points, labels = moons(300, seed=1)  # indices beyond a signed byte
+    histories = []
+    for engine in ("eager", "compiled"):
+        model = MLP(2, [3, 1], activation="tanh", seed=0)
+        optimizer = SGD(model.parameters(), lr=0.01)
+        history = fit(model, points, labels, epochs=1, loss=mse_loss, optimizer=optimizer, engine=engine)
+        histories.append(history)
+    assert_same(*histories)
+    assert max(histories[0].samples) > 127 and set(histories[0].samples) <= set(range(len(points)))
+
+
+@pytest.mark.parametrize("engine", ["eager", "compiled"])
+def test_the_history_does_not_depend_on_how_the_epochs_are_split_into_runs(engine):
+    whole, _ = train(engine, epochs=5)
+    for chunk_epochs in (1, 2):
+        split, _ = train(engine, epochs=5, chunk_epochs=chunk_epochs)
+        assert_same(split, whole)
+
+
 def test_a_learning_rate_schedule_is_followed_by_every_engine():
     def schedule(epoch):
         return 0.5 / (1 + epoch)

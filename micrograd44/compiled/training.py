@@ -178,15 +178,20 @@ class TrainingLoop:
     # ---- running a generated loop ----
 
     def _sample_indices(self, order: Iterable[int], n: int):
-        """The indices as a list of ints (an array for the C backend); IndexError unless each is in [0, n)."""
-        indices = list(order)
-        array = np.asarray(indices)
-        if indices and (array.ndim != 1 or array.dtype.kind not in "iu"):
-            array = np.array([int(i) if 0 <= i < n else -1 for i in indices])
-        out_of_range = np.flatnonzero((array < 0) | (array >= n)) if indices else []
+        """The indices as a list of ints (an array for the C backend); IndexError unless each is in [0, n).
+
+        An int array is taken as it is; any other iterable is read once.
+        """
+        given = order if isinstance(order, np.ndarray) else list(order)
+        array = np.asarray(given)
+        if len(given) and (array.ndim != 1 or array.dtype.kind not in "iu"):
+            array = np.array([int(i) if 0 <= i < n else -1 for i in given])
+        out_of_range = np.flatnonzero((array < 0) | (array >= n)) if len(given) else []
         if len(out_of_range):
-            raise IndexError(f"sample index {indices[out_of_range[0]]!r} is out of range for {n} samples")
-        return array if self.backend == "c" else array.tolist()
+            bad = given[out_of_range[0]]
+            bad = bad.item() if isinstance(bad, np.generic) else bad
+            raise IndexError(f"sample index {bad!r} is out of range for {n} samples")
+        return array.astype(np.int_, copy=False) if self.backend == "c" else array.tolist()
 
     def _parameter_names(self) -> list[str]:
         """The source names of the parameters."""
