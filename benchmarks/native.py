@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from compiled import SAMPLES, compiled_course_loop
+from compiled import SAMPLES, compiled_course_loop, course_model
 from course_step import take_turns
 
 from micrograd44.compiled import native, toolchain
@@ -40,6 +40,14 @@ QUICK = ["--quick"]
 QUICK_SIZES = {"steps": 1000, "repeats": 1, "seeds": 3}
 HAND_WRITTEN = Path(__file__).resolve().parent / "course_step_by_hand.c"
 LIMIT = "hand-written C (-O2)"
+
+
+def initial_parameters() -> np.ndarray:
+    """The course model's initial weights in named_parameters() order: every contender starts from them.
+
+    (libm's tanh takes longer on some arguments than on others, so the weights matter.)
+    """
+    return np.array([p.data for p in course_model().parameters()])
 
 
 def hand_written_loop():
@@ -55,7 +63,7 @@ def hand_written_loop():
 
     def make(order):
         indices = np.array(order, dtype=np.int_)
-        parameters = np.random.default_rng(2).normal(size=44)
+        parameters = initial_parameters()
         buffers, first, losses = np.zeros(44), np.ones(1, dtype=np.intc), np.zeros(len(order))
 
         def train():
@@ -75,7 +83,8 @@ def micrograd44_loop(backend: str, check_finite: bool):
     def make(order):
         _, loop = compiled_course_loop(backend)
         loop.compile()
-        return lambda: loop.single_sample(SAMPLES, order, check_finite=check_finite)
+        indices = np.array(order, dtype=np.int_)  # as the trainer passes its draws
+        return lambda: loop.single_sample(SAMPLES, indices, check_finite=check_finite)
 
     return make
 
@@ -104,9 +113,11 @@ def jax_scan():
         return (params, buffers), value
 
     train = jax.jit(lambda carry, order: jax.lax.scan(step, carry, order))
-    rng = np.random.default_rng(2)
-    shapes = [((5, 2), (5,)), ((4, 5), (4,)), ((1, 4), (1,))]
-    params = [tuple(jnp.array(rng.normal(size=shape)) for shape in layer) for layer in shapes]
+    flat, params, start = initial_parameters(), [], 0
+    for inputs, outputs in ((2, 5), (5, 4), (4, 1)):
+        layer = flat[start : start + outputs * (inputs + 1)].reshape(outputs, inputs + 1)
+        params.append((jnp.array(layer[:, :inputs]), jnp.array(layer[:, inputs])))
+        start += layer.size
     carry = (params, jax.tree_util.tree_map(jnp.zeros_like, params))
 
     def make(order):

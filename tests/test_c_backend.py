@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from cli_runs import run_train
+from compilers import compiler_found, needs_compiler
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_op_table import DAG_SETTINGS, RULES, assert_replay_equals_eager_bit_for_bit, dags, same_bits
@@ -31,17 +32,6 @@ from micrograd44.engine import sum_values
 from micrograd44.losses import l1_loss, mse_loss
 from micrograd44.optim import SGD, Adam
 from micrograd44.train import Recipe, run
-
-
-def _compiler_found() -> bool:
-    try:
-        toolchain.compiler()
-    except toolchain.CompilerUnavailable:
-        return False
-    return True
-
-
-needs_compiler = pytest.mark.skipif(not _compiler_found(), reason="no C compiler (make test installs one)")
 
 SAMPLES = [[0.0, 0.0, 0.0], [0.0, 1.0, 1.0], [1.0, 0.0, 1.0], [1.0, 1.0, 0.0]]
 
@@ -80,7 +70,7 @@ SUMMANDS = st.one_of(
 @pytest.fixture(scope="module")
 def sums():
     """The C program of a sum node of n terms, for n = 3 to 6, the terms its parameters."""
-    if not _compiler_found():
+    if not compiler_found():
         pytest.skip("no C compiler")
     programs = {}
     for n in range(3, 7):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
+from compilers import BACKENDS
 from op_points import RULES, defined, refused
 
 from micrograd44 import MLP, DomainError, OpError, Value, linear, sum_values
@@ -371,8 +372,9 @@ def parameter(data: float) -> Value:
     return w
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("stage", FAILURES)
-def test_loop_stops_like_the_checked_eager_loop(stage):
+def test_loop_stops_like_the_checked_eager_loop(stage, backend):
     root, samples, lr, start = FAILURES[stage]
     steps = [0, 1, 0, 2, 1] if len(samples) > 1 else [0, 0]
     w_eager = parameter(start)
@@ -383,7 +385,7 @@ def test_loop_stops_like_the_checked_eager_loop(stage):
     assert expected[0] == stage
     w = parameter(start)
     optimizer = SGD([w], lr=lr, momentum=0.5)
-    loop = trace(lambda x: root(w, x), (1.0,), parameters=[w]).training_loop(optimizer)
+    loop = trace(lambda x: root(w, x), (1.0,), parameters=[w]).training_loop(optimizer, backend)
     with pytest.raises(StepFailed) as stopped:
         loop.single_sample(samples, steps, check_finite=True)
     assert (stopped.value.stage, stopped.value.step, stopped.value.losses) == expected
@@ -403,9 +405,11 @@ def test_full_batch_loop_stops_on_a_failing_sample():
     assert w.data == 1.0
 
 
-def test_without_check_finite_a_non_finite_gradient_is_applied_as_eager_applies_it():
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_without_check_finite_a_non_finite_gradient_is_applied_as_eager_applies_it(backend):
     w, w_eager = Value(2.0, label="w"), Value(2.0, label="w")
-    loop = trace(lambda x: (w * x).sqrt(), (1.0,), parameters=[w]).training_loop(SGD([w], lr=0.1))
+    program = trace(lambda x: (w * x).sqrt(), (1.0,), parameters=[w])
+    loop = program.training_loop(SGD([w], lr=0.1), backend)
     assert loop.single_sample([(0.0,)], [0]) == [0.0]
     (w_eager * 0.0).sqrt().backward()
     SGD([w_eager], lr=0.1).step()

@@ -88,9 +88,6 @@ PRELUDE = r"""
 #include <stdint.h>
 #include <string.h>
 
-/* 1 where x is finite, else 0 (x - x is nan for inf and nan): tests many values without branches */
-#define MG_FINITE(x) ((x) - (x) == 0.0)
-
 /* sign(x) with sign(0) = 0 (and sign(nan) = 0), ops.sign */
 static double mg_sign(double x) { return x > 0.0 ? 1.0 : (x < 0.0 ? -1.0 : 0.0); }
 

@@ -80,8 +80,18 @@ def _declare(names: Sequence[str], indent: str = "    ") -> list[str]:
 
 
 def _all_finite(names: Sequence[str]) -> str:
-    """A C condition that holds when every variable is finite, without a branch per variable."""
-    return " & ".join(f"MG_FINITE({n})" for n in names) or "1"
+    """A C condition that holds when every variable is finite, without a branch per variable.
+
+    x - x is 0 for a finite x and nan otherwise, and any sum with a nan is nan: the terms
+    are added as a balanced tree, so that they are independent of each other.
+    """
+    terms = [f"({n} - {n})" for n in names]
+    if not terms:
+        return "1"
+    while len(terms) > 1:
+        pairs = [terms[k : k + 2] for k in range(0, len(terms), 2)]
+        terms = [f"({pair[0]} + {pair[1]})" if len(pair) == 2 else pair[0] for pair in pairs]
+    return f"{terms[0]} == 0.0"
 
 
 class _Writer:
@@ -97,10 +107,13 @@ class _Writer:
         self.forward = [(names[s], expression) for s, expression in self.lowering.forward_assignments()]
         self.values = list(dict.fromkeys(target for target, _ in self.forward))
 
-    def _forward_lines(self, fail: str) -> list[str]:
-        """The forward pass, then ``fail`` unless every op node is finite (the engine refuses others)."""
+    def _forward_lines(self, fail: str | None) -> list[str]:
+        """The forward pass, then ``fail`` unless every op node is finite (the engine refuses others).
+
+        With ``fail`` None the check is left to the caller.
+        """
         lines = [f"{target} = {expression};" for target, expression in self.forward]
-        if self.values:
+        if self.values and fail is not None:
             lines.append(f"if (!({_all_finite(self.values)})) {{ {fail} }}")
         return lines
 
@@ -149,11 +162,24 @@ class _Writer:
         statements = update.step(step_grads, C)
         loss = "loss" if full_batch else self.root
         finish = "status = {}; goto done;"
-        checks = [
-            "if (check_finite) {",
-            f"    if (!isfinite({loss})) {{ {finish.format(2)} }}",
-            f"    if (!({_all_finite(step_grads)})) {{ {finish.format(3)} }}",
-            "}",
+        if full_batch:
+            checks = [
+                "if (check_finite) {",
+                f"    if (!isfinite({loss})) {{ {finish.format(2)} }}",
+                f"    if (!({_all_finite(step_grads)})) {{ {finish.format(3)} }}",
+                "}",
+            ]
+        else:  # one test of the op nodes, the loss and the grads; the slow path tells which failed
+            checks = [
+                f"if (!({_all_finite(list(dict.fromkeys([*self.values, loss, *step_grads])))})) {{",
+                f"    if (!({_all_finite(self.values)})) {{ {finish.format(1)} }}",
+                "    if (check_finite) {",
+                f"        if (!isfinite({loss})) {{ {finish.format(2)} }}",
+                f"        {finish.format(3)}",
+                "    }",
+                "}",
+            ]
+        checks += [
             *c_lines(statements),
             f"if (check_finite && !({_all_finite(self.parameters)})) {{ {finish.format(4)} }}",
             f"losses[step] = {loss};",
@@ -177,7 +203,7 @@ class _Writer:
         else:
             body = [
                 *self._read_inputs(f"(samples + order[step] * {len(self.inputs)})"),
-                *self._forward_lines(finish.format(1)),
+                *self._forward_lines(None),
                 *chain,
                 *collect,
                 *checks,
