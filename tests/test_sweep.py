@@ -175,6 +175,16 @@ def test_local_processes_give_the_rows_of_this_process(tmp_path):
     assert [r.recipe for r in here] == list(Grid(SMALL).recipes())
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_without_solved_epochs_the_results_are_the_same_but_that_field(jobs):
+    with_epochs = run_grid(SMALL, jobs=1)
+    without = run_grid(SMALL, jobs=jobs, batch=3, solved_epoch=False)
+    assert [outcome(dataclasses.replace(r, solved_epoch=None)) for r in with_epochs] == [
+        outcome(r) for r in without
+    ]
+    assert any(r.solved_epoch is not None for r in with_epochs)
+
+
 def test_batches_aim_at_a_second_of_work_and_four_tasks_per_worker():
     assert batch_size(0.01, runs=10_000, workers=2) == 100
     assert batch_size(0.01, runs=100, workers=2) == 13

@@ -18,9 +18,12 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 
 from ..train import Recipe
-from .record import RunResult, SweepError, run_batch, run_recipe
+from .record import RunResult, SweepError, run_batch
 
 Deliver = Callable[[list[RunResult]], None]
+
+# runs a batch of recipes where it is sent: run_batch, or a functools.partial of it
+Task = Callable[[list[Recipe]], list[RunResult]]
 
 # A pool whose workers all died this many times in a row, with no batch finished in between, is given up on.
 MAX_POOL_BREAKS = 3
@@ -33,10 +36,10 @@ def all_cores() -> int:
     return os.cpu_count() or 1
 
 
-def run_here(recipes: Sequence[Recipe], deliver: Deliver) -> None:
+def run_here(recipes: Sequence[Recipe], deliver: Deliver, task: Task = run_batch) -> None:
     """Run each recipe in this process, delivering each result as it finishes (Ctrl-C stops at once)."""
     for recipe in recipes:
-        deliver([run_recipe(recipe)])
+        deliver(task([recipe]))
 
 
 def _ignore_ctrl_c() -> None:
@@ -49,7 +52,9 @@ def _start_method() -> str:
     return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
 
-def run_on_processes(batches: Sequence[list[Recipe]], jobs: int, deliver: Deliver) -> None:
+def run_on_processes(
+    batches: Sequence[list[Recipe]], jobs: int, deliver: Deliver, task: Task = run_batch
+) -> None:
     """Run the batches in ``jobs`` worker processes.
 
     A worker that dies breaks the pool: the batches that did not finish are run again in
@@ -61,7 +66,7 @@ def run_on_processes(batches: Sequence[list[Recipe]], jobs: int, deliver: Delive
     remaining = list(batches)
     breaks = 0
     while remaining:
-        broken, finished = _one_pool(remaining, jobs, deliver)
+        broken, finished = _one_pool(remaining, jobs, deliver, task)
         if not broken:
             return
         breaks = 0 if finished else breaks + 1
@@ -70,13 +75,15 @@ def run_on_processes(batches: Sequence[list[Recipe]], jobs: int, deliver: Delive
         remaining = broken
 
 
-def _one_pool(batches: list[list[Recipe]], jobs: int, deliver: Deliver) -> tuple[list[list[Recipe]], int]:
+def _one_pool(
+    batches: list[list[Recipe]], jobs: int, deliver: Deliver, task: Task
+) -> tuple[list[list[Recipe]], int]:
     """Run the batches in one pool: (the batches lost when a worker died, how many finished)."""
     context = multiprocessing.get_context(_start_method())
     if context.get_start_method() == "forkserver":
         context.set_forkserver_preload([run_batch.__module__])  # imported once, not by every worker
     pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_ignore_ctrl_c)
-    futures: dict[Future, list[Recipe]] = {pool.submit(run_batch, batch): batch for batch in batches}
+    futures: dict[Future, list[Recipe]] = {pool.submit(task, batch): batch for batch in batches}
     broken, finished = [], 0
     try:
         pending = set(futures)
@@ -122,7 +129,7 @@ def dask_threads(client) -> int:
     return max(1, sum(client.nthreads().values()))
 
 
-def run_on_dask(batches: Sequence[list[Recipe]], client, deliver: Deliver) -> None:
+def run_on_dask(batches: Sequence[list[Recipe]], client, deliver: Deliver, task: Task = run_batch) -> None:
     """Run the batches as tasks of a Dask cluster, gathering each one's results as soon as it finishes.
 
     A worker that dies is replaced by Dask, which runs its tasks again on the others
@@ -133,7 +140,7 @@ def run_on_dask(batches: Sequence[list[Recipe]], client, deliver: Deliver) -> No
     """
     import distributed
 
-    futures = [client.submit(run_batch, batch, pure=False) for batch in batches]
+    futures = [client.submit(task, batch, pure=False) for batch in batches]
     try:
         for future in distributed.as_completed(futures):
             try:

@@ -48,21 +48,25 @@ class RunResult:
     seconds: float
 
 
-def run_recipe(recipe: Recipe) -> RunResult:
-    """Train the recipe (snapshots at its logged epochs, for ``solved_epoch``) and keep its RunResult.
+def run_recipe(recipe: Recipe, *, solved_epoch: bool = True) -> RunResult:
+    """Train the recipe and keep its RunResult.
 
-    A run that diverges is a result like any other; any other error propagates.
+    With ``solved_epoch`` the run takes a snapshot at each logged epoch to find the first
+    solved one (on a compiled engine that is most of the run's time); without it the
+    result's ``solved_epoch`` is None. A run that diverges is a result like any other;
+    any other error propagates.
     """
     started = time.perf_counter()
+    snapshot_every = recipe.print_every if solved_epoch else None
     try:
-        history, diverged_step = run(recipe, snapshot_every=recipe.print_every), None
+        history, diverged_step = run(recipe, snapshot_every=snapshot_every), None
     except TrainingDiverged as error:
         history, diverged_step = error.history, error.step
     seconds = time.perf_counter() - started
     return RunResult(
         recipe=recipe,
         solved=diverged_step is None and history.solved,
-        solved_epoch=_first_solved_epoch(history),
+        solved_epoch=_first_solved_epoch(history) if solved_epoch else None,
         final_loss=history.step_losses[-1] if history.step_losses else None,
         last_epoch_loss=history.epoch_losses[-1] if history.epoch_losses else None,
         diverged=diverged_step is not None,
@@ -82,8 +86,10 @@ def _first_solved_epoch(history: History) -> int | None:
     return None
 
 
-def run_batch(recipes: Sequence[Recipe]) -> list[RunResult]:
+def run_batch(recipes: Sequence[Recipe], *, solved_epoch: bool = True) -> list[RunResult]:
     """Run the recipes one after the other: the task a worker process or a Dask worker is given.
+
+    ``solved_epoch`` as for ``run_recipe``.
 
     Raises:
         SweepError: a run failed with anything but TrainingDiverged; it names the recipe.
@@ -91,7 +97,7 @@ def run_batch(recipes: Sequence[Recipe]) -> list[RunResult]:
     results = []
     for recipe in recipes:
         try:
-            results.append(run_recipe(recipe))
+            results.append(run_recipe(recipe, solved_epoch=solved_epoch))
         except Exception as error:
             raise SweepError(f"the run of {recipe} failed: {type(error).__name__}: {error}") from error
     return results
