@@ -79,19 +79,34 @@ def _declare(names: Sequence[str], indent: str = "    ") -> list[str]:
     ]
 
 
-def _all_finite(names: Sequence[str]) -> str:
-    """A C condition that holds when every variable is finite, without a branch per variable.
-
-    x - x is 0 for a finite x and nan otherwise, and any sum with a nan is nan: the terms
-    are added as a balanced tree, so that they are independent of each other.
-    """
-    terms = [f"({n} - {n})" for n in names]
-    if not terms:
-        return "1"
+def _tree_sum(terms: Sequence[str]) -> str:
+    """The C sum of the terms as a balanced tree, so that its additions are independent of each other."""
     while len(terms) > 1:
         pairs = [terms[k : k + 2] for k in range(0, len(terms), 2)]
         terms = [f"({pair[0]} + {pair[1]})" if len(pair) == 2 else pair[0] for pair in pairs]
-    return f"{terms[0]} == 0.0"
+    return terms[0]
+
+
+def _all_finite(names: Sequence[str]) -> str:
+    """A C condition that holds when every variable is finite, without a branch per variable.
+
+    x - x is 0 for a finite x and nan otherwise, and any sum with a nan is nan.
+    """
+    return f"{_tree_sum([f'({n} - {n})' for n in names])} == 0.0" if names else "1"
+
+
+def _unless_finite(names: Sequence[str], then: list[str]) -> list[str]:
+    """C lines that run ``then`` when some variable may be non-finite, tested at half the cost of _all_finite.
+
+    The plain sum of the variables is finite when they all are, and also unless it overflows:
+    ``then`` must test them one by one (with _all_finite) before it concludes.
+    """
+    return [
+        f"checked = {_tree_sum(list(names))};",
+        "if (!(checked - checked == 0.0)) {",
+        *("    " + line for line in then),
+        "}",
+    ]
 
 
 class _Writer:
@@ -170,18 +185,26 @@ class _Writer:
                 "}",
             ]
         else:  # one test of the op nodes, the loss and the grads; the slow path tells which failed
-            checks = [
-                f"if (!({_all_finite(list(dict.fromkeys([*self.values, loss, *step_grads])))})) {{",
-                f"    if (!({_all_finite(self.values)})) {{ {finish.format(1)} }}",
-                "    if (check_finite) {",
-                f"        if (!isfinite({loss})) {{ {finish.format(2)} }}",
-                f"        {finish.format(3)}",
-                "    }",
-                "}",
-            ]
+            checks = _unless_finite(
+                list(dict.fromkeys([*self.values, loss, *step_grads])),
+                [
+                    f"if (!({_all_finite(self.values)})) {{ {finish.format(1)} }}",
+                    "if (check_finite) {",
+                    f"    if (!isfinite({loss})) {{ {finish.format(2)} }}",
+                    f"    if (!({_all_finite(step_grads)})) {{ {finish.format(3)} }}",
+                    "}",
+                ],
+            )
         checks += [
             *c_lines(statements),
-            f"if (check_finite && !({_all_finite(self.parameters)})) {{ {finish.format(4)} }}",
+            "if (check_finite) {",
+            *(
+                "    " + line
+                for line in _unless_finite(
+                    self.parameters, [f"if (!({_all_finite(self.parameters)})) {{ {finish.format(4)} }}"]
+                )
+            ),
+            "}",
             f"losses[step] = {loss};",
         ]
         collect = [f"{g} = {grads[s]};" for g, s in zip(step_grads, tape.parameters)]
@@ -218,6 +241,7 @@ class _Writer:
             *step_grads,
             *_targets(statements),
             "loss",
+            "checked",
         ]
         variables = [v for v in dict.fromkeys(variables) if v not in (*self.parameters, *state, *hyper)]
         return [
