@@ -152,6 +152,24 @@ def test_c_training_loops_equal_the_eager_loop(make_optimizer, loss):
         assert got == _eager(make_optimizer, loss, batches), mode
 
 
+@needs_compiler
+@pytest.mark.parametrize("mode", ["single_sample", "full_batch"])
+def test_values_whose_sum_overflows_are_finite_to_the_checks(mode):
+    # the finiteness checks first add the values up: here that sum overflows, and the
+    # values one by one must clear the step
+    results = []
+    for backend in ("c", "python"):
+        w1, w2 = Value(1.5e308, label="w1"), Value(1.5e308, label="w2")
+        program = trace(lambda x, w1=w1, w2=w2: w1 * x - w2 * x, (1.0,), parameters=[w1, w2])
+        loop = program.training_loop(SGD([w1, w2], lr=1e-3, momentum=0.9), backend)
+        if mode == "single_sample":
+            losses = loop.single_sample([(1.0,), (0.5,)], [0, 1, 1, 0], check_finite=True)
+        else:
+            losses = loop.full_batch([(1.0,), (0.5,)], 4, check_finite=True)
+        results.append((losses, w1.data, w2.data, w1.grad, w2.grad))
+    assert results[0] == results[1] and len(results[0][0]) == 4
+
+
 RECIPES = {
     "course, short": Recipe(epochs=60),
     "cycle, mse": Recipe(epochs=60, sampling="cycle", loss="mse"),
