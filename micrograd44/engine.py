@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextvars
 import math
 import numbers
-import operator
 import sys
 from collections.abc import Iterable
 
@@ -49,8 +48,6 @@ def set_scope(scope: tuple | None) -> tuple | None:
     _scope.set(scope)
     return previous
 
-
-_data_of = operator.attrgetter("data")
 
 # Every Value holds a finite float: -_LARGEST <= data <= _LARGEST is False for inf and nan.
 _LARGEST = sys.float_info.max
@@ -311,7 +308,7 @@ class Value:
                 elif len(children) == 2:
                     slopes = rule.local(FLOATS, node.data, children[0].data, children[1].data)
                 else:
-                    slopes = rule.local(FLOATS, node.data, *map(_data_of, children))
+                    slopes = rule.local(FLOATS, node.data, *[c.data for c in children])
             except (ArithmeticError, ValueError):  # Python raised where IEEE 754 gives inf or nan
                 slopes = local_floats(rule, node.data, [c.data for c in children])
             for child, local in zip(children, slopes):
@@ -522,7 +519,7 @@ def linear(weights: Iterable, inputs: Iterable, bias: Value | float) -> Value:
     if len(inputs) != len(weights):
         raise ValueError(f"linear: {len(weights)} weights but {len(inputs)} inputs")
     children = (*weights, *inputs, bias)
-    return _result(ops.LINEAR.forward(FLOATS, *map(_data_of, children)), ops.LINEAR, children)
+    return _result(ops.LINEAR.forward(FLOATS, *[c.data for c in children]), ops.LINEAR, children)
 
 
 def sum_values(values: Iterable) -> Value:
@@ -534,7 +531,7 @@ def sum_values(values: Iterable) -> Value:
     terms = tuple(v if isinstance(v, Value) else _constant(v, "sum") for v in values)
     if not terms:
         raise ValueError("sum: needs at least one value, got none")
-    return _result(ops.SUM.forward(FLOATS, *map(_data_of, terms)), ops.SUM, terms)
+    return _result(ops.SUM.forward(FLOATS, *[t.data for t in terms]), ops.SUM, terms)
 
 
 def _constant(x, op: str) -> Value:
