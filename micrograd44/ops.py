@@ -316,8 +316,8 @@ def _dot_plus_bias(m, *args):
     """w . x + b for inputs (*weights, *inputs, bias), summed left to right."""
     n = len(args) // 2
     total = 0.0
-    for w, x in zip(args[:n], args[n:-1]):
-        total = total + w * x
+    for k in range(n):
+        total = total + args[k] * args[n + k]
     return total + args[-1]
 
 
