@@ -1,21 +1,27 @@
 """Optimizers that follow torch.optim's update rules exactly: SGD and Adam.
 
 Each optimizer's update of one parameter is written once, as a function over a vocabulary
-``m`` of primitives (see ``micrograd44.ops``): ``sgd_update`` and ``adam_update``. The
-optimizers below run it on floats; the compiled backends evaluate it on expressions and
-print it as Python or C, so a compiled training loop updates exactly as ``step()`` does.
+``m`` of primitives (see ``micrograd44.ops``): ``sgd_update`` and ``adam_update``. Both the
+optimizers below and the compiled backends evaluate it on expressions (``sgd_assignments``,
+``adam_assignments``) and print it as code: ``step()`` runs it as one Python function per
+structure of the update (made on first use, then cached), the compiled training loops as
+Python or C. So a compiled training loop updates exactly as ``step()`` does, and ``step()``
+pays for the arithmetic only, not for a call per parameter.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
 from types import SimpleNamespace
 
 from .engine import Value
+from .expr import EXPRESSIONS, PYTHON, Printer, expr, name
 from .ops import FLOATS
+from .statements import Assign, assignments, define, python_lines, variables
 
 
 class Optimizer:
@@ -146,8 +152,7 @@ class SGD(Optimizer):
         h, s = self.hyper(), self.structure()
         first = self.buffers is None
         buffers = [0.0] * len(self.params) if first else self.buffers
-        for i, p in enumerate(self.params):
-            p.data, buffers[i] = sgd_update(FLOATS, h, s, p.data, p.grad, buffers[i], first)
+        _eager_step(SGD, s, first, tuple(vars(h)))(self.params, buffers, *vars(h).values())
         if s.momentum:
             self.buffers = buffers
 
@@ -219,11 +224,8 @@ class Adam(Optimizer):
         """One Adam update of every parameter (``adam_update``)."""
         self.t += 1
         h, s = self.hyper(), self.structure()
-        shared = adam_shared(FLOATS, h, self.t)
-        for i, p in enumerate(self.params):
-            p.data, self.m[i], self.v[i] = adam_update(
-                FLOATS, h, s, shared, p.data, p.grad, self.m[i], self.v[i]
-            )
+        step = _eager_step(Adam, s, False, tuple(vars(h)))
+        step(self.params, self.m, self.v, *adam_shared(FLOATS, h, self.t), *vars(h).values())
 
 
 # ---- the per-parameter updates, each defined once ----
@@ -282,3 +284,81 @@ def adam_update(m, h, s: AdamStructure, shared, p, g, mean, variance) -> tuple:
     mean = mean + h.weight * (g - mean) if s.lerp_from_start else g - (g - mean) * h.rest
     variance = variance * h.beta2 + h.rest2 * g * g
     return p + neg_step_size * (mean / (m.sqrt(variance) / correction2_sqrt + h.eps)), mean, variance
+
+
+# ---- the updates as statements: what step() runs, and what the compiled loops print ----
+
+
+def sgd_assignments(
+    printer: Printer,
+    h: SimpleNamespace,
+    s: SGDStructure,
+    p: str,
+    g: str,
+    buffer: str,
+    first: bool,
+    temporary: str,
+) -> list[Assign]:
+    """``sgd_update`` of the parameter in variable p as assignments to buffer (with momentum), then p.
+
+    Args:
+        printer: the language.
+        h: the hyper-parameters' variables (``statements.variables(optimizer.hyper())``).
+        s: the update's structure.
+        p, g, buffer: the variables of the parameter, its gradient (or a literal) and its
+            momentum buffer.
+        first: the step that creates the momentum buffer.
+        temporary: the prefix of the variables holding values the update reuses.
+    """
+    value, new_buffer = sgd_update(EXPRESSIONS, h, s, name(p), name(g), name(buffer), first)
+    outputs = [(buffer, expr(new_buffer)), (p, value)] if s.momentum else [(p, value)]
+    return assignments(outputs, printer, temporary)
+
+
+def adam_assignments(
+    printer: Printer,
+    h: SimpleNamespace,
+    s: AdamStructure,
+    shared: tuple,
+    p: str,
+    g: str,
+    mean: str,
+    variance: str,
+    temporary: str,
+) -> list[Assign]:
+    """``adam_update`` of the parameter in variable p as assignments to mean, variance, then p.
+
+    ``shared`` holds the variables of ``adam_shared``'s two factors; the other arguments are
+    as for ``sgd_assignments``.
+    """
+    value, new_mean, new_variance = adam_update(
+        EXPRESSIONS, h, s, shared, name(p), name(g), name(mean), name(variance)
+    )
+    return assignments([(mean, new_mean), (variance, new_variance), (p, value)], printer, temporary)
+
+
+@functools.cache
+def _eager_step(optimizer: type, s, first: bool, hyper: tuple[str, ...]) -> Callable:
+    """The update of every parameter as one Python function on floats, made once per structure.
+
+    SGD's takes (params, buffers, *hyper-parameters), Adam's (params, means, variances,
+    *adam_shared's factors, *hyper-parameters); each updates the lists and the Values in place.
+    """
+    h = variables(SimpleNamespace(**dict.fromkeys(hyper)))
+    if optimizer is SGD:
+        state = ["buffer"] if s.momentum else []
+        update = sgd_assignments(PYTHON, h, s, "value", "grad", "buffer", first, "reused_")
+        lists = ["buffers"]
+    else:
+        state = ["mean", "variance"]
+        shared = (name("neg_step_size"), name("correction2_sqrt"))
+        update = adam_assignments(PYTHON, h, s, shared, "value", "grad", "mean", "variance", "reused_")
+        lists = ["means", "variances", *(factor.args[0] for factor in shared)]
+    loads = ["value = parameter.data", "grad = parameter.grad", *(f"{v} = {v}s[i]" for v in state)]
+    stores = ["parameter.data = value", *(f"{v}s[i] = {v}" for v in state)]
+    body = [*loads, *python_lines(update), *stores]
+    lines = ["for i, parameter in enumerate(params):", *("    " + line for line in body)]
+    function, _ = define(
+        f"{optimizer.__name__.lower()}_step", ["params", *lists, *hyper], lines, vars(FLOATS)
+    )
+    return function
