@@ -152,7 +152,7 @@ class SGD(Optimizer):
         h, s = self.hyper(), self.structure()
         first = self.buffers is None
         buffers = [0.0] * len(self.params) if first else self.buffers
-        _eager_step(SGD, s, first, tuple(vars(h)))(self.params, buffers, *vars(h).values())
+        _sgd_step(s, first, tuple(vars(h)))(self.params, buffers, *vars(h).values())
         if s.momentum:
             self.buffers = buffers
 
@@ -224,7 +224,7 @@ class Adam(Optimizer):
         """One Adam update of every parameter (``adam_update``)."""
         self.t += 1
         h, s = self.hyper(), self.structure()
-        step = _eager_step(Adam, s, False, tuple(vars(h)))
+        step = _adam_step(s, tuple(vars(h)))
         step(self.params, self.m, self.v, *adam_shared(FLOATS, h, self.t), *vars(h).values())
 
 
@@ -303,7 +303,7 @@ def sgd_assignments(
 
     Args:
         printer: the language.
-        h: the hyper-parameters' variables (``statements.variables(optimizer.hyper())``).
+        h: the hyper-parameters' variables (``statements.variables(vars(optimizer.hyper()))``).
         s: the update's structure.
         p, g, buffer: the variables of the parameter, its gradient (or a literal) and its
             momentum buffer.
@@ -337,28 +337,37 @@ def adam_assignments(
     return assignments([(mean, new_mean), (variance, new_variance), (p, value)], printer, temporary)
 
 
-@functools.cache
-def _eager_step(optimizer: type, s, first: bool, hyper: tuple[str, ...]) -> Callable:
-    """The update of every parameter as one Python function on floats, made once per structure.
+def _loop(function: str, state: list[str], update: list[Assign], arguments: list[str]) -> Callable:
+    """``function(params, *arguments)``: for each parameter, the update between loads and stores.
 
-    SGD's takes (params, buffers, *hyper-parameters), Adam's (params, means, variances,
-    *adam_shared's factors, *hyper-parameters); each updates the lists and the Values in place.
+    The update reads and assigns ``value`` (the parameter's data), ``grad`` and each variable
+    of ``state``, kept in the list argument named with an "s" (``buffer`` in ``buffers``).
     """
-    h = variables(SimpleNamespace(**dict.fromkeys(hyper)))
-    if optimizer is SGD:
-        state = ["buffer"] if s.momentum else []
-        update = sgd_assignments(PYTHON, h, s, "value", "grad", "buffer", first, "reused_")
-        lists = ["buffers"]
-    else:
-        state = ["mean", "variance"]
-        shared = (name("neg_step_size"), name("correction2_sqrt"))
-        update = adam_assignments(PYTHON, h, s, shared, "value", "grad", "mean", "variance", "reused_")
-        lists = ["means", "variances", *(factor.args[0] for factor in shared)]
     loads = ["value = parameter.data", "grad = parameter.grad", *(f"{v} = {v}s[i]" for v in state)]
     stores = ["parameter.data = value", *(f"{v}s[i] = {v}" for v in state)]
     body = [*loads, *python_lines(update), *stores]
     lines = ["for i, parameter in enumerate(params):", *("    " + line for line in body)]
-    function, _ = define(
-        f"{optimizer.__name__.lower()}_step", ["params", *lists, *hyper], lines, vars(FLOATS)
+    return define(function, ["params", *arguments], lines, vars(FLOATS))[0]
+
+
+@functools.cache
+def _sgd_step(s: SGDStructure, first: bool, hyper: tuple[str, ...]) -> Callable:
+    """``sgd_update`` of every parameter as one function on floats, made once per structure.
+
+    It is called as ``(params, buffers, *hyper-parameters)`` and updates both lists in place.
+    """
+    update = sgd_assignments(PYTHON, variables(hyper), s, "value", "grad", "buffer", first, "reused_")
+    return _loop("sgd_step", ["buffer"] if s.momentum else [], update, ["buffers", *hyper])
+
+
+@functools.cache
+def _adam_step(s: AdamStructure, hyper: tuple[str, ...]) -> Callable:
+    """``adam_update`` of every parameter as one function on floats, made once per structure.
+
+    It is called as ``(params, means, variances, *adam_shared(...), *hyper-parameters)``.
+    """
+    shared = ("neg_step_size", "correction2_sqrt")
+    update = adam_assignments(
+        PYTHON, variables(hyper), s, tuple(map(name, shared)), "value", "grad", "mean", "variance", "reused_"
     )
-    return function
+    return _loop("adam_step", ["mean", "variance"], update, ["means", "variances", *shared, *hyper])

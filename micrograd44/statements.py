@@ -13,7 +13,7 @@ import dataclasses
 import itertools
 import linecache
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from types import SimpleNamespace
 
 from .expr import Expr, Printer, name
@@ -138,9 +138,9 @@ def assignments(outputs: list[tuple[str, Expr]], printer: Printer, temporary: st
     return statements
 
 
-def variables(values: SimpleNamespace) -> SimpleNamespace:
-    """The namespace with each value replaced by a variable of its name."""
-    return SimpleNamespace(**{key: name(key) for key in vars(values)})
+def variables(names: Iterable[str]) -> SimpleNamespace:
+    """A namespace holding, under each name, the variable of that name (``h.lr`` is ``name("lr")``)."""
+    return SimpleNamespace(**{key: name(key) for key in names})
 
 
 _serial = itertools.count()

@@ -1,12 +1,11 @@
 """Optimizer updates as code: ``optim.sgd_update`` and ``optim.adam_update`` printed for a training loop.
 
 The updates are defined once, in ``micrograd44.optim``, over a vocabulary of primitives.
-Evaluated on expressions (``expr.EXPRESSIONS``) with the names of the generated code as
-their numbers, they give each parameter's new value and optimizer state as trees, which a
-``Printer`` writes as Python or C statements. A sub-expression the update reuses (the
-decayed gradient, the new momentum buffer) is the same tree object in several places: it
-is assigned once to a variable and read from it, so every value is computed once, in the
-order ``optim`` computes it.
+``optim.sgd_assignments`` and ``optim.adam_assignments`` evaluate them on expressions with
+the names of the generated code as their numbers and give each parameter's update as
+statements (see ``micrograd44.statements``), the same ones the eager ``step()`` runs; here
+they are written for every parameter of a loop, with its state moved in and out, as Python
+or C.
 """
 
 from __future__ import annotations
@@ -59,7 +58,7 @@ class UpdateCode:
         self.key = (type(optimizer).__name__, self.structure)
         self.hyper_names = tuple(vars(hyper))
         self.hyper = tuple(vars(hyper).values())
-        self._hyper = variables(hyper)
+        self._hyper = variables(vars(hyper))
         if self.adam:
             self.state = ["t", *(f"m_{p}" for p in parameters), *(f"v_{p}" for p in parameters)]
         else:
