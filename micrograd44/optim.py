@@ -11,12 +11,12 @@ pays for the arithmetic only, not for a call per parameter.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
 from types import SimpleNamespace
+from typing import NamedTuple
 
 from .engine import Value
 from .expr import EXPRESSIONS, PYTHON, Printer, expr, name
@@ -151,7 +151,7 @@ class SGD(Optimizer):
         """p -= lr * (momentum buffer or gradient), for every parameter (``sgd_update``)."""
         h, s = self.hyper(), self.structure()
         first = self.buffers is None
-        buffers = [0.0] * len(self.params) if first else self.buffers
+        buffers = [0.0] * len(self.params) if first and s.momentum else self.buffers
         _sgd_step(s, first, tuple(vars(h)))(self.params, buffers, *vars(h).values())
         if s.momentum:
             self.buffers = buffers
@@ -234,9 +234,12 @@ class Adam(Optimizer):
 # structure: which terms the update has, fixed while the hyper-parameters keep their kind.
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class SGDStructure:
-    """The terms of an SGD update: weight decay, momentum, dampening, Nesterov momentum."""
+class SGDStructure(NamedTuple):
+    """The terms of an SGD update: weight decay, momentum, dampening, Nesterov momentum.
+
+    A named tuple: made at every step and looked up in the cache of step functions, it is
+    built, hashed and compared in C (a frozen dataclass costs several times as much).
+    """
 
     decay: bool
     momentum: bool
@@ -261,8 +264,7 @@ def sgd_update(m, h, s: SGDStructure, p, g, buffer, first: bool) -> tuple:
     return p - h.lr * (g + h.momentum * buffer if s.nesterov else buffer), buffer
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class AdamStructure:
+class AdamStructure(NamedTuple):
     """The terms of an Adam update: weight decay, and which of torch's two lerp formulas applies."""
 
     decay: bool
@@ -337,16 +339,14 @@ def adam_assignments(
     return assignments([(mean, new_mean), (variance, new_variance), (p, value)], printer, temporary)
 
 
-def _loop(function: str, state: list[str], update: list[Assign], arguments: list[str]) -> Callable:
-    """``function(params, *arguments)``: for each parameter, the update between loads and stores.
+def _loop(function: str, update: list[Assign], arguments: list[str], indexed: bool) -> Callable:
+    """``function(params, *arguments)``: the update, run for each ``parameter`` of params.
 
-    The update reads and assigns ``value`` (the parameter's data), ``grad`` and each variable
-    of ``state``, kept in the list argument named with an "s" (``buffer`` in ``buffers``).
+    The update reads and assigns the parameter's fields and its state in place
+    (``parameter.data``, ``buffers[i]``); ``indexed`` gives it the index ``i``.
     """
-    loads = ["value = parameter.data", "grad = parameter.grad", *(f"{v} = {v}s[i]" for v in state)]
-    stores = ["parameter.data = value", *(f"{v}s[i] = {v}" for v in state)]
-    body = [*loads, *python_lines(update), *stores]
-    lines = ["for i, parameter in enumerate(params):", *("    " + line for line in body)]
+    loop = "for i, parameter in enumerate(params):" if indexed else "for parameter in params:"
+    lines = [loop, *("    " + line for line in python_lines(update))]
     return define(function, ["params", *arguments], lines, vars(FLOATS))[0]
 
 
@@ -354,10 +354,11 @@ def _loop(function: str, state: list[str], update: list[Assign], arguments: list
 def _sgd_step(s: SGDStructure, first: bool, hyper: tuple[str, ...]) -> Callable:
     """``sgd_update`` of every parameter as one function on floats, made once per structure.
 
-    It is called as ``(params, buffers, *hyper-parameters)`` and updates both lists in place.
+    It is called as ``(params, buffers, *hyper-parameters)`` and updates both in place.
     """
-    update = sgd_assignments(PYTHON, variables(hyper), s, "value", "grad", "buffer", first, "reused_")
-    return _loop("sgd_step", ["buffer"] if s.momentum else [], update, ["buffers", *hyper])
+    h = variables(hyper)
+    update = sgd_assignments(PYTHON, h, s, "parameter.data", "parameter.grad", "buffers[i]", first, "reused_")
+    return _loop("sgd_step", update, ["buffers", *hyper], indexed=s.momentum)
 
 
 @functools.cache
@@ -368,6 +369,14 @@ def _adam_step(s: AdamStructure, hyper: tuple[str, ...]) -> Callable:
     """
     shared = ("neg_step_size", "correction2_sqrt")
     update = adam_assignments(
-        PYTHON, variables(hyper), s, tuple(map(name, shared)), "value", "grad", "mean", "variance", "reused_"
+        PYTHON,
+        variables(hyper),
+        s,
+        tuple(map(name, shared)),
+        "parameter.data",
+        "parameter.grad",
+        "means[i]",
+        "variances[i]",
+        "reused_",
     )
-    return _loop("adam_step", ["mean", "variance"], update, ["means", "variances", *shared, *hyper])
+    return _loop("adam_step", update, ["means", "variances", *shared, *hyper], indexed=True)
