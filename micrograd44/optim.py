@@ -1,21 +1,27 @@
 """Optimizers that follow torch.optim's update rules exactly: SGD and Adam.
 
 Each optimizer's update of one parameter is written once, as a function over a vocabulary
-``m`` of primitives (see ``micrograd44.ops``): ``sgd_update`` and ``adam_update``. The
-optimizers below run it on floats; the compiled backends evaluate it on expressions and
-print it as Python or C, so a compiled training loop updates exactly as ``step()`` does.
+``m`` of primitives (see ``micrograd44.ops``): ``sgd_update`` and ``adam_update``. Both the
+optimizers below and the compiled backends evaluate it on expressions (``sgd_assignments``,
+``adam_assignments``) and print it as code: ``step()`` runs it as one Python function per
+structure of the update (made on first use, then cached), the compiled training loops as
+Python or C. So a compiled training loop updates exactly as ``step()`` does, and ``step()``
+pays for the arithmetic only, not for a call per parameter.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
 from types import SimpleNamespace
+from typing import NamedTuple
 
 from .engine import Value
+from .expr import EXPRESSIONS, PYTHON, Printer, expr, name
 from .ops import FLOATS
+from .statements import Assign, assignments, define, python_lines, variables
 
 
 class Optimizer:
@@ -145,9 +151,8 @@ class SGD(Optimizer):
         """p -= lr * (momentum buffer or gradient), for every parameter (``sgd_update``)."""
         h, s = self.hyper(), self.structure()
         first = self.buffers is None
-        buffers = [0.0] * len(self.params) if first else self.buffers
-        for i, p in enumerate(self.params):
-            p.data, buffers[i] = sgd_update(FLOATS, h, s, p.data, p.grad, buffers[i], first)
+        buffers = [0.0] * len(self.params) if first and s.momentum else self.buffers
+        _sgd_step(s, first, tuple(vars(h)))(self.params, buffers, *vars(h).values())
         if s.momentum:
             self.buffers = buffers
 
@@ -219,11 +224,8 @@ class Adam(Optimizer):
         """One Adam update of every parameter (``adam_update``)."""
         self.t += 1
         h, s = self.hyper(), self.structure()
-        shared = adam_shared(FLOATS, h, self.t)
-        for i, p in enumerate(self.params):
-            p.data, self.m[i], self.v[i] = adam_update(
-                FLOATS, h, s, shared, p.data, p.grad, self.m[i], self.v[i]
-            )
+        step = _adam_step(s, tuple(vars(h)))
+        step(self.params, self.m, self.v, *adam_shared(FLOATS, h, self.t), *vars(h).values())
 
 
 # ---- the per-parameter updates, each defined once ----
@@ -232,9 +234,12 @@ class Adam(Optimizer):
 # structure: which terms the update has, fixed while the hyper-parameters keep their kind.
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class SGDStructure:
-    """The terms of an SGD update: weight decay, momentum, dampening, Nesterov momentum."""
+class SGDStructure(NamedTuple):
+    """The terms of an SGD update: weight decay, momentum, dampening, Nesterov momentum.
+
+    A named tuple: made at every step and looked up in the cache of step functions, it is
+    built, hashed and compared in C (a frozen dataclass costs several times as much).
+    """
 
     decay: bool
     momentum: bool
@@ -259,8 +264,7 @@ def sgd_update(m, h, s: SGDStructure, p, g, buffer, first: bool) -> tuple:
     return p - h.lr * (g + h.momentum * buffer if s.nesterov else buffer), buffer
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class AdamStructure:
+class AdamStructure(NamedTuple):
     """The terms of an Adam update: weight decay, and which of torch's two lerp formulas applies."""
 
     decay: bool
@@ -282,3 +286,97 @@ def adam_update(m, h, s: AdamStructure, shared, p, g, mean, variance) -> tuple:
     mean = mean + h.weight * (g - mean) if s.lerp_from_start else g - (g - mean) * h.rest
     variance = variance * h.beta2 + h.rest2 * g * g
     return p + neg_step_size * (mean / (m.sqrt(variance) / correction2_sqrt + h.eps)), mean, variance
+
+
+# ---- the updates as statements: what step() runs, and what the compiled loops print ----
+
+
+def sgd_assignments(
+    printer: Printer,
+    h: SimpleNamespace,
+    s: SGDStructure,
+    p: str,
+    g: str,
+    buffer: str,
+    first: bool,
+    temporary: str,
+) -> list[Assign]:
+    """``sgd_update`` of the parameter in variable p as assignments to buffer (with momentum), then p.
+
+    Args:
+        printer: the language.
+        h: the hyper-parameters' variables (``statements.variables(vars(optimizer.hyper()))``).
+        s: the update's structure.
+        p, g, buffer: the variables of the parameter, its gradient (or a literal) and its
+            momentum buffer.
+        first: the step that creates the momentum buffer.
+        temporary: the prefix of the variables holding values the update reuses.
+    """
+    value, new_buffer = sgd_update(EXPRESSIONS, h, s, name(p), name(g), name(buffer), first)
+    outputs = [(buffer, expr(new_buffer)), (p, value)] if s.momentum else [(p, value)]
+    return assignments(outputs, printer, temporary)
+
+
+def adam_assignments(
+    printer: Printer,
+    h: SimpleNamespace,
+    s: AdamStructure,
+    shared: tuple,
+    p: str,
+    g: str,
+    mean: str,
+    variance: str,
+    temporary: str,
+) -> list[Assign]:
+    """``adam_update`` of the parameter in variable p as assignments to mean, variance, then p.
+
+    ``shared`` holds the variables of ``adam_shared``'s two factors; the other arguments are
+    as for ``sgd_assignments``.
+    """
+    value, new_mean, new_variance = adam_update(
+        EXPRESSIONS, h, s, shared, name(p), name(g), name(mean), name(variance)
+    )
+    return assignments([(mean, new_mean), (variance, new_variance), (p, value)], printer, temporary)
+
+
+def _loop(function: str, update: list[Assign], arguments: list[str], indexed: bool) -> Callable:
+    """``function(params, *arguments)``: the update, run for each ``parameter`` of params.
+
+    The update reads and assigns the parameter's fields and its state in place
+    (``parameter.data``, ``buffers[i]``); ``indexed`` gives it the index ``i``.
+    """
+    loop = "for i, parameter in enumerate(params):" if indexed else "for parameter in params:"
+    lines = [loop, *("    " + line for line in python_lines(update))]
+    return define(function, ["params", *arguments], lines, vars(FLOATS))[0]
+
+
+@functools.cache
+def _sgd_step(s: SGDStructure, first: bool, hyper: tuple[str, ...]) -> Callable:
+    """``sgd_update`` of every parameter as one function on floats, made once per structure.
+
+    It is called as ``(params, buffers, *hyper-parameters)`` and updates both in place.
+    """
+    h = variables(hyper)
+    update = sgd_assignments(PYTHON, h, s, "parameter.data", "parameter.grad", "buffers[i]", first, "reused_")
+    return _loop("sgd_step", update, ["buffers", *hyper], indexed=s.momentum)
+
+
+@functools.cache
+def _adam_step(s: AdamStructure, hyper: tuple[str, ...]) -> Callable:
+    """``adam_update`` of every parameter as one function on floats, made once per structure.
+
+    It is called as ``(params, means, variances, *adam_shared(...), *hyper-parameters)``.
+    """
+    shared = ("neg_step_size", "correction2_sqrt")
+    update = adam_assignments(
+        PYTHON,
+        variables(hyper),
+        s,
+        tuple(map(name, shared)),
+        "parameter.data",
+        "parameter.grad",
+        "means[i]",
+        "variances[i]",
+        "reused_",
+    )
+    return _loop("adam_step", update, ["means", "variances", *shared, *hyper], indexed=True)

@@ -186,7 +186,7 @@ def test_compiled_programs_release_their_source_when_freed():
 
     compile_once()
     gc.collect()
-    entries = sum(1 for name in linecache.cache if name.startswith("<micrograd44.compiled"))
+    entries = sum(1 for name in linecache.cache if name.startswith("<micrograd44 generated"))
     tracemalloc.start()
     baseline = tracemalloc.get_traced_memory()[0]
     for _ in range(20):
@@ -194,7 +194,7 @@ def test_compiled_programs_release_their_source_when_freed():
     gc.collect()
     grown = tracemalloc.get_traced_memory()[0] - baseline
     tracemalloc.stop()
-    assert sum(1 for name in linecache.cache if name.startswith("<micrograd44.compiled")) == entries
+    assert sum(1 for name in linecache.cache if name.startswith("<micrograd44 generated")) == entries
     assert grown < 200_000  # 20 programs kept their sources: about 4 MB
 
 

@@ -1,13 +1,15 @@
 """SGD and Adam follow torch.optim exactly: 200 steps on the same problem, same parameters."""
 
 import math
+import random
 
 import pytest
 import torch
 
 from micrograd44 import MLP, Value
 from micrograd44.losses import mse_loss
-from micrograd44.optim import SGD, Adam
+from micrograd44.ops import FLOATS
+from micrograd44.optim import SGD, Adam, adam_shared, adam_update, sgd_update
 
 INPUTS = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.5, -0.3]]
 TARGETS = [0.0, 1.0, 1.0, 0.0, 0.7]
@@ -134,3 +136,83 @@ def test_adam_with_the_smallest_eps_steps_on_an_exactly_zero_gradient():
     p.grad = 0.0
     optimizer.step()
     assert p.data == 1.0
+
+
+# Hyper-parameters changed between steps, as a schedule does: each change is followed by a
+# few steps. Some change only a value (lr), others the update's structure (momentum from 0,
+# weight decay on, Nesterov, Adam's beta1 across 0.5, which switches torch's lerp formula).
+SGD_CHANGES = [
+    {},
+    {"lr": 0.01},
+    {"momentum": 0.9},
+    {"dampening": 0.3, "weight_decay": 0.01},
+    {"dampening": 0.0, "nesterov": True},
+    {"momentum": 0.0, "nesterov": False, "lr": 0.2},
+    {"momentum": 0.5},
+]
+ADAM_CHANGES = [
+    {},
+    {"lr": 0.01},
+    {"weight_decay": 0.01},
+    {"beta1": 0.3},
+    {"beta2": 0.5, "eps": 1e-3},
+    {"beta1": 0.9},
+]
+
+
+def _bits(numbers) -> list[str]:
+    """Each float's exact value (the sign of a zero included)."""
+    return [float(x).hex() for x in numbers]
+
+
+def _steps_with_changes(optimizer, changes, expected_step):
+    """Apply each change, then take three steps, each checked against expected_step(grads)."""
+    rng = random.Random(0)
+    for change in changes:
+        for attribute, value in change.items():
+            setattr(optimizer, attribute, value)
+        for _ in range(3):
+            grads = [rng.gauss(0.0, 1.0) for _ in optimizer.params]
+            for p, g in zip(optimizer.params, grads):
+                p.grad = g
+            expected = expected_step(grads)
+            optimizer.step()
+            assert _bits(p.data for p in optimizer.params) == _bits(expected), change
+
+
+def test_sgd_step_is_sgd_update_on_floats_bit_for_bit_as_hyper_parameters_change():
+    params = [Value(x) for x in (0.5, -1.25, 2.0, 0.0)]
+    optimizer = SGD(params, lr=0.05)
+    data = [p.data for p in params]
+    buffers = None
+
+    def expected_step(grads):
+        nonlocal data, buffers
+        h, s = optimizer.hyper(), optimizer.structure()
+        first = buffers is None
+        old = [0.0] * len(data) if first else buffers
+        updated = [sgd_update(FLOATS, h, s, p, g, b, first) for p, g, b in zip(data, grads, old)]
+        data = [value for value, _ in updated]
+        if s.momentum:
+            buffers = [buffer for _, buffer in updated]
+        return data
+
+    _steps_with_changes(optimizer, SGD_CHANGES, expected_step)
+    assert _bits(optimizer.buffers) == _bits(buffers)
+
+
+def test_adam_step_is_adam_update_on_floats_bit_for_bit_as_hyper_parameters_change():
+    params = [Value(x) for x in (0.5, -1.25, 2.0, 0.0)]
+    optimizer = Adam(params, lr=0.05)
+    data, means, variances = [p.data for p in params], [0.0] * 4, [0.0] * 4
+
+    def expected_step(grads):
+        nonlocal data, means, variances
+        h, s = optimizer.hyper(), optimizer.structure()
+        shared = adam_shared(FLOATS, h, optimizer.t + 1)
+        updated = [adam_update(FLOATS, h, s, shared, *state) for state in zip(data, grads, means, variances)]
+        data, means, variances = (list(column) for column in zip(*updated))
+        return data
+
+    _steps_with_changes(optimizer, ADAM_CHANGES, expected_step)
+    assert _bits(optimizer.m) == _bits(means) and _bits(optimizer.v) == _bits(variances)

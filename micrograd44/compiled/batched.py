@@ -12,7 +12,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .codegen import Lowering, define, tuple_source
+from ..statements import define
+from .codegen import Lowering, tuple_source
 from .rules import ARRAY_NAMESPACE, array_rule
 from .tape import Tape
 

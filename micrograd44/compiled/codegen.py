@@ -13,11 +13,10 @@ with the other sign.
 from __future__ import annotations
 
 import itertools
-import linecache
 import re
-import weakref
 from collections.abc import Callable, Iterable
 
+from ..statements import define  # noqa: F401  (training.py imports it from here)
 from .rules import ONE, NodeCode
 from .tape import CONSTANT, INPUT, PARAMETER, Tape
 
@@ -215,25 +214,6 @@ class Lowering:
                     contribution = code.printer.masked(slope.when, contribution)
                 add(child, contribution)
         return lines, {s: grads.get(s, "0.0") for s in wanted}
-
-
-_serial = itertools.count()
-
-
-def define(name: str, arguments: list[str], body: list[str], namespace: dict) -> tuple[Callable, str]:
-    """Compile ``def name(arguments): body`` in a copy of the namespace; the function and its source.
-
-    The source is registered with linecache while the function lives, so tracebacks
-    through it show the generated lines; it is removed when the function is freed.
-    """
-    source = f"def {name}({', '.join(arguments)}):\n" + "".join(f"    {line}\n" for line in body)
-    filename = f"<micrograd44.compiled {name} #{next(_serial)}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    scope = dict(namespace)
-    exec(compile(source, filename, "exec"), scope)
-    function = scope[name]
-    weakref.finalize(function, linecache.cache.pop, filename, None)
-    return function, source
 
 
 def comment_text(text: str) -> str:

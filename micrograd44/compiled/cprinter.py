@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 
 from .. import ops
-from .expr import EXPRESSIONS, Printer, expr, name
+from ..expr import EXPRESSIONS, Printer, expr, name
 from .rules import NodeCode, slope_source
 
 

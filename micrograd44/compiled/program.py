@@ -11,8 +11,9 @@ import numpy as np
 from ..engine import Value
 from ..nn import Module
 from ..optim import Optimizer
+from ..statements import define
 from .batched import DEFAULT_CHUNK_SIZE, ArrayProgram, BatchGradients, broadcast_columns
-from .codegen import Lowering, comment_text, define, tuple_source
+from .codegen import Lowering, comment_text, tuple_source
 from .native import NativeProgram
 from .rules import SCALAR_NAMESPACE, scalar_rule
 from .tape import GraphMismatchError, Tape, capture_tape, first_difference, rebuild

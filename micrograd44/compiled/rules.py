@@ -19,8 +19,8 @@ import math
 import numpy as np
 
 from .. import ops
+from ..expr import EXPRESSIONS, PYTHON, Expr, Printer, PythonPrinter, expr, name, python_literal
 from ..ops import OpRule
-from .expr import EXPRESSIONS, Expr, Printer, expr, name, python_literal
 
 # A local derivative of exactly 1: the upstream gradient passes through unchanged.
 ONE = "1.0"
@@ -33,63 +33,6 @@ class EagerWouldRaise(ArithmeticError):
 def _engine_would_raise() -> float:
     """Raise EagerWouldRaise; usable in expressions: ``log(x) if x > 0.0 else engine_would_raise()``."""
     raise EagerWouldRaise
-
-
-class PythonPrinter(Printer):
-    """Python on floats: the math module's functions, conditionals that raise where the engine would.
-
-    With ``ieee``, the operations that raise in Python where IEEE 754 gives inf or nan
-    (``1.0 / 0.0``, ``0.0 ** -0.5``, ``log(0.0)``) call total versions instead, as the
-    engine does for local derivatives; the results are the same wherever Python's do not raise.
-    """
-
-    def __init__(self, ieee: bool = False):
-        self.ieee = ieee
-        self.functions = {name: f"ieee_{name}" for name in ops.IEEE_FUNCTIONS} if ieee else {}
-
-    def constant(self, value: float) -> str:
-        return python_literal(value)
-
-    def fsum(self, terms: list[str]) -> str:
-        return f"fsum(({', '.join(terms)},))"
-
-    def where(self, condition: str, if_true: str, if_false: str) -> str:
-        return f"({if_true} if {condition} else {if_false})"
-
-    def negate(self, condition: str) -> str:
-        return f"not ({condition})"
-
-    def divide(self, numerator: str, denominator: str) -> str:
-        value = _literal(denominator)
-        if self.ieee and (value is None or value == 0.0):  # a division by a non-zero literal cannot raise
-            return f"ieee_divide({numerator}, {denominator})"
-        return f"{numerator} / {denominator}"
-
-    def power(self, base: str, exponent: str) -> str:
-        value = _literal(exponent)
-        # x ** n for a literal n >= 0 cannot raise in a slope: it is at most x ** (n + 1),
-        # which the forward pass computed
-        if self.ieee and (value is None or value < 0.0):
-            return f"ieee_power({base}, {exponent})"
-        return f"{base} ** {exponent}"
-
-    def guarded(self, forward: str, checks: list[str]) -> str:
-        """forward where every check holds; EagerWouldRaise otherwise."""
-        if not checks:
-            return forward
-        return f"({forward} if {' and '.join(f'({c})' for c in checks)} else engine_would_raise())"
-
-    def masked(self, condition: str, contribution: str) -> str:
-        """contribution where condition holds, else 0.0."""
-        return f"({contribution} if {condition} else 0.0)"
-
-
-def _literal(source: str) -> float | None:
-    """The number a literal's source stands for; None for anything else (a name, an expression)."""
-    try:
-        return float(source.strip("()"))
-    except ValueError:
-        return None
 
 
 class NumpyPrinter(Printer):
@@ -117,7 +60,6 @@ class NumpyPrinter(Printer):
         return f"where({condition}, {contribution}, 0.0)"
 
 
-PYTHON = PythonPrinter()
 PYTHON_SLOPES = PythonPrinter(ieee=True)
 NUMPY = NumpyPrinter()
 

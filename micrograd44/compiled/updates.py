@@ -1,53 +1,25 @@
 """Optimizer updates as code: ``optim.sgd_update`` and ``optim.adam_update`` printed for a training loop.
 
 The updates are defined once, in ``micrograd44.optim``, over a vocabulary of primitives.
-Evaluated on expressions (``expr.EXPRESSIONS``) with the names of the generated code as
-their numbers, they give each parameter's new value and optimizer state as trees, which a
-``Printer`` writes as Python or C statements. A sub-expression the update reuses (the
-decayed gradient, the new momentum buffer) is the same tree object in several places: it
-is assigned once to a variable and read from it, so every value is computed once, in the
-order ``optim`` computes it.
+``optim.sgd_assignments`` and ``optim.adam_assignments`` evaluate them on expressions with
+the names of the generated code as their numbers and give each parameter's update as
+statements (see ``micrograd44.statements``), the same ones the eager ``step()`` runs; here
+they are written for every parameter of a loop, with its state moved in and out, as Python
+or C.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
-from types import SimpleNamespace
 
-from ..optim import SGD, Adam, Optimizer, adam_shared, adam_update, sgd_update
-from .expr import EXPRESSIONS, Expr, Printer, expr, name
-
-
-@dataclasses.dataclass(frozen=True)
-class Assign:
-    """``target = source``."""
-
-    target: str
-    source: str
-
-
-@dataclasses.dataclass(frozen=True)
-class Branch:
-    """``if condition: then else: otherwise`` (the condition is a variable holding a number)."""
-
-    condition: str
-    then: list
-    otherwise: list
-
-
-def python_lines(statements: Sequence) -> list[str]:
-    """The statements as lines of Python."""
-    lines = []
-    for statement in statements:
-        if isinstance(statement, Assign):
-            lines.append(f"{statement.target} = {statement.source}")
-        else:
-            lines.append(f"if {statement.condition}:")
-            lines += ["    " + line for line in python_lines(statement.then)]
-            lines.append("else:")
-            lines += ["    " + line for line in python_lines(statement.otherwise)]
-    return lines
+from ..expr import EXPRESSIONS, Printer, name
+from ..optim import SGD, Adam, Optimizer, adam_assignments, adam_shared, sgd_assignments
+from ..statements import (
+    Assign,
+    Branch,
+    python_lines,  # noqa: F401  (training.py imports it from here)
+    variables,
+)
 
 
 def c_lines(statements: Sequence) -> list[str]:
@@ -63,99 +35,6 @@ def c_lines(statements: Sequence) -> list[str]:
             lines += ["    " + line for line in c_lines(statement.otherwise)]
             lines.append("}")
     return lines
-
-
-def _substitute(tree: Expr, names: dict[int, str]) -> Expr:
-    """The tree with every node already assigned to a variable (by identity) replaced by that variable."""
-    if id(tree) in names:
-        return name(names[id(tree)])
-
-    def operand(a):
-        if isinstance(a, Expr):
-            return _substitute(a, names)
-        if isinstance(a, tuple):
-            return tuple(_substitute(t, names) for t in a)
-        return a
-
-    if tree.kind in ("name", "const", "masked"):
-        return tree
-    return Expr(tree.kind, *map(operand, tree.args))
-
-
-def _operands(tree: Expr) -> list[Expr]:
-    """The tree's operand trees."""
-    found = []
-    for a in tree.args:
-        if isinstance(a, Expr):
-            found.append(a)
-        elif isinstance(a, tuple):
-            found.extend(a)
-    return found
-
-
-def _reads(tree: Expr, variable: str, assigned: dict[int, str]) -> bool:
-    """True if the tree reads ``variable``, outside the nodes already assigned."""
-    if id(tree) in assigned:
-        return False
-    if tree.kind == "name":
-        return tree.args[0] == variable
-    return any(_reads(a, variable, assigned) for a in _operands(tree))
-
-
-def assignments(outputs: list[tuple[str, Expr]], printer: Printer, temporary: str) -> list[Assign]:
-    """Assignments of the output trees to their targets, in order, each shared node computed once.
-
-    Args:
-        outputs: (target variable, tree) pairs; a later tree may contain an earlier one,
-            which it then reads from its variable.
-        printer: the language.
-        temporary: the prefix of the variables made for other shared nodes.
-
-    Raises:
-        ValueError: a target is overwritten while a later tree still reads its old value.
-    """
-    uses: dict[int, int] = {}
-    seen = set()
-
-    def count(tree: Expr) -> None:
-        uses[id(tree)] = uses.get(id(tree), 0) + 1
-        if id(tree) in seen:
-            return
-        seen.add(id(tree))
-        for a in _operands(tree):
-            if a.kind not in ("name", "const"):
-                count(a)
-
-    for _, tree in outputs:
-        count(tree)
-    assigned: dict[int, str] = {}
-    statements: list[Assign] = []
-
-    def hoist(tree: Expr) -> None:
-        for a in _operands(tree):
-            if id(a) in assigned or a.kind in ("name", "const"):
-                continue
-            hoist(a)
-            if uses[id(a)] > 1:
-                variable = f"{temporary}{len(assigned)}"
-                statements.append(Assign(variable, printer.print(_substitute(a, assigned))))
-                assigned[id(a)] = variable
-
-    for k, (target, tree) in enumerate(outputs):
-        if id(tree) in assigned:
-            statements.append(Assign(target, assigned[id(tree)]))
-            continue
-        hoist(tree)
-        statements.append(Assign(target, printer.print(_substitute(tree, assigned))))
-        assigned[id(tree)] = target
-        if any(_reads(later, target, assigned) for _, later in outputs[k + 1 :]):
-            raise ValueError(f"the update overwrites {target} before its old value is read")
-    return statements
-
-
-def _names(values: SimpleNamespace) -> SimpleNamespace:
-    """The namespace with each value replaced by a variable of its name."""
-    return SimpleNamespace(**{key: name(key) for key in vars(values)})
 
 
 class UpdateCode:
@@ -179,7 +58,7 @@ class UpdateCode:
         self.key = (type(optimizer).__name__, self.structure)
         self.hyper_names = tuple(vars(hyper))
         self.hyper = tuple(vars(hyper).values())
-        self._hyper = _names(hyper)
+        self._hyper = variables(vars(hyper))
         if self.adam:
             self.state = ["t", *(f"m_{p}" for p in parameters), *(f"v_{p}" for p in parameters)]
         else:
@@ -226,13 +105,9 @@ class UpdateCode:
         """sgd_update of every parameter."""
         statements = []
         for p, g in zip(self.parameters, grads):
-            value, buffer = sgd_update(
-                EXPRESSIONS, self._hyper, self.structure, name(p), name(g), name(f"b_{p}"), first
+            statements += sgd_assignments(
+                printer, self._hyper, self.structure, p, g, f"b_{p}", first, f"d_{p}_"
             )
-            outputs = (
-                [(f"b_{p}", expr(buffer)), (p, expr(value))] if self.structure.momentum else [(p, value)]
-            )
-            statements += assignments(outputs, printer, f"d_{p}_")
         return statements
 
     def _adam(self, grads: list[str], printer: Printer) -> list[Assign]:
@@ -245,9 +120,7 @@ class UpdateCode:
         ]
         shared = (name("neg_step_size"), name("correction2_sqrt"))
         for p, g in zip(self.parameters, grads):
-            m, v = f"m_{p}", f"v_{p}"
-            value, mean, variance = adam_update(
-                EXPRESSIONS, self._hyper, self.structure, shared, name(p), name(g), name(m), name(v)
+            statements += adam_assignments(
+                printer, self._hyper, self.structure, shared, p, g, f"m_{p}", f"v_{p}", f"d_{p}_"
             )
-            statements += assignments([(m, mean), (v, variance), (p, value)], printer, f"d_{p}_")
         return statements
