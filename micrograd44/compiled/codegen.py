@@ -16,7 +16,6 @@ import itertools
 import re
 from collections.abc import Callable, Iterable
 
-from ..statements import define  # noqa: F401  (training.py imports it from here)
 from .rules import ONE, NodeCode
 from .tape import CONSTANT, INPUT, PARAMETER, Tape
 

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import ops, optim
-from . import codegen, cprinter, expr, rules, tape, updates
+from .. import expr, ops, optim, statements
+from . import codegen, cprinter, rules, tape, updates
 from .codegen import Lowering
 from .cprinter import PRELUDE, C, c_literal, c_rule
 from .tape import Tape
@@ -292,7 +292,8 @@ def _pointer(array: np.ndarray) -> int:
 def _generator_digest() -> str:
     """A digest of the code of every module that decides the generated C."""
     digest = hashlib.sha256()
-    for module in (ops, optim, expr, rules, codegen, cprinter, updates, tape, sys.modules[__name__]):
+    modules = (ops, optim, expr, statements, rules, codegen, cprinter, updates, tape, sys.modules[__name__])
+    for module in modules:
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()
 

@@ -15,10 +15,11 @@ import numpy as np
 
 from ..engine import sum_values
 from ..optim import Optimizer
-from .codegen import Lowering, all_finite, define, indent, slot_names, tuple_source
+from ..statements import define, python_lines
+from .codegen import Lowering, all_finite, indent, slot_names, tuple_source
 from .native import native_loop
 from .rules import PYTHON, SCALAR_NAMESPACE, scalar_rule
-from .updates import UpdateCode, python_lines
+from .updates import UpdateCode
 
 STAGES = ("forward", "loss", "gradient", "update")
 

@@ -17,7 +17,6 @@ from ..optim import SGD, Adam, Optimizer, adam_assignments, adam_shared, sgd_ass
 from ..statements import (
     Assign,
     Branch,
-    python_lines,  # noqa: F401  (training.py imports it from here)
     variables,
 )
 
