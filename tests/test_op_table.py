@@ -35,7 +35,8 @@ BOUND = 1e3  # the largest node of the graphs compared with other libraries (see
 
 
 # Leaf values: the edges of the domains and kinks (0, +-1, tiny, large) and ordinary numbers.
-# Not -0.0: PyTorch computes x ** -0.5 as 1 / sqrt(x), -inf at -0.0 where IEEE pow gives +inf.
+# Not -0.0: PyTorch computes x ** -0.5 as 1 / sqrt(x), -inf at -0.0 where IEEE pow gives +inf
+# (a -0.0 made inside a graph is left out by differs_from_pytorch_by_design).
 SPECIAL = (0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, 1e-300, -1e-300, 1e-8, 20.0, -20.0, 700.0, 3e-308)
 LEAVES = st.one_of(st.sampled_from(SPECIAL), st.floats(-3.0, 3.0, allow_nan=False).map(lambda x: x + 0.0))
 
@@ -285,10 +286,18 @@ def test_compiled_arrays_equal_eager_on_a_batch_of_points(dag, shifts):
             assert close(float(batch.inputs[row, i]), grad, scale_of(grads)), (row, i)
 
 
+def differs_from_pytorch_by_design(node: Value) -> bool:
+    """A **0.5 node of -0.0 (made inside a graph, e.g. 0.0 * -1.0): its slope 0.5 x ** -0.5 is
+    +inf here (IEEE pow) and -inf in PyTorch (1 / sqrt(x)), as docs/ops.md lists."""
+    base = node._children[0].data if node.op == "**0.5" else None
+    return base == 0.0 and math.copysign(1.0, base) < 0.0
+
+
 @DAG_SETTINGS
 @given(dag=dags())
 def test_eager_equals_pytorch_in_every_value_and_gradient(dag):
     root, leaves = build(*dag, BOUND)
+    assume(not any(differs_from_pytorch_by_design(node) for node in topological_order(root)))
     root.backward()
     twin = torch_twin(root)
     twin[root].backward()
