@@ -1,7 +1,7 @@
 """Derivatives as functions: gradients that are graphs themselves, Hessians, Jacobians, forward mode.
 
 Every derivative here comes from the op table's rules (``micrograd44.ops``), evaluated
-on Values instead of floats (``VALUES``): the chain rule then builds a graph of ordinary
+on Values instead of floats (``engine.VALUES``): the chain rule then builds a graph of ordinary
 nodes, which can be drawn, compiled, or differentiated again, to any order. Forward mode
 (``jvp``) runs the same local derivatives on floats, from the inputs up.
 
@@ -10,72 +10,15 @@ Like PyTorch's ``torch.autograd.grad``, these functions never touch ``.grad``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
-from types import SimpleNamespace
 
-from . import ops
-from .engine import Value, sum_values, topological_order
-from .ops import MASKED, Reciprocal, chain, local_floats
+from .engine import Value, gradient_graphs, sum_values, topological_order
+from .ops import chain, local_floats
 
 
 def _data(x) -> float:
     """The number behind a Value or a float."""
     return x.data if isinstance(x, Value) else x
-
-
-def _value_function(name: str) -> Callable:
-    """The vocabulary entry that applies the Value method ``name``."""
-    method = getattr(Value, name)
-    return lambda x: method(x if isinstance(x, Value) else Value(x))
-
-
-# The op table's vocabulary on Values: a rule evaluated with it builds a graph. Conditions
-# (where, comparisons, sign, floor) read the data: their derivative is 0 almost everywhere.
-VALUES = SimpleNamespace(
-    **{name: _value_function(name) for name in ops.VOCABULARY if name in ops.UNARY},
-    sign=lambda x: ops.sign(_data(x)),
-    floor=lambda x: math.floor(_data(x)),
-    fsum=lambda xs: sum_values(xs),
-    reciprocal=Reciprocal,
-    where=lambda condition, if_true, if_false: if_true if condition else if_false,
-    gt=lambda a, b: _data(a) > _data(b),
-    ge=lambda a, b: _data(a) >= _data(b),
-    eq=lambda a, b: _data(a) == _data(b),
-    ne=lambda a, b: _data(a) != _data(b),
-    and_=lambda a, b: a and b,
-    or_=lambda a, b: a or b,
-)
-
-
-def _contribution_value(local, upstream: Value) -> Value | None:
-    """local * upstream as a graph (upstream / d for a Reciprocal); None for a masked edge."""
-    if local is MASKED:
-        return None
-    if isinstance(local, Reciprocal):
-        return upstream / local.denominator
-    if not isinstance(local, Value) and local == 1.0:
-        return upstream  # a slope of exactly 1 adds no node
-    return local * upstream
-
-
-def _gradient_graphs(root: Value, interior: list[Value]) -> dict[Value, Value]:
-    """d(root)/d(node) as a Value for every node reached, by the chain rule on Values."""
-    grads: dict[Value, Value] = {root: Value(1.0)}
-    for node in reversed(interior):
-        upstream = grads.get(node)
-        if upstream is None:  # every edge into it was masked
-            continue
-        if node._rule is None:
-            raise ValueError(
-                f"{node!r} was made with op {node.op!r}, which is not in the op table: its derivative "
-                "cannot be built as a graph"
-            )
-        for child, local in zip(node.children, node._rule.local(VALUES, node, *node.children)):
-            contribution = _contribution_value(local, upstream)
-            if contribution is not None:
-                grads[child] = contribution if child not in grads else grads[child] + contribution
-    return grads
 
 
 def _gradient_floats(root: Value, interior: list[Value]) -> dict[Value, float]:
@@ -131,7 +74,7 @@ def grad(
             raise TypeError(f"grad: input {i} is a {type(x).__name__}, not a Value")
     nodes = topological_order(output)
     interior = [node for node in nodes if node.children]
-    grads = _gradient_graphs(output, interior) if create_graph else _gradient_floats(output, interior)
+    grads = gradient_graphs(output, interior) if create_graph else _gradient_floats(output, interior)
     results = []
     for i, x in enumerate(inputs):
         if x in grads:
@@ -144,15 +87,6 @@ def grad(
             )
         results.append(Value(0.0) if create_graph else 0.0)
     return tuple(results)
-
-
-def accumulate_grad_values(root: Value, leaves: list[Value], interior: list[Value]) -> None:
-    """For ``backward(create_graph=True)``: add d(root)/d(leaf), a Value, into each leaf's ``grad_value``."""
-    grads = _gradient_graphs(root, interior) if interior else {root: Value(1.0)}
-    for leaf in leaves:
-        if leaf in grads:
-            previous = leaf.__dict__.get("grad_value")
-            leaf.grad_value = grads[leaf] if previous is None else previous + grads[leaf]
 
 
 def _leaves_for(inputs: Sequence) -> list[Value]:

@@ -13,14 +13,18 @@ topological order and applies the chain rule on every edge::
 from __future__ import annotations
 
 import contextvars
+import functools
 import math
 import numbers
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from types import SimpleNamespace
 
 from . import ops
 from .errors import OpError, OverflowValueError, describe
-from .ops import FLOATS, OpRule, chain, local_floats
+from .expr import EXPRESSIONS, PYTHON, name
+from .ops import FLOATS, MASKED, OpRule, Reciprocal, chain, local_floats
+from .statements import define
 
 # The name scope of the modules now running (see set_scope); recorded on every new Value.
 # A context variable: each thread (and each asyncio task) has its own.
@@ -283,9 +287,7 @@ class Value:
         """
         leaves, interior = _sorted_graph(self)
         if create_graph:
-            from .autodiff import accumulate_grad_values  # the Value vocabulary builds on this module
-
-            accumulate_grad_values(self, leaves, interior)
+            _accumulate_grad_values(self, leaves, interior)
         if not interior:
             self.grad += 1.0
             return
@@ -519,7 +521,26 @@ def linear(weights: Iterable, inputs: Iterable, bias: Value | float) -> Value:
     if len(inputs) != len(weights):
         raise ValueError(f"linear: {len(weights)} weights but {len(inputs)} inputs")
     children = (*weights, *inputs, bias)
-    return _result(ops.LINEAR.forward(FLOATS, *[c.data for c in children]), ops.LINEAR, children)
+    if len(weights) > _PRINTED_LINEAR_INPUTS:
+        return _result(ops.LINEAR.forward(FLOATS, *[c.data for c in children]), ops.LINEAR, children)
+    return _result(_printed_linear(len(weights))(children), ops.LINEAR, children)
+
+
+# the most inputs of a neuron whose w . x + b is printed as one expression (deeper ones
+# strain Python's compiler); wider neurons run the rule's loop
+_PRINTED_LINEAR_INPUTS = 64
+
+
+@functools.cache
+def _printed_linear(inputs: int):
+    """ops.LINEAR's forward for ``inputs`` inputs as one Python expression over a node's children.
+
+    Printed once per width from the op table (the compiled backends print it the same
+    way), it adds up in the rule's order without a loop or an argument list to build.
+    """
+    children = [name(f"children[{k}].data") for k in range(2 * inputs + 1)]
+    total = PYTHON.print(ops.LINEAR.forward(EXPRESSIONS, *children))
+    return define(f"linear_of_{inputs}", ["children"], [f"return {total}"], {})[0]
 
 
 def sum_values(values: Iterable) -> Value:
@@ -625,3 +646,74 @@ def _sorted_graph(root: Value) -> tuple[list[Value], list[Value]]:
 
 # On _sorted_graph's stack: the node below this marker has all its children listed.
 _EMIT_NEXT = object()
+
+
+# ---- gradients as graphs: backward(create_graph=True), and micrograd44.grad's ----
+
+
+def _number(x) -> float:
+    """The number behind a Value or a float."""
+    return x.data if isinstance(x, Value) else x
+
+
+def _value_function(name: str) -> Callable:
+    """The vocabulary entry that applies the Value method ``name``."""
+    method = getattr(Value, name)
+    return lambda x: method(x if isinstance(x, Value) else Value(x))
+
+
+# The op table's vocabulary on Values: a rule evaluated with it builds a graph. Conditions
+# (where, comparisons, sign, floor) read the data: their derivative is 0 almost everywhere.
+VALUES = SimpleNamespace(
+    **{name: _value_function(name) for name in ops.VOCABULARY if name in ops.UNARY},
+    sign=lambda x: ops.sign(_number(x)),
+    floor=lambda x: math.floor(_number(x)),
+    fsum=lambda xs: sum_values(xs),
+    reciprocal=Reciprocal,
+    where=lambda condition, if_true, if_false: if_true if condition else if_false,
+    gt=lambda a, b: _number(a) > _number(b),
+    ge=lambda a, b: _number(a) >= _number(b),
+    eq=lambda a, b: _number(a) == _number(b),
+    ne=lambda a, b: _number(a) != _number(b),
+    and_=lambda a, b: a and b,
+    or_=lambda a, b: a or b,
+)
+
+
+def _contribution_value(local, upstream: Value) -> Value | None:
+    """local * upstream as a graph (upstream / d for a Reciprocal); None for a masked edge."""
+    if local is MASKED:
+        return None
+    if isinstance(local, Reciprocal):
+        return upstream / local.denominator
+    if not isinstance(local, Value) and local == 1.0:
+        return upstream  # a slope of exactly 1 adds no node
+    return local * upstream
+
+
+def gradient_graphs(root: Value, interior: list[Value]) -> dict[Value, Value]:
+    """d(root)/d(node) as a Value for every node reached, by the chain rule on Values."""
+    grads: dict[Value, Value] = {root: Value(1.0)}
+    for node in reversed(interior):
+        upstream = grads.get(node)
+        if upstream is None:  # every edge into it was masked
+            continue
+        if node._rule is None:
+            raise ValueError(
+                f"{node!r} was made with op {node.op!r}, which is not in the op table: its derivative "
+                "cannot be built as a graph"
+            )
+        for child, local in zip(node.children, node._rule.local(VALUES, node, *node.children)):
+            contribution = _contribution_value(local, upstream)
+            if contribution is not None:
+                grads[child] = contribution if child not in grads else grads[child] + contribution
+    return grads
+
+
+def _accumulate_grad_values(root: Value, leaves: list[Value], interior: list[Value]) -> None:
+    """For ``backward(create_graph=True)``: add d(root)/d(leaf), a Value, into each leaf's ``grad_value``."""
+    grads = gradient_graphs(root, interior) if interior else {root: Value(1.0)}
+    for leaf in leaves:
+        if leaf in grads:
+            previous = leaf.__dict__.get("grad_value")
+            leaf.grad_value = grads[leaf] if previous is None else previous + grads[leaf]

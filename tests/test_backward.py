@@ -180,6 +180,17 @@ def test_scope_is_recorded_on_new_values():
     assert outside.scope is None
 
 
+@pytest.mark.parametrize("inputs", [0, 1, 2, 5, 64, 65, 200])
+def test_linear_adds_up_as_its_rule_does_at_every_width(inputs):
+    # up to 64 inputs the sum is printed once as one expression, beyond it runs the rule's loop
+    rng = np.random.default_rng(inputs)
+    weights, xs = rng.normal(size=inputs).tolist(), rng.normal(size=inputs).tolist()
+    bias = -0.0 if inputs == 0 else float(rng.normal())
+    out = micrograd44.linear(weights, xs, bias)
+    expected = micrograd44.ops.LINEAR.forward(micrograd44.ops.FLOATS, *weights, *xs, bias)
+    assert out.data.hex() == expected.hex()
+
+
 def test_linear_takes_numbers_for_weights_inputs_and_bias():
     x = Value(2.0)
     out = micrograd44.linear([0.5, Value(3.0)], [x, 1.0], 0.25)
