@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import math
 
-from .. import ops
-from ..expr import EXPRESSIONS, Printer, expr, name
-from .rules import NodeCode, slope_source
+from ..expr import Printer
+from .rules import NodeCode, printed_rule
 
 
 def c_literal(value: float) -> str:
@@ -73,13 +72,7 @@ C = CPrinter()
 
 def c_rule(kind: str, out: str, children: list[str]) -> NodeCode:
     """The forward expression(s) and local derivatives of a node, in C."""
-    rule = ops.rule_for(kind)
-    xs = [name(c) for c in children]
-    lines = C.statements(expr(rule.forward(EXPRESSIONS, *xs)), out)
-    checks = [C.print(expr(check.ok(EXPRESSIONS, *xs))) for check in rule.checks]
-    lines[-1] = C.guarded(lines[-1], checks)
-    slopes = [slope_source(C, local, out) for local in rule.local(EXPRESSIONS, name(out), *xs)]
-    return NodeCode(lines, slopes, C)
+    return printed_rule(C, C, kind, out, children, guarded=True)
 
 
 # The helpers the vocabulary needs beyond libm, each as micrograd44.ops computes it on floats.

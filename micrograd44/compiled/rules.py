@@ -111,24 +111,32 @@ def _one_statement(printer: Printer, tree: Expr, out: str) -> str:
     return source
 
 
-def scalar_rule(kind: str, out: str, children: list[str]) -> NodeCode:
-    """The forward expression(s) and local derivatives of a node, on Python floats."""
+def printed_rule(
+    printer: Printer, slope_printer: Printer, kind: str, out: str, children: list[str], *, guarded: bool
+) -> NodeCode:
+    """The forward expression(s) and local derivatives of a node of op ``kind``, printed.
+
+    With ``guarded`` the last forward statement runs only where the rule's checks hold
+    (the printer says how it refuses elsewhere).
+    """
     rule = ops.rule_for(kind)
     xs = [name(c) for c in children]
-    lines = PYTHON.statements(expr(rule.forward(EXPRESSIONS, *xs)), out)
-    checks = [PYTHON.print(expr(check.ok(EXPRESSIONS, *xs))) for check in rule.checks]
-    lines[-1] = PYTHON.guarded(lines[-1], checks)
-    slopes = [slope_source(PYTHON_SLOPES, local, out) for local in rule.local(EXPRESSIONS, name(out), *xs)]
-    return NodeCode(lines, slopes, PYTHON_SLOPES)
+    lines = printer.statements(expr(rule.forward(EXPRESSIONS, *xs)), out)
+    if guarded:
+        checks = [printer.print(expr(check.ok(EXPRESSIONS, *xs))) for check in rule.checks]
+        lines[-1] = printer.guarded(lines[-1], checks)
+    slopes = [slope_source(slope_printer, local, out) for local in rule.local(EXPRESSIONS, name(out), *xs)]
+    return NodeCode(lines, slopes, slope_printer)
+
+
+def scalar_rule(kind: str, out: str, children: list[str]) -> NodeCode:
+    """The forward expression(s) and local derivatives of a node, on Python floats."""
+    return printed_rule(PYTHON, PYTHON_SLOPES, kind, out, children, guarded=True)
 
 
 def array_rule(kind: str, out: str, children: list[str]) -> NodeCode:
-    """The forward expression(s) and local derivatives of a node, on numpy arrays."""
-    rule = ops.rule_for(kind)
-    xs = [name(c) for c in children]
-    lines = NUMPY.statements(expr(rule.forward(EXPRESSIONS, *xs)), out)
-    slopes = [slope_source(NUMPY, local, out) for local in rule.local(EXPRESSIONS, name(out), *xs)]
-    return NodeCode(lines, slopes, NUMPY)
+    """The forward expression(s) and local derivatives of a node, on numpy arrays (no checks)."""
+    return printed_rule(NUMPY, NUMPY, kind, out, children, guarded=False)
 
 
 @functools.lru_cache(maxsize=4096)
