@@ -36,18 +36,38 @@ class Branch:
     otherwise: list
 
 
-def python_lines(statements: Sequence) -> list[str]:
-    """The statements as lines of Python."""
+@dataclasses.dataclass(frozen=True)
+class Syntax:
+    """How a language spells the statements: an assignment, and the lines around a branch's two arms."""
+
+    assign: str  # formatted with target and source
+    branch: str  # formatted with condition
+    otherwise: str  # as it is
+    end: str | None  # as it is, after the second arm, where the language closes a block
+
+
+PYTHON_SYNTAX = Syntax("{target} = {source}", "if {condition}:", "else:", None)
+
+
+def lines_of(statements: Sequence, syntax: Syntax) -> list[str]:
+    """The statements as lines of a language, each arm of a branch indented by four spaces."""
     lines = []
     for statement in statements:
         if isinstance(statement, Assign):
-            lines.append(f"{statement.target} = {statement.source}")
-        else:
-            lines.append(f"if {statement.condition}:")
-            lines += ["    " + line for line in python_lines(statement.then)]
-            lines.append("else:")
-            lines += ["    " + line for line in python_lines(statement.otherwise)]
+            lines.append(syntax.assign.format(target=statement.target, source=statement.source))
+            continue
+        lines.append(syntax.branch.format(condition=statement.condition))
+        lines += ["    " + line for line in lines_of(statement.then, syntax)]
+        lines.append(syntax.otherwise)
+        lines += ["    " + line for line in lines_of(statement.otherwise, syntax)]
+        if syntax.end is not None:
+            lines.append(syntax.end)
     return lines
+
+
+def python_lines(statements: Sequence) -> list[str]:
+    """The statements as lines of Python."""
+    return lines_of(statements, PYTHON_SYNTAX)
 
 
 def _substitute(tree: Expr, names: dict[int, str]) -> Expr:

@@ -14,26 +14,15 @@ from collections.abc import Sequence
 
 from ..expr import EXPRESSIONS, Printer, name
 from ..optim import SGD, Adam, Optimizer, adam_assignments, adam_shared, sgd_assignments
-from ..statements import (
-    Assign,
-    Branch,
-    variables,
-)
+from ..statements import Assign, Branch, Syntax, lines_of, variables
+
+# C's statements (every variable a double declared by the caller; a branch's condition a number)
+C_SYNTAX = Syntax("{target} = {source};", "if ({condition} != 0.0) {{", "} else {", "}")
 
 
 def c_lines(statements: Sequence) -> list[str]:
-    """The statements as lines of C (every variable a double declared by the caller)."""
-    lines = []
-    for statement in statements:
-        if isinstance(statement, Assign):
-            lines.append(f"{statement.target} = {statement.source};")
-        else:
-            lines.append(f"if ({statement.condition} != 0.0) {{")
-            lines += ["    " + line for line in c_lines(statement.then)]
-            lines.append("} else {")
-            lines += ["    " + line for line in c_lines(statement.otherwise)]
-            lines.append("}")
-    return lines
+    """The statements as lines of C."""
+    return lines_of(statements, C_SYNTAX)
 
 
 class UpdateCode:
