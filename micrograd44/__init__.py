@@ -6,14 +6,17 @@ built on top, with optimizers in ``micrograd44.optim`` and losses in
 ``micrograd44.losses``. Data sets (numpy) live in ``micrograd44.data``.
 """
 
-from . import losses, ops, optim
+from . import _moved, losses, optim
 from .autodiff import grad, hessian, hvp, jacobian, jvp
-from .engine import Value, linear, sum_values, topological_order
-from .errors import DivisionByZeroError, DomainError, OpError, OverflowValueError, StateDictError
+from .core import ops
+from .core.errors import DivisionByZeroError, DomainError, OpError, OverflowValueError, StateDictError
+from .core.value import Value, linear, sum_values, topological_order
 from .gradcheck import GradcheckError, gradcheck
 from .nn import MLP, Layer, Module, Neuron
 
 __version__ = "0.1.0"
+
+_moved.install()
 
 __all__ = [
     "Value",

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from .engine import Value, gradient_graphs, sum_values, topological_order
-from .ops import chain, local_floats
+from .core.ops import chain, local_floats
+from .core.value import Value, gradient_graphs, sum_values, topological_order
 
 
 def _data(x) -> float:

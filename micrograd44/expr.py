@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable, Sequence
 from types import SimpleNamespace
 
-from .ops import IEEE_FUNCTIONS, MASKED, VOCABULARY
+from .core.ops import IEEE_FUNCTIONS, MASKED, VOCABULARY
 
 # Operators by precedence, loosest first (Python's order; C's agrees for these).
 _PRECEDENCE = {"or": 1, "and": 2, ">": 3, ">=": 3, "==": 3, "!=": 3, "+": 4, "-": 4, "*": 5, "/": 5, "neg": 6}

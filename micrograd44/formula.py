@@ -33,7 +33,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .engine import UNARY_OPS, Value
+from .core.value import UNARY_OPS, Value
 
 # function name -> the Value method that applies it; the only functions a formula may call
 FUNCTIONS = UNARY_OPS

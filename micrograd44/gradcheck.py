@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .engine import Value, topological_order
+from .core.value import Value, topological_order
 
 
 @dataclass(frozen=True)

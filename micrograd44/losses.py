@@ -9,7 +9,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Sequence
 
-from .engine import Value, sum_values
+from .core.value import Value, sum_values
 
 
 def _pairs(name: str, predictions, targets) -> list[tuple[Value, float | Value]]:

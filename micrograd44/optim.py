@@ -18,9 +18,9 @@ from collections.abc import Callable, Iterable, Sequence
 from types import SimpleNamespace
 from typing import NamedTuple
 
-from .engine import Value
+from .core.ops import FLOATS
+from .core.value import Value
 from .expr import EXPRESSIONS, PYTHON, Printer, expr, name
-from .ops import FLOATS
 from .statements import Assign, assignments, define, python_lines, variables
 
 

@@ -27,7 +27,7 @@ import numbers
 from collections.abc import Callable, Sequence
 
 from . import data, init, trainer
-from .engine import Value
+from .core.value import Value
 from .losses import l1_loss, mse_loss
 from .nn import ACTIVATIONS, MLP
 from .optim import SGD, Adam, Optimizer

@@ -33,9 +33,9 @@ import numpy
 
 from .compiled import StepFailed, TrainingLoop, trace
 from .compiled.toolchain import CompilerUnavailable, announce_fallback
+from .core.errors import OpError
+from .core.value import Value
 from .draws import draw_indices
-from .engine import Value
-from .errors import OpError
 from .nn import Module
 from .optim import Optimizer
 

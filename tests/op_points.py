@@ -1,6 +1,6 @@
 """Points for every op of the table: where the engine computes it, and where it refuses.
 
-The op table (micrograd44.ops) is the only list of ops; the tests cross it with fixed
+The op table (micrograd44.core.ops) is the only list of ops; the tests cross it with fixed
 points here (domain edges, kinks, tiny and huge magnitudes, overflow) and with random ones
 (test_op_table.py). Adding an op to the table adds it to every test that uses these.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 
 from micrograd44 import OpError, Value, ops
-from micrograd44.engine import apply_op
+from micrograd44.core.value import apply_op
 
 # The exponents tried for the family of ops x ** n (one rule per n, made by ops.power).
 EXPONENTS = (0.0, 1.0, 2.0, 3.0, -1.0, -2.0, 0.5, 1.5, -0.5, -2.5)

@@ -8,7 +8,7 @@ import torch
 
 import micrograd44
 from micrograd44 import Value, topological_order
-from micrograd44.engine import set_scope
+from micrograd44.core.value import set_scope
 
 
 def torch_grads(fn, *xs):
@@ -187,7 +187,7 @@ def test_linear_adds_up_as_its_rule_does_at_every_width(inputs):
     weights, xs = rng.normal(size=inputs).tolist(), rng.normal(size=inputs).tolist()
     bias = -0.0 if inputs == 0 else float(rng.normal())
     out = micrograd44.linear(weights, xs, bias)
-    expected = micrograd44.ops.LINEAR.forward(micrograd44.ops.FLOATS, *weights, *xs, bias)
+    expected = micrograd44.core.ops.LINEAR.forward(micrograd44.core.ops.FLOATS, *weights, *xs, bias)
     assert out.data.hex() == expected.hex()
 
 

@@ -28,7 +28,7 @@ from test_op_table import DAG_SETTINGS, RULES, assert_replay_equals_eager_bit_fo
 
 from micrograd44 import MLP, OpError, Value, ops
 from micrograd44.compiled import capture, cprinter, native, toolchain, trace
-from micrograd44.engine import sum_values
+from micrograd44.core.value import sum_values
 from micrograd44.losses import l1_loss, mse_loss
 from micrograd44.optim import SGD, Adam
 from micrograd44.train import Recipe, run

@@ -27,7 +27,7 @@ from micrograd44.compiled import (
     trace,
     training,
 )
-from micrograd44.engine import apply_op
+from micrograd44.core.value import apply_op
 from micrograd44.losses import l1_loss, mse_loss
 from micrograd44.optim import SGD, Adam
 

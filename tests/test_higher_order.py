@@ -18,7 +18,7 @@ from test_op_table import LEAVES, RULES, arity_of, build, close, dags, scale_of
 import viz
 from micrograd44 import OpError, Value, grad, hessian, hvp, jacobian, jvp, ops, topological_order
 from micrograd44.compiled import trace
-from micrograd44.engine import VALUES, apply_op
+from micrograd44.core.value import VALUES, apply_op
 from micrograd44.testing import TORCH, torch_twin
 from micrograd44.train import Recipe, build_model, sample_loss
 

@@ -93,7 +93,7 @@ def test_the_same_mlp_training_gives_the_same_parameters():
 
 def test_imports_match_micrograd():
     from micrograd44 import MLP, Value  # noqa: F401
-    from micrograd44.engine import Value as EngineValue
+    from micrograd44.core.value import Value as EngineValue
     from micrograd44.nn import MLP as NnMLP
 
     assert EngineValue is Value and NnMLP is MLP
@@ -363,7 +363,7 @@ def test_micrograd_itself_prints_the_published_losses_from_the_same_demo_code():
 @pytest.mark.usefixtures("global_generators")
 def test_every_micrograd_nn_name_exists_here():
     theirs = micrograd_instances(micrograd_engine, micrograd_nn)
-    ours = micrograd_instances(micrograd44.engine, micrograd44.nn)
+    ours = micrograd_instances(micrograd44.core.value, micrograd44.nn)
     for kind in ("Neuron", "Layer", "MLP"):
         missing = {n for n in micrograd_names(theirs[kind]) if not hasattr(ours[kind], n)}
         assert not missing, kind

@@ -1,6 +1,6 @@
 """The op table against everything derived from it: eager, compiled scalar, compiled arrays, PyTorch.
 
-Every op here comes from ``micrograd44.ops``: no test keeps its own list. Random DAGs over
+Every op here comes from ``micrograd44.core.ops``: no test keeps its own list. Random DAGs over
 every registered op (shared sub-expressions, a node used twice by one op, kinks, zero and
 infinite slopes, points at the edges of each domain) are evaluated four ways:
 
@@ -26,7 +26,7 @@ from op_points import EXPONENTS, RULES, defined, refused
 from micrograd44 import OpError, Value, ops
 from micrograd44.compiled import capture
 from micrograd44.compiled.rules import ARRAY_NAMESPACE, SCALAR_NAMESPACE, check_printable
-from micrograd44.engine import apply_op, topological_order
+from micrograd44.core.value import apply_op, topological_order
 from micrograd44.formula import FUNCTIONS
 from micrograd44.testing import TORCH, torch_twin
 

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from micrograd44 import MLP, Value
+from micrograd44.core.ops import FLOATS
 from micrograd44.losses import mse_loss
-from micrograd44.ops import FLOATS
 from micrograd44.optim import SGD, Adam, adam_shared, adam_update, sgd_update
 
 INPUTS = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.5, -0.3]]

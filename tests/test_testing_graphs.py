@@ -14,7 +14,7 @@ from test_readme import python_blocks
 
 import micrograd44.testing
 from micrograd44 import Value, linear, ops, sum_values
-from micrograd44.engine import apply_op, topological_order
+from micrograd44.core.value import apply_op, topological_order
 from micrograd44.testing import TorchMismatch, assert_matches_torch
 
 # x ** 3 with a wrong local derivative (2 x^2 instead of 3 x^2): an op a user might add.

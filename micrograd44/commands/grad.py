@@ -15,8 +15,8 @@ import math
 from pathlib import Path
 
 from ..cli import CommandError
-from ..engine import Value, topological_order
-from ..errors import OpError, describe
+from ..core.errors import OpError, describe
+from ..core.value import Value, topological_order
 from ..formula import FUNCTIONS, MAX_LENGTH, FormulaError, central_difference, parse
 
 

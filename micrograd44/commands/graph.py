@@ -7,7 +7,7 @@ import dataclasses
 from pathlib import Path
 
 from ..cli import CommandError
-from ..engine import Value
+from ..core.value import Value
 from ..nn import MLP
 from ..train import INPUTS, TARGETS, Recipe, build_model, forward_backward, run
 from . import run_folder

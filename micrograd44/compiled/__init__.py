@@ -35,7 +35,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Sequence
 
-from ..engine import Value
+from ..core.value import Value
 from .batched import BatchGradients
 from .program import Program, capture, parameter_list
 from .tape import CaptureError, GraphMismatchError

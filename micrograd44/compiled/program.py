@@ -8,7 +8,7 @@ from math import isfinite
 
 import numpy as np
 
-from ..engine import Value
+from ..core.value import Value
 from ..nn import Module
 from ..optim import Optimizer
 from ..statements import define

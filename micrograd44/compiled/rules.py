@@ -18,9 +18,9 @@ import math
 
 import numpy as np
 
-from .. import ops
+from ..core import ops
+from ..core.ops import OpRule
 from ..expr import EXPRESSIONS, PYTHON, Expr, Printer, PythonPrinter, expr, name, python_literal
-from ..ops import OpRule
 
 # A local derivative of exactly 1: the upstream gradient passes through unchanged.
 ONE = "1.0"

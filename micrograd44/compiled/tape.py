@@ -11,8 +11,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from .. import ops
-from ..engine import Value, apply_op, topological_order
+from ..core import ops
+from ..core.value import Value, apply_op, topological_order
 from .rules import check_printable
 
 INPUT, PARAMETER, CONSTANT = "input", "parameter", "constant"

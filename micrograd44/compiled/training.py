@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from ..engine import sum_values
+from ..core.value import sum_values
 from ..optim import Optimizer
 from ..statements import define, python_lines
 from .codegen import Lowering, all_finite, indent, slot_names, tuple_source

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import numbers
 
-from ..engine import Value
+from ..core.value import Value
 
 
 class TorchMismatch(AssertionError):

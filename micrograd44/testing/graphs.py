@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import torch
 
-from ..engine import Value, topological_order
+from ..core.value import Value, topological_order
 from .common import TorchMismatch, agree, check_tolerances, difference, fresh_gradients
 from .twin import torch_twin
 

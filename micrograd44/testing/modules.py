@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import torch
 
-from ..engine import Value, linear, topological_order
+from ..core.value import Value, linear, topological_order
 from ..nn import ACTIVATIONS, MLP, Layer, Neuron
 from .common import TorchMismatch, agree, check_tolerances, difference, fresh_gradients
 

@@ -11,8 +11,8 @@ from types import SimpleNamespace
 
 import torch
 
-from ..engine import Value, topological_order
-from ..ops import VOCABULARY
+from ..core.ops import VOCABULARY
+from ..core.value import Value, topological_order
 
 
 def _fsum(terms):

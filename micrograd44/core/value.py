@@ -20,11 +20,11 @@ import sys
 from collections.abc import Callable, Iterable
 from types import SimpleNamespace
 
+from ..expr import EXPRESSIONS, PYTHON, name
+from ..statements import define
 from . import ops
 from .errors import OpError, OverflowValueError, describe
-from .expr import EXPRESSIONS, PYTHON, name
 from .ops import FLOATS, MASKED, OpRule, Reciprocal, chain, local_floats
-from .statements import define
 
 # The name scope of the modules now running (see set_scope); recorded on every new Value.
 # A context variable: each thread (and each asyncio task) has its own.

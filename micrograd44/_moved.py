@@ -1,0 +1,44 @@
+"""Old module paths that moved in the redesign: importing one gives the module at its new home.
+
+``import micrograd44.engine`` still works and warns (DeprecationWarning) naming the new
+place, ``micrograd44.core.value``. The table below is the one list of moves; nothing
+else keeps a copy of an old module.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.util
+import sys
+import warnings
+
+# old module path -> its new home
+MOVED = {
+    "micrograd44.engine": "micrograd44.core.value",
+    "micrograd44.ops": "micrograd44.core.ops",
+    "micrograd44.errors": "micrograd44.core.errors",
+}
+
+
+class _MovedModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Finds each old path of MOVED and loads the module at its new path in its place."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname not in MOVED:
+            return None
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec):
+        new = MOVED[spec.name]
+        warnings.warn(f"{spec.name} moved to {new}; import it from there", DeprecationWarning, stacklevel=3)
+        return importlib.import_module(new)
+
+    def exec_module(self, module):
+        """The module at the new path is already executed."""
+
+
+def install() -> None:
+    """Put the finder on sys.meta_path once."""
+    if not any(isinstance(finder, _MovedModuleFinder) for finder in sys.meta_path):
+        sys.meta_path.append(_MovedModuleFinder())
