@@ -39,6 +39,7 @@ from ..core.value import Value
 from .batched import BatchGradients
 from .program import Program, capture, parameter_list
 from .tape import CaptureError, GraphMismatchError
+from .toolchain import CompileError, CompilerUnavailable, announce_fallback, check_compiler, compiler
 from .training import StepFailed, TrainingLoop
 
 
@@ -110,10 +111,15 @@ def trace(fn: Callable, example: Sequence, parameters=(), *, check: Sequence[Seq
 __all__ = [
     "BatchGradients",
     "CaptureError",
+    "CompileError",
+    "CompilerUnavailable",
     "GraphMismatchError",
     "Program",
     "StepFailed",
     "TrainingLoop",
+    "announce_fallback",
     "capture",
+    "check_compiler",
+    "compiler",
     "trace",
 ]
