@@ -12,28 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from .core.ops import chain, local_floats
-from .core.value import Value, gradient_graphs, sum_values, topological_order
+from .core.graph import sorted_graph
+from .core.ops import MASKED
+from .core.slopes import local_floats
+from .core.value import Value, chain_rule, gradient_graphs, sum_values, topological_order
 
 
 def _data(x) -> float:
     """The number behind a Value or a float."""
     return x.data if isinstance(x, Value) else x
-
-
-def _gradient_floats(root: Value, interior: list[Value]) -> dict[Value, float]:
-    """d(root)/d(node) as a float for every node reached (backward() without touching .grad)."""
-    grads: dict[Value, float] = {root: 1.0}
-    for node in reversed(interior):
-        upstream = grads.get(node, 0.0)
-        if node._rule is None:
-            raise ValueError(f"{node!r} was made with op {node.op!r}, which is not in the op table")
-        slopes = local_floats(node._rule, node.data, [c.data for c in node.children])
-        for child, local in zip(node.children, slopes):
-            contribution = chain(local, upstream)
-            if contribution is not None:
-                grads[child] = grads.get(child, 0.0) + contribution
-    return grads
 
 
 def grad(
@@ -72,13 +59,18 @@ def grad(
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
             raise TypeError(f"grad: input {i} is a {type(x).__name__}, not a Value")
-    nodes = topological_order(output)
-    interior = [node for node in nodes if node.children]
-    grads = gradient_graphs(output, interior) if create_graph else _gradient_floats(output, interior)
+    _, interior = sorted_graph(output)
+    if not interior:  # output is a leaf
+        grads = {output: Value(1.0) if create_graph else 1.0}
+    elif create_graph:
+        grads = gradient_graphs(interior)
+    else:
+        grads = chain_rule(interior, 1.0, Value._edges, start=0.0)
     results = []
     for i, x in enumerate(inputs):
-        if x in grads:
-            results.append(grads[x])
+        gradient = grads.get(x, MASKED)
+        if gradient is not MASKED:
+            results.append(gradient)
             continue
         if not allow_unused:
             name = f" ({x.label!r})" if x.label else ""
@@ -251,11 +243,8 @@ def push_tangents(outputs: Sequence[Value], tangents: dict[Value, float]) -> dic
             slopes = local_floats(node._rule, node.data, [c.data for c in node.children])
             for child, local in zip(node.children, slopes):
                 if (
-                    pushed[child] == 0.0
+                    pushed[child] != 0.0
                 ):  # a child that does not move adds nothing, even along an infinite slope
-                    continue
-                contribution = chain(local, pushed[child])
-                if contribution is not None:
-                    total += contribution
+                    total += local * pushed[child]
             pushed[node] = total
     return pushed

@@ -15,7 +15,8 @@ import math
 from collections.abc import Callable, Sequence
 from types import SimpleNamespace
 
-from .core.ops import IEEE_FUNCTIONS, MASKED, VOCABULARY
+from .core.ops import MASKED, VOCABULARY
+from .core.slopes import IEEE_FUNCTIONS
 
 # Operators by precedence, loosest first (Python's order; C's agrees for these).
 _PRECEDENCE = {"or": 1, "and": 2, ">": 3, ">=": 3, "==": 3, "!=": 3, "+": 4, "-": 4, "*": 5, "/": 5, "neg": 6}

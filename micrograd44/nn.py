@@ -11,8 +11,8 @@ import random
 from collections.abc import Iterator, Mapping, Sequence
 
 from . import init
+from .core import Value, enter_scope, leave_scope, linear
 from .core.errors import StateDictError
-from .core.value import Value, enter_scope, leave_scope, linear
 from .files import read_json, write_text_atomic
 
 # activation name -> the Value method that applies it (None: no activation)

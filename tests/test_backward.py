@@ -8,7 +8,7 @@ import torch
 
 import micrograd44
 from micrograd44 import Value, topological_order
-from micrograd44.core.value import set_scope
+from micrograd44.core import set_scope
 
 
 def torch_grads(fn, *xs):

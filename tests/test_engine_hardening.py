@@ -15,7 +15,7 @@ import pytest
 
 from micrograd44 import MLP, OpError, Value, sum_values
 from micrograd44.compiled import CaptureError, capture, trace
-from micrograd44.core.value import set_scope, topological_order
+from micrograd44.core import set_scope, topological_order
 
 # ---- numbers that are not floats ----
 

@@ -207,6 +207,9 @@ def test_jacobian_of_several_outputs_equals_pytorch():
 @given(dag=dags())
 def test_random_graphs_hessians_equal_pytorch(dag):
     leaf_values, steps = dag
+    # a second derivative at a tiny leaf (x / x at 1e-278) overflows, to inf or nan depending on
+    # the order of the terms: the comparison means something where squares of the leaves are floats
+    assume(all(v == 0.0 or abs(v) > 1e-150 for v in leaf_values))
     root, leaves = build(leaf_values, steps, 1e3)  # rejects points where the engine raises, or large nodes
     root.backward()
     # a Hessian means something where the gradient is finite; elsewhere (0 * inf under a masked

@@ -26,7 +26,8 @@ from op_points import EXPONENTS, RULES, defined, refused
 from micrograd44 import OpError, Value, ops
 from micrograd44.compiled import capture
 from micrograd44.compiled.rules import ARRAY_NAMESPACE, SCALAR_NAMESPACE, check_printable
-from micrograd44.core.value import apply_op, topological_order
+from micrograd44.core.slopes import IEEE_FLOATS
+from micrograd44.core.value import VALUES, apply_op, topological_order
 from micrograd44.formula import FUNCTIONS
 from micrograd44.testing import TORCH, torch_twin
 
@@ -122,7 +123,7 @@ def test_every_unary_op_is_a_value_method_with_its_line_of_math():
 
 
 def test_every_vocabulary_provides_exactly_the_primitives():
-    for vocabulary in (ops.FLOATS, ops.IEEE_FLOATS, TORCH):
+    for vocabulary in (ops.FLOATS, IEEE_FLOATS, VALUES, TORCH):
         assert set(vars(vocabulary)) == set(ops.VOCABULARY)
 
 

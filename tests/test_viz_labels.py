@@ -7,7 +7,7 @@ import pytest
 
 import viz
 from micrograd44 import Value
-from micrograd44.core.value import set_scope
+from micrograd44.core import set_scope
 from viz import style
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")

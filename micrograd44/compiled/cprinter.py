@@ -2,7 +2,7 @@
 
 C's arithmetic on doubles is IEEE 754's, like Python's floats where Python does not raise;
 where Python raises (1.0 / 0.0, math.log(0.0), an overflow in math.exp), C gives the inf or
-nan that the engine's IEEE vocabulary (``ops.IEEE_FLOATS``) gives. So one printer serves
+nan that the engine's IEEE vocabulary (``slopes.IEEE_FLOATS``) gives. So one printer serves
 both the forward pass and the local derivatives. The functions are libm's, the ones
 Python's math module calls; the few helpers the vocabulary adds (sign, sigmoid, softplus,
 a correctly rounded sum) are the C ``PRELUDE``, each written as ``ops`` computes it.

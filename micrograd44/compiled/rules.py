@@ -19,7 +19,9 @@ import math
 import numpy as np
 
 from ..core import ops
+from ..core.ieee import ieee_divide, ieee_power
 from ..core.ops import OpRule
+from ..core.slopes import IEEE_FUNCTIONS
 from ..expr import EXPRESSIONS, PYTHON, Expr, Printer, PythonPrinter, expr, name, python_literal
 
 # A local derivative of exactly 1: the upstream gradient passes through unchanged.
@@ -211,9 +213,9 @@ _COMMON = {"inf": math.inf, "nan": math.nan}
 SCALAR_NAMESPACE = {
     **_COMMON,
     **{function: getattr(ops.FLOATS, function) for function in ops.VOCABULARY},
-    **{f"ieee_{function}": total for function, total in ops.IEEE_FUNCTIONS.items()},
-    "ieee_divide": ops.ieee_divide,
-    "ieee_power": ops.ieee_power,
+    **{f"ieee_{function}": total for function, total in IEEE_FUNCTIONS.items()},
+    "ieee_divide": ieee_divide,
+    "ieee_power": ieee_power,
     "isfinite": math.isfinite,
     "engine_would_raise": _engine_would_raise,
 }

@@ -29,6 +29,7 @@ from functools import lru_cache
 from types import SimpleNamespace
 
 from .errors import DivisionByZeroError, DomainError
+from .ieee import ieee_divide
 
 # The primitives a rule may call on its vocabulary, besides the operators + - * / ** and
 # unary minus. Every vocabulary (floats, Values, expressions, tensors) provides each one.
@@ -63,7 +64,12 @@ TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)  # d/dx erf(x) = 2/sqrt(pi) * exp(-x
 
 
 class _Masked:
-    """The type of MASKED: no number, so that ``MASKED * upstream`` fails fast and the edge is skipped."""
+    """The type of MASKED: a local derivative that passes nothing back along its edge.
+
+    ``MASKED * upstream`` is MASKED and adding MASKED changes nothing, so the chain rule's
+    ``grad[child] += local * upstream`` leaves the child's gradient exactly as it was,
+    even where upstream is infinite (where 0 * inf would be nan).
+    """
 
     __slots__ = ()
 
@@ -73,10 +79,19 @@ class _Masked:
     def __float__(self) -> float:
         return 0.0
 
+    def __mul__(self, upstream):
+        return self
+
+    def __add__(self, other):
+        return other
+
+    __radd__ = __add__
+
 
 # A local derivative of 0 that passes nothing back, not even the nan of 0 * inf from an
 # infinite upstream gradient. PyTorch's backward masks this way in relu (and in pow where
 # the exponent is 0); every other zero slope multiplies as IEEE 754 says (0 * inf = nan).
+# It is also where every gradient starts: nothing has reached a node yet.
 MASKED = _Masked()
 
 
@@ -98,9 +113,11 @@ class Reciprocal:
     def __float__(self) -> float:
         return ieee_divide(1.0, self.denominator)
 
-    def times(self, upstream: float) -> float:
-        """upstream * (1 / d), computed as upstream / d."""
-        return ieee_divide(upstream, self.denominator)
+    def __mul__(self, upstream):
+        """upstream * (1 / d), computed as upstream / d (inf or nan for d = 0, on floats)."""
+        if isinstance(upstream, float):
+            return ieee_divide(upstream, self.denominator)
+        return upstream / self.denominator
 
 
 @dataclass(frozen=True)
@@ -316,8 +333,8 @@ def _dot_plus_bias(m, *args):
     """w . x + b for inputs (*weights, *inputs, bias), summed left to right."""
     n = len(args) // 2
     total = 0.0
-    for k in range(n):
-        total = total + args[k] * args[n + k]
+    for w, x in zip(args[:n], args[n:-1]):
+        total = total + w * x
     return total + args[-1]
 
 
@@ -430,141 +447,3 @@ FLOATS = SimpleNamespace(
     and_=lambda a, b: a and b,
     or_=lambda a, b: a or b,
 )
-
-
-# ---- the same vocabulary with IEEE 754 results where Python raises ----
-# Python raises on 1.0 / 0.0, 0.0 ** -1.0, math.log(0.0), math.exp(1000.0); IEEE 754 (and
-# PyTorch, numpy, C) gives inf or nan. Local derivatives are evaluated on IEEE floats where
-# the plain ones raised, so that backward() can pass on an infinite or undefined slope.
-
-
-class IEEEFloat(float):
-    """A float whose arithmetic gives IEEE 754's inf and nan where Python's raises."""
-
-    __slots__ = ()
-
-    def __add__(self, other):
-        return IEEEFloat(float(self) + float(other))
-
-    __radd__ = __add__
-
-    def __sub__(self, other):
-        return IEEEFloat(float(self) - float(other))
-
-    def __rsub__(self, other):
-        return IEEEFloat(float(other) - float(self))
-
-    def __mul__(self, other):
-        return IEEEFloat(float(self) * float(other))
-
-    __rmul__ = __mul__
-
-    def __truediv__(self, other):
-        return IEEEFloat(ieee_divide(self, other))
-
-    def __rtruediv__(self, other):
-        return IEEEFloat(ieee_divide(other, self))
-
-    def __pow__(self, other):
-        return IEEEFloat(ieee_power(self, other))
-
-    def __rpow__(self, other):
-        return IEEEFloat(ieee_power(other, self))
-
-    def __neg__(self):
-        return IEEEFloat(-float(self))
-
-
-def ieee_divide(a: float, b: float) -> float:
-    """a / b, with +-inf for a non-zero a over zero and nan for 0 / 0."""
-    try:
-        return float(a) / float(b)
-    except ZeroDivisionError:
-        a, b = float(a), float(b)
-        if a == 0.0 or math.isnan(a):
-            return math.nan
-        return math.copysign(math.inf, a) * math.copysign(1.0, b)
-
-
-def ieee_power(a: float, b: float) -> float:
-    """a ** b, with C's pow results where Python raises: inf for 0 ** negative and on overflow."""
-    a, b = float(a), float(b)
-    odd = b.is_integer() and b % 2.0 == 1.0
-    try:
-        result = a**b
-    except ZeroDivisionError:  # 0 ** negative: +inf, or -inf for -0.0 to an odd negative integer
-        return math.copysign(math.inf, a) if odd else math.inf
-    except OverflowError:
-        return -math.inf if a < 0.0 and odd else math.inf
-    return math.nan if isinstance(result, complex) else result
-
-
-# Where each function of the vocabulary that can raise has a pole (the log of 0 is -inf).
-_POLES = {"log": 0.0, "log1p": -1.0}
-
-
-def _ieee(name: str) -> Callable:
-    """The float vocabulary's function ``name``, on floats: inf where it overflows, nan outside its domain."""
-    function = getattr(FLOATS, name)
-    pole = _POLES.get(name)
-
-    def total(x):
-        try:
-            return function(x)
-        except OverflowError:
-            return math.inf
-        except ValueError:
-            return -math.inf if float(x) == pole else math.nan
-
-    total.__name__ = f"ieee_{name}"
-    return total
-
-
-# The functions of the vocabulary that raise for some float, as total functions on floats.
-IEEE_FUNCTIONS = {name: _ieee(name) for name in ("exp", "log", "log1p", "sqrt", "tan")}
-
-
-def _on_ieee_floats(function: Callable) -> Callable:
-    """function with its result as an IEEEFloat, so that arithmetic on it stays IEEE."""
-    return lambda *args: IEEEFloat(function(*args))
-
-
-IEEE_FLOATS = SimpleNamespace(
-    # the functions of one number (exp, log, ..., abs): total, and returning IEEE floats
-    **{
-        name: _on_ieee_floats(IEEE_FUNCTIONS.get(name, getattr(FLOATS, name)))
-        for name in VOCABULARY
-        if name in UNARY
-    },
-    sign=_on_ieee_floats(sign),
-    floor=math.floor,
-    fsum=_on_ieee_floats(exact_sum),
-    reciprocal=lambda d: Reciprocal(float(d)),
-    where=_where,
-    gt=operator.gt,
-    ge=operator.ge,
-    eq=operator.eq,
-    ne=operator.ne,
-    and_=FLOATS.and_,
-    or_=FLOATS.or_,
-)
-
-
-def local_floats(rule: OpRule, out: float, xs) -> tuple:
-    """rule's local derivatives on floats; inf or nan where one is infinite or undefined."""
-    try:
-        return rule.local(FLOATS, out, *xs)
-    except (ArithmeticError, ValueError):
-        slopes = rule.local(IEEE_FLOATS, IEEEFloat(out), *map(IEEEFloat, xs))
-        return tuple(
-            slope if slope is MASKED or type(slope) is Reciprocal else float(slope) for slope in slopes
-        )
-
-
-def chain(local, upstream: float) -> float | None:
-    """local * upstream, the contribution of one edge to its child's gradient; None for a masked edge."""
-    if local is MASKED:
-        return None
-    if type(local) is Reciprocal:
-        return local.times(upstream)
-    return local * upstream
