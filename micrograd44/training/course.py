@@ -14,40 +14,28 @@ model's graph (``micrograd44.compiled``): the same History, bit for bit, as C bu
 system's C compiler (``engine="c"``), or as generated Python (``engine="python"``) where no C
 compiler works.
 
-The recipe is a preset over the general training loop of ``micrograd44.trainer``: the
-model, the four XOR samples, the loss, the optimizer and the engine it names.
+The recipe is a preset over the general training loop of ``micrograd44.training.loop``:
+it names the model, the loss, the optimizer and the engine, and hands them with the four
+XOR samples of ``micrograd44.data`` to a ``Trainer``, which takes every step.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import html
 import math
 import numbers
 from collections.abc import Callable, Sequence
 
-from . import data, init, trainer
-from .core.value import Value
-from .losses import l1_loss, mse_loss
-from .nn import ACTIVATIONS, MLP
-from .optim import SGD, Adam, Optimizer
-from .trainer import (
-    _ENGINES,  # noqa: F401 (the engine table, as tests/test_train_compiled.py checks it)
-    ENGINES,
-    SAMPLINGS,
-    Column,
-    LogFunction,
-    Snapshot,
-    StopRequested,
-    Trainer,
-    TrainingDiverged,
-    TrainingInterrupted,
-    _is_int,
-    stop_on_signal,
-)
+from .. import data, init
+from ..core.value import Value
+from ..losses import l1_loss, mse_loss
+from ..nn import ACTIVATIONS, MLP
+from ..optim import SGD, Adam, Optimizer
+from .history import History
+from .loop import ENGINES, SAMPLINGS, LogFunction, Trainer, TrainingDiverged, is_integer
 
-# The four XOR samples as plain floats: inputs [x1, x2] and targets 0, 1, 1, 0.
-INPUTS, TARGETS = (array.tolist() for array in data.xor())
+# The course's four samples: the XOR inputs [x1, x2] and targets 0, 1, 1, 0.
+INPUTS, TARGETS = data.XOR_INPUTS, data.XOR_TARGETS
 
 # loss name -> the loss function (mean over the samples given)
 LOSSES = {"l1": l1_loss, "mse": mse_loss}
@@ -138,7 +126,7 @@ class Recipe:
         >>> Recipe(lr=-1)
         Traceback (most recent call last):
         ...
-        micrograd44.train.RecipeError: Recipe.lr must be a finite number > 0, got -1
+        micrograd44.training.course.RecipeError: Recipe.lr must be a finite number > 0, got -1
     """
 
     epochs: int = 2001
@@ -156,7 +144,9 @@ class Recipe:
     engine: str = "eager"
 
     def __post_init__(self):
-        _require(_is_int(self.epochs) and self.epochs >= 0, "epochs", self.epochs, "must be an integer >= 0")
+        _require(
+            is_integer(self.epochs) and self.epochs >= 0, "epochs", self.epochs, "must be an integer >= 0"
+        )
         _require(_is_finite_number(self.lr) and self.lr > 0, "lr", self.lr, "must be a finite number > 0")
         _require(
             _is_finite_number(self.momentum) and self.momentum >= 0,
@@ -171,9 +161,9 @@ class Recipe:
         _require_choice("bias_init", self.bias_init, init.SCHEMES)
         _require_choice("sampling", self.sampling, SAMPLINGS)
         _require_choice("optimizer", self.optimizer, OPTIMIZERS)
-        _require(_is_int(self.seed), "seed", self.seed, "must be an integer")
+        _require(is_integer(self.seed), "seed", self.seed, "must be an integer")
         _require(
-            _is_int(self.print_every) and self.print_every >= 1,
+            is_integer(self.print_every) and self.print_every >= 1,
             "print_every",
             self.print_every,
             "must be an integer >= 1",
@@ -184,7 +174,7 @@ class Recipe:
         """Check the hidden sizes and store them as a tuple of ints."""
         sizes = self.hidden
         ok = isinstance(sizes, Sequence) and not isinstance(sizes, str)
-        ok = ok and all(_is_int(size) and size > 0 for size in sizes)
+        ok = ok and all(is_integer(size) and size > 0 for size in sizes)
         _require(ok, "hidden", sizes, "must be a sequence of positive integers (the hidden layer sizes)")
         object.__setattr__(self, "hidden", tuple(int(size) for size in sizes))
 
@@ -224,7 +214,7 @@ def snapshot_steps(recipe: Recipe, every: int) -> list[int]:
         >>> snapshot_steps(Recipe(epochs=120), 50)
         [0, 3, 203, 403, 479]
     """
-    if not (_is_int(every) and every >= 1):
+    if not (is_integer(every) and every >= 1):
         raise ValueError(f"snapshot_every must be an integer >= 1, got {every!r}")
     per_epoch, epochs = recipe.steps_per_epoch, recipe.epochs
     if epochs == 0:
@@ -233,104 +223,8 @@ def snapshot_steps(recipe: Recipe, every: int) -> list[int]:
     return sorted({0, *epoch_ends, epochs * per_epoch - 1})
 
 
-# the most epochs whose samples are drawn, and (compiled) taken in one call, at a time
-_CHUNK_EPOCHS = trainer.CHUNK_EPOCHS
-
 # what a TrainingDiverged message of run() advises after naming the learning rate
 _ADVICE = "try a smaller one (stable_learning_rate() finds one that trains)"
-
-
-@dataclasses.dataclass(repr=False)
-class History(trainer.History):
-    """Everything a run of a Recipe did, step by step: a ``micrograd44.trainer.History`` on XOR.
-
-    Attributes:
-        recipe: the Recipe that was run (keyword only).
-        model: the trained MLP (as it was when training stopped).
-        initial_state: the state dict before the first step.
-        steps_per_epoch: the recipe's (not an argument: 1 for full-batch, else 4).
-        step_losses: the loss of every completed step, in order (a list-like ``Column``
-            of floats, 8 bytes per step).
-        samples: the XOR sample index of every step (0 to 3), None for a full-batch step
-            (a ``Column``, 1 byte per step).
-        epoch_losses: the mean step loss of every completed epoch (a ``Column`` of floats).
-        final_state: the state dict when training stopped.
-        predictions: the model's raw outputs on the 4 XOR inputs when training stopped.
-        snapshots: the Snapshots ``run(..., snapshot_every=N)`` recorded, in step order;
-            [] when none were asked for.
-    """
-
-    recipe: Recipe = dataclasses.field(kw_only=True)
-    steps_per_epoch: int = dataclasses.field(init=False)
-
-    def __post_init__(self):
-        self.steps_per_epoch = self.recipe.steps_per_epoch
-
-    @property
-    def solved(self) -> bool:
-        """True when every rounded prediction equals its XOR target."""
-        return self.rounded == [int(t) for t in TARGETS]
-
-    def __repr__(self) -> str:
-        return f"<History of {self.recipe!r}: {', '.join(self._summary())}>"
-
-    def _summary(self) -> list[str]:
-        """Steps taken (of those planned), the last epoch's mean loss and whether XOR was solved."""
-        planned = self.recipe.epochs * self.recipe.steps_per_epoch
-        steps = len(self.step_losses)
-        loss = f"last epoch loss {self.epoch_losses[-1]:.6g}" if self.epoch_losses else "no complete epoch"
-        return [
-            f"{steps} steps" if steps == planned else f"{steps} of {planned} steps",
-            loss,
-            "XOR solved" if self.solved else "XOR not solved",
-        ]
-
-    def _repr_html_(self) -> str:
-        """Jupyter's view: the recipe, the steps, the last epoch's loss, solved, and a small loss curve."""
-        summary = html.escape(", ".join(self._summary()))
-        return (
-            '<div style="font-family: monospace">'
-            f"<div>History of {html.escape(repr(self.recipe))}</div><div>{summary}</div>"
-            f"{_loss_sparkline(self.epoch_losses, self.recipe.loss)}</div>"
-        )
-
-
-# size of the loss curve in History._repr_html_, in pixels, and the most points it draws
-_SPARKLINE_WIDTH, _SPARKLINE_HEIGHT, _SPARKLINE_POINTS = 240, 60, 120
-
-
-def _loss_sparkline(epoch_losses: Sequence[float], loss_name: str) -> str:
-    """A small inline SVG of the epoch losses, log scale, at most _SPARKLINE_POINTS block means, or ''."""
-    means = block_means(epoch_losses, max(1, -(-len(epoch_losses) // _SPARKLINE_POINTS)))
-    logs = [math.log10(loss) for loss in means if loss > 0]
-    if len(logs) < 2:
-        return ""
-    low, high = min(logs), max(logs)
-    spread = (high - low) or 1.0
-    step = _SPARKLINE_WIDTH / (len(logs) - 1)
-    points = " ".join(
-        f"{i * step:.1f},{(high - y) / spread * (_SPARKLINE_HEIGHT - 4) + 2:.1f}" for i, y in enumerate(logs)
-    )
-    title = f"{loss_name} loss per epoch, log scale: from {10 ** logs[0]:.3g} to {10 ** logs[-1]:.3g}"
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_SPARKLINE_WIDTH}" height="{_SPARKLINE_HEIGHT}" '
-        f'role="img"><title>{html.escape(title)}</title>'
-        f'<polyline points="{points}" fill="none" stroke="steelblue" stroke-width="1.5"/></svg>'
-    )
-
-
-def block_means(losses: Sequence[float], size: int) -> list[float]:
-    """The mean of each run of ``size`` consecutive losses: losses[0:size], losses[size:2*size], ...
-
-    A last, incomplete run is left out. Over ``print_every`` epoch losses, this is the
-    trend line of training.png and of the replay page's loss curve.
-
-    Example:
-        >>> block_means([1.0, 3.0, 2.0, 4.0, 9.0], 2)
-        [2.0, 3.0]
-    """
-    starts = range(0, len(losses) - size + 1, size)
-    return [math.fsum(losses[start : start + size]) / size for start in starts]
 
 
 def build_model(recipe: Recipe) -> MLP:
@@ -379,10 +273,10 @@ def sample_loss(model: MLP, recipe: Recipe, indices: Sequence[int]) -> Value:
 
 
 def forward_backward(model: MLP, recipe: Recipe, indices: Sequence[int]) -> Value:
-    """One step's computation: the loss on the samples, with every parameter's grad filled in.
+    """One step's loss on the samples as a graph, with every parameter's grad filled in: for pictures.
 
-    This is the part of a step an engine does (the optimizer then updates the weights);
-    parameter grads must be zero before the call.
+    It computes what a step of ``run`` computes before its update (the Trainer takes the
+    steps itself); parameter grads must be zero before the call.
     """
     loss = sample_loss(model, recipe, indices)
     loss.backward()
@@ -429,7 +323,7 @@ def course_trainer(
     """
     snapshot_at = frozenset() if snapshot_every is None else frozenset(snapshot_steps(recipe, snapshot_every))
     model = build_model(recipe)
-    return Trainer(
+    course = Trainer(
         model,
         INPUTS,
         TARGETS,
@@ -441,11 +335,10 @@ def course_trainer(
         log_every=recipe.print_every,
         on_log=on_log,
         snapshot_at=snapshot_at,
-        history=History(recipe=recipe, model=model, initial_state=model.state_dict()),
-        forward_backward=lambda indices: forward_backward(model, recipe, indices),
         advice=_ADVICE,
-        chunk_epochs=_CHUNK_EPOCHS,
     )
+    course.history.recipe = recipe
+    return course
 
 
 def run(recipe: Recipe, *, on_log: LogFunction | None = None, snapshot_every: int | None = None) -> History:
@@ -453,7 +346,7 @@ def run(recipe: Recipe, *, on_log: LogFunction | None = None, snapshot_every: in
 
     The same recipe gives the same history, bit for bit: the weights and the sample draws
     come from random.Random streams seeded by ``recipe.seed``. The steps are taken by
-    ``course_trainer(recipe)``, the general ``micrograd44.trainer.Trainer``. Both engines take the same
+    ``course_trainer(recipe)``, the general ``micrograd44.training.Trainer``. Both engines take the same
     steps with the same numbers: ``recipe.engine`` changes only the speed. The compiled
     engine traces the step's graph once (a few milliseconds), then takes runs of steps in
     generated code; it stops at the steps due for a snapshot and takes those eagerly.
@@ -496,18 +389,9 @@ __all__ = [
     "INPUTS",
     "LOSSES",
     "OPTIMIZERS",
-    "ENGINES",
-    "SAMPLINGS",
-    "Column",
     "TARGETS",
-    "History",
     "Recipe",
     "RecipeError",
-    "Snapshot",
-    "StopRequested",
-    "TrainingDiverged",
-    "TrainingInterrupted",
-    "block_means",
     "build_model",
     "course_trainer",
     "forward_backward",
@@ -515,5 +399,4 @@ __all__ = [
     "sample_loss",
     "snapshot_steps",
     "stable_learning_rate",
-    "stop_on_signal",
 ]
