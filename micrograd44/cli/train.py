@@ -13,14 +13,11 @@ import sys
 import time
 from pathlib import Path
 
-from .. import init
 from ..compiled import CompileError, CompilerUnavailable, check_compiler, compiler
 from ..nn import ACTIVATIONS, MLP
-from ..training import ENGINES, SAMPLINGS, History, TrainingDiverged, TrainingInterrupted
+from ..training import History, TrainingDiverged, TrainingInterrupted
 from ..training.course import (
     INPUTS,
-    LOSSES,
-    OPTIMIZERS,
     TARGETS,
     Recipe,
     RecipeError,
@@ -41,8 +38,7 @@ DEFAULT_SNAPSHOT_EVERY = 50
 
 
 def register(subparsers) -> None:
-    """Add the ``train`` sub-command."""
-    default = Recipe()
+    """Add the ``train`` sub-command: a flag per Recipe field, and where the files go."""
     parser = subparsers.add_parser(
         "train",
         help="train the 44-parameter XOR network of the course and write its files",
@@ -53,65 +49,8 @@ def register(subparsers) -> None:
         ),
     )
     recipe = parser.add_argument_group("recipe")
-    recipe.add_argument("--epochs", type=int, default=default.epochs, help="epochs (default: %(default)s)")
-    recipe.add_argument("--lr", type=float, default=default.lr, help="learning rate (default: %(default)s)")
-    recipe.add_argument(
-        "--momentum", type=float, default=default.momentum, help="SGD momentum (default: %(default)s)"
-    )
-    recipe.add_argument(
-        "--loss", choices=list(LOSSES), default=default.loss, help="loss (default: %(default)s)"
-    )
-    recipe.add_argument(
-        "--hidden",
-        type=_hidden_sizes,
-        default=",".join(map(str, default.hidden)),
-        metavar="N,N",
-        help="hidden layer sizes, comma-separated; '' for none (default: %(default)s)",
-    )
-    recipe.add_argument(
-        "--activation",
-        choices=list(ACTIVATION_NAMES),
-        default=default.activation,
-        help="activation of the hidden layers (default: %(default)s)",
-    )
-    recipe.add_argument(
-        "--weight-init",
-        choices=list(init.SCHEMES),
-        default=default.weight_init,
-        help="(default: %(default)s)",
-    )
-    recipe.add_argument(
-        "--bias-init", choices=list(init.SCHEMES), default=default.bias_init, help="(default: %(default)s)"
-    )
-    recipe.add_argument(
-        "--sampling",
-        choices=SAMPLINGS,
-        default=default.sampling,
-        help="random: 4 steps per epoch on samples drawn with replacement; cycle: 4 steps on "
-        "samples 0..3; full-batch: 1 step on the mean loss (default: %(default)s)",
-    )
-    recipe.add_argument(
-        "--optimizer", choices=list(OPTIMIZERS), default=default.optimizer, help="(default: %(default)s)"
-    )
-    recipe.add_argument(
-        "--seed", type=int, default=default.seed, help="seeds weights and sample draws (default: %(default)s)"
-    )
-    recipe.add_argument(
-        "--print-every",
-        type=int,
-        default=default.print_every,
-        help="log every N epochs (default: %(default)s)",
-    )
-    recipe.add_argument(
-        "--engine",
-        type=_engine,
-        choices=ENGINES,
-        default=default.engine,
-        help="eager: every step builds its graph and calls backward(); python: the step's graph is "
-        "traced once and replayed as generated Python, the same numbers bit for bit, trained about ten "
-        "times faster; c: the same program as C, built by the system's C compiler, faster still; "
-        "compiled: c where a C compiler works, else python (default: %(default)s)",
-    )
+    for field in dataclasses.fields(Recipe):
+        recipe.add_argument("--" + field.name.replace("_", "-"), **_flag_options(field))
     parser.add_argument(
         "--out",
         default="out/",
@@ -134,6 +73,22 @@ def register(subparsers) -> None:
         f"(default: {DEFAULT_SNAPSHOT_EVERY})",
     )
     parser.set_defaults(run=run_command)
+
+
+def _flag_options(field: dataclasses.Field) -> dict:
+    """How the flag of a Recipe field reads its value: its type or choices, default and help."""
+    default, names = field.default, field.metadata["names"]
+    options = {"default": default, "help": f"{field.metadata['meaning']} (default: %(default)s)"}
+    if field.name == "hidden":
+        help = "hidden layer sizes, comma-separated; '' for none (default: %(default)s)"
+        options.update(type=_hidden_sizes, default=",".join(map(str, default)), metavar="N,N", help=help)
+    elif field.name == "activation":
+        options["choices"] = list(ACTIVATION_NAMES)
+    elif names is not None:
+        options.update(choices=list(names), type=_engine if field.name == "engine" else str)
+    else:
+        options["type"] = int if field.type == "int" else float
+    return options
 
 
 def _positive_int(text: str) -> int:

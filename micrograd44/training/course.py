@@ -1,22 +1,11 @@
 """The course recipe end to end: train an MLP on XOR and keep the whole history.
 
-``Recipe()`` is the 44-parameter exercise of the course: an MLP 2 -> 5 -> 4 -> 1 with tanh
-after the hidden layers and a linear output, weights drawn from N(0, 1), biases from
-PyTorch's default U(+-1/sqrt(fan_in)), L1 loss, SGD with lr 0.02 and momentum 0.9, 2001
-epochs of 4 single-sample steps, each sample drawn at random with replacement. ``run()``
-trains it and returns a ``History``. Training fails loudly: a loss or gradient that turns
-nan or infinite stops it with ``TrainingDiverged``; Ctrl-C stops it at the end of the
-current step (of the current run of steps, compiled) with ``TrainingInterrupted``. Both
-carry the history up to that point.
-``run(recipe, snapshot_every=50)`` also keeps ``Snapshot``s of the model at the logged epochs.
-``Recipe(engine="compiled")`` runs the same steps through a program compiled once from the
-model's graph (``micrograd44.compiled``): the same History, bit for bit, as C built by the
-system's C compiler (``engine="c"``), or as generated Python (``engine="python"``) where no C
-compiler works.
-
-The recipe is a preset over the general training loop of ``micrograd44.training.loop``:
-it names the model, the loss, the optimizer and the engine, and hands them with the four
-XOR samples of ``micrograd44.data`` to a ``Trainer``, which takes every step.
+``Recipe()`` is the 44-parameter exercise of the course (its fields and their defaults
+say what it is); ``run(recipe)`` trains it and returns the ``History``, with Snapshots of
+the model at the logged epochs when asked (``snapshot_every=50``). The recipe is a preset
+over the general loop of ``micrograd44.training.loop``: it names the model, the loss, the
+optimizer and the engine, and hands them with the four XOR samples of ``micrograd44.data``
+to a ``Trainer``, which takes every step and fails as loudly as it does.
 """
 
 from __future__ import annotations
@@ -32,7 +21,7 @@ from ..losses import l1_loss, mse_loss
 from ..nn import ACTIVATIONS, MLP
 from ..optim import SGD, Adam, Optimizer
 from .history import History
-from .loop import ENGINES, SAMPLINGS, LogFunction, Trainer, TrainingDiverged, is_integer
+from .loop import ENGINES, SAMPLINGS, LogFunction, Trainer, TrainingDiverged, is_integer, step_loss
 
 # The course's four samples: the XOR inputs [x1, x2] and targets 0, 1, 1, 0.
 INPUTS, TARGETS = data.XOR_INPUTS, data.XOR_TARGETS
@@ -76,44 +65,38 @@ def _is_finite_number(value) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _require(ok: bool, field: str, value, rule: str) -> None:
-    """Raise RecipeError for the field unless ok."""
-    if not ok:
-        raise RecipeError(field, value, rule)
+def _field(default, meaning: str, names=None):
+    """A Recipe field: its default, what it means and, for a name, the names it may take.
+
+    The meaning is also the help of the field's ``micrograd44 train`` flag.
+    """
+    return dataclasses.field(default=default, metadata={"meaning": meaning, "names": names})
 
 
-def _require_choice(field: str, value, names) -> None:
-    """Raise RecipeError, listing the accepted names, unless value is one of them."""
-    known = (value is None or isinstance(value, str)) and value in names
-    _require(known, field, value, "is unknown (choose one of " + ", ".join(repr(n) for n in names) + ")")
+# a number field -> (whether a value is valid, what it must be)
+_NUMBER_RULES = {
+    "epochs": (lambda v: is_integer(v) and v >= 0, "must be an integer >= 0"),
+    "lr": (lambda v: _is_finite_number(v) and v > 0, "must be a finite number > 0"),
+    "momentum": (lambda v: _is_finite_number(v) and v >= 0, "must be a finite number >= 0"),
+    "hidden": (
+        lambda v: (
+            isinstance(v, Sequence) and not isinstance(v, str) and all(is_integer(n) and n > 0 for n in v)
+        ),
+        "must be a sequence of positive integers (the hidden layer sizes)",
+    ),
+    "seed": (is_integer, "must be an integer"),
+    "print_every": (lambda v: is_integer(v) and v >= 1, "must be an integer >= 1"),
+}
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
 class Recipe:
     """How to train: the defaults are the course's 44-parameter XOR recipe.
 
-    Args:
-        epochs: passes over the data (>= 0); the course ran 2001 (epochs 0 to 2000).
-        lr: learning rate (> 0).
-        momentum: SGD momentum (>= 0); Adam uses PyTorch's default betas instead.
-        loss: "l1" (mean absolute error, the course) or "mse" (mean squared error).
-        hidden: sizes of the hidden layers; the output layer (1 neuron, no activation)
-            is added after them.
-        activation: activation after each hidden layer ("tanh", "relu", "sigmoid" or None).
-        weight_init, bias_init: init schemes by name (see ``micrograd44.init.SCHEMES``).
-        sampling: "random" (each epoch 4 steps on one sample drawn at random with
-            replacement, the course), "cycle" (4 steps on samples 0, 1, 2, 3) or
-            "full-batch" (one step per epoch on the mean loss over the 4 samples).
-        optimizer: "sgd" or "adam".
-        seed: seeds the initial weights and the sample draws (two separate streams).
-        print_every: log every this many epochs (epoch 0, 50, 100, ...).
-        engine: "eager" (every step builds its graph and calls backward(), the course),
-            "python" (the step's graph is traced once and replayed as generated Python,
-            see ``micrograd44.compiled``), "c" (the same program as C, built by the
-            system's C compiler) or "compiled" (C where a C compiler works, else Python,
-            saying so in one line on stderr). All give the same History, bit for bit; a
-            step of the Python program is about fifteen times faster than eager's, one of
-            the C program a few hundred times (``benchmarks/native.py``).
+    Each field says beside it what it means and, for a name, which names it takes. The
+    engine changes only the speed: every engine gives the same History, bit for bit; a
+    step of the Python program is about fifteen times faster than eager's, one of the C
+    program a few hundred times (``benchmarks/native.py``).
 
     Raises:
         RecipeError: a ValueError naming the invalid field and its value.
@@ -129,54 +112,43 @@ class Recipe:
         micrograd44.training.course.RecipeError: Recipe.lr must be a finite number > 0, got -1
     """
 
-    epochs: int = 2001
-    lr: float = 0.02
-    momentum: float = 0.9
-    loss: str = "l1"
-    hidden: tuple[int, ...] = (5, 4)
-    activation: str | None = "tanh"
-    weight_init: str = "normal"
-    bias_init: str = "torch"
-    sampling: str = "random"
-    optimizer: str = "sgd"
-    seed: int = 2
-    print_every: int = 50
-    engine: str = "eager"
+    epochs: int = _field(2001, "passes over the data (>= 0); the course ran 2001 (epochs 0 to 2000)")
+    lr: float = _field(0.02, "learning rate (> 0)")
+    momentum: float = _field(0.9, "SGD momentum (>= 0); Adam uses PyTorch's default betas instead")
+    loss: str = _field("l1", "l1: mean absolute error (the course); mse: mean squared error", LOSSES)
+    hidden: tuple[int, ...] = _field(
+        (5, 4), "sizes of the hidden layers; the output layer (1 neuron, no activation) is added after them"
+    )
+    activation: str | None = _field("tanh", "activation after each hidden layer, or None", ACTIVATIONS)
+    weight_init: str = _field("normal", "init scheme of the weights (micrograd44.init.SCHEMES)", init.SCHEMES)
+    bias_init: str = _field("torch", "init scheme of the biases (micrograd44.init.SCHEMES)", init.SCHEMES)
+    sampling: str = _field(
+        "random",
+        "random: each epoch 4 steps on samples drawn at random with replacement (the course); cycle: "
+        "4 steps on samples 0, 1, 2, 3; full-batch: one step per epoch on the mean loss over the 4 samples",
+        SAMPLINGS,
+    )
+    optimizer: str = _field("sgd", "sgd or adam", OPTIMIZERS)
+    seed: int = _field(2, "seeds the initial weights and the sample draws (two separate streams)")
+    print_every: int = _field(50, "log every this many epochs (epoch 0, 50, 100, ...)")
+    engine: str = _field(
+        "eager",
+        "eager: every step builds its graph and calls backward() (the course); python: the step's graph is "
+        "traced once and replayed as generated Python (micrograd44.compiled), the same numbers bit for "
+        "bit, faster; c: the same program as C, built by the system's C compiler, faster still; "
+        "compiled: c where a C compiler works, else python, saying so in one line on stderr",
+        ENGINES,
+    )
 
     def __post_init__(self):
-        _require(
-            is_integer(self.epochs) and self.epochs >= 0, "epochs", self.epochs, "must be an integer >= 0"
-        )
-        _require(_is_finite_number(self.lr) and self.lr > 0, "lr", self.lr, "must be a finite number > 0")
-        _require(
-            _is_finite_number(self.momentum) and self.momentum >= 0,
-            "momentum",
-            self.momentum,
-            "must be a finite number >= 0",
-        )
-        _require_choice("loss", self.loss, LOSSES)
-        self._check_hidden()
-        _require_choice("activation", self.activation, ACTIVATIONS)
-        _require_choice("weight_init", self.weight_init, init.SCHEMES)
-        _require_choice("bias_init", self.bias_init, init.SCHEMES)
-        _require_choice("sampling", self.sampling, SAMPLINGS)
-        _require_choice("optimizer", self.optimizer, OPTIMIZERS)
-        _require(is_integer(self.seed), "seed", self.seed, "must be an integer")
-        _require(
-            is_integer(self.print_every) and self.print_every >= 1,
-            "print_every",
-            self.print_every,
-            "must be an integer >= 1",
-        )
-        _require_choice("engine", self.engine, ENGINES)
-
-    def _check_hidden(self) -> None:
-        """Check the hidden sizes and store them as a tuple of ints."""
-        sizes = self.hidden
-        ok = isinstance(sizes, Sequence) and not isinstance(sizes, str)
-        ok = ok and all(is_integer(size) and size > 0 for size in sizes)
-        _require(ok, "hidden", sizes, "must be a sequence of positive integers (the hidden layer sizes)")
-        object.__setattr__(self, "hidden", tuple(int(size) for size in sizes))
+        for field in dataclasses.fields(self):
+            value, names = getattr(self, field.name), field.metadata["names"]
+            if names is not None and not ((value is None or isinstance(value, str)) and value in names):
+                rule = "is unknown (choose one of " + ", ".join(repr(n) for n in names) + ")"
+                raise RecipeError(field.name, value, rule)
+            if field.name in _NUMBER_RULES and not _NUMBER_RULES[field.name][0](value):
+                raise RecipeError(field.name, value, _NUMBER_RULES[field.name][1])
+        object.__setattr__(self, "hidden", tuple(int(size) for size in self.hidden))
 
     @property
     def steps_per_epoch(self) -> int:
@@ -254,6 +226,8 @@ def build_model(recipe: Recipe) -> MLP:
 def sample_loss(model: MLP, recipe: Recipe, indices: Sequence[int]) -> Value:
     """The recipe's loss on the given XOR samples, the mean over them, as a graph to backward().
 
+    It is the loss a step of ``run`` computes (``loop.step_loss`` with the recipe's loss).
+
     Args:
         model: the MLP being trained.
         recipe: its Recipe (for the loss function).
@@ -268,8 +242,7 @@ def sample_loss(model: MLP, recipe: Recipe, indices: Sequence[int]) -> Value:
         >>> loss = sample_loss(model, Recipe(), [0, 1, 2, 3])
         >>> loss.backward()
     """
-    predictions = [model(INPUTS[i]) for i in indices]
-    return LOSSES[recipe.loss](predictions, [TARGETS[i] for i in indices])
+    return step_loss(model, LOSSES[recipe.loss], INPUTS, TARGETS, indices)
 
 
 def forward_backward(model: MLP, recipe: Recipe, indices: Sequence[int]) -> Value:
@@ -346,10 +319,8 @@ def run(recipe: Recipe, *, on_log: LogFunction | None = None, snapshot_every: in
 
     The same recipe gives the same history, bit for bit: the weights and the sample draws
     come from random.Random streams seeded by ``recipe.seed``. The steps are taken by
-    ``course_trainer(recipe)``, the general ``micrograd44.training.Trainer``. Both engines take the same
-    steps with the same numbers: ``recipe.engine`` changes only the speed. The compiled
-    engine traces the step's graph once (a few milliseconds), then takes runs of steps in
-    generated code; it stops at the steps due for a snapshot and takes those eagerly.
+    ``course_trainer(recipe)``, the general ``micrograd44.training.Trainer``; every engine
+    takes the same steps with the same numbers.
 
     Args:
         recipe: what to train and how.
@@ -365,13 +336,8 @@ def run(recipe: Recipe, *, on_log: LogFunction | None = None, snapshot_every: in
 
     Raises:
         ValueError: snapshot_every is neither None nor an integer >= 1.
-        TrainingDiverged: a loss, gradient or parameter became nan or infinite (or the
-            forward pass overflowed); the error names the epoch, the step and the first
-            non-finite parameter, and its ``history`` holds every completed step.
-        TrainingInterrupted: Ctrl-C (or a KeyboardInterrupt from on_log, or SIGTERM under
-            ``stop_on_signal``); its ``history`` holds every completed step. The eager
-            engine stops at the end of the current step, the compiled one at the end of
-            its current run (at most 1000 epochs, and never past a logged epoch).
+        TrainingDiverged, TrainingInterrupted: as ``Trainer.train`` raises them; their
+            ``history`` holds every completed step.
 
     Example:
         >>> history = run(Recipe(epochs=10))

@@ -87,6 +87,15 @@ def is_integer(value) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
+def step_loss(model: Module, loss: Callable, samples, targets, indices: Sequence[int]) -> Value:
+    """The loss of one step as a graph: of the model's predictions on the samples at ``indices``.
+
+    One index for a single-sample step, every index for a full-batch one; ``loss`` is
+    called as ``loss(predictions, targets)`` with lists.
+    """
+    return loss([model(samples[i]) for i in indices], [targets[i] for i in indices])
+
+
 def _all_finite(values: Iterable[float]) -> bool:
     """True when none of the values is nan or infinite."""
     return all(map(math.isfinite, values))
@@ -270,8 +279,7 @@ class Trainer:
 
     def _forward_backward(self, indices: Sequence[int]) -> float:
         """The loss over the samples at the indices; every parameter's grad is filled in."""
-        model = self.history.model
-        loss = self.loss([model(self.samples[i]) for i in indices], [self.targets[i] for i in indices])
+        loss = step_loss(self.history.model, self.loss, self.samples, self.targets, indices)
         loss.backward()
         return loss.data
 
@@ -434,4 +442,5 @@ __all__ = [
     "TrainingDiverged",
     "fit",
     "is_integer",
+    "step_loss",
 ]
