@@ -1,16 +1,12 @@
 """A general training loop: any model with one output, any samples, targets, loss and optimizer.
 
 ``fit(model, samples, targets, loss=..., optimizer=..., epochs=...)`` trains and returns a
-``History`` of every step; ``Trainer`` does the same a few epochs at a time. An epoch is
-one step per sample, drawn at random with replacement (``sampling="random"``) or taken in
-order (``"cycle"``), or one step on the mean loss over all the samples (``"full-batch"``).
-The engine computes each step: ``"eager"`` builds its graph and calls backward(); ``"python"``
-and ``"c"`` trace the loss of one sample once and run the steps as generated Python or C
-(``micrograd44.compiled``); ``"compiled"`` is C where a C compiler works, else Python. Every
-engine gives the same History, bit for bit. Training fails loudly: a loss, gradient or
-parameter that turns nan or infinite stops it with ``TrainingDiverged``; Ctrl-C (and
-SIGTERM under ``stop_on_signal``) stops it at the end of the current step (of the current
-run of steps, compiled) with ``TrainingInterrupted``. Both carry the history so far.
+``History`` of every step; ``Trainer`` does the same a few epochs at a time, with the
+sampling and the engine it is given (its docstring says what each does). Every engine
+gives the same History, bit for bit. Training fails loudly: a loss, gradient or parameter
+that turns nan or infinite stops it with ``TrainingDiverged``; Ctrl-C (and SIGTERM under
+``stop_on_signal``) stops it at the end of the current step (of the current run of steps,
+compiled) with ``TrainingInterrupted``. Both carry the history so far.
 
 The course recipe (``micrograd44.training.course``) is a preset over this loop.
 """
@@ -349,7 +345,8 @@ class Trainer:
         model, loss = self.history.model, self.loss
 
         def sample_loss(*inputs: Value) -> Value:
-            return loss(model(list(inputs[:-1])), inputs[-1])
+            """The loss of a single-sample step, as eager computes it, on traced inputs (x..., target)."""
+            return step_loss(model, loss, [list(inputs[:-1])], [inputs[-1]], [0])
 
         sample_loss.__signature__ = inspect.Signature(_traced_inputs(len(self.samples[0])))
         program = trace(sample_loss, example=self._rows[0], parameters=model)

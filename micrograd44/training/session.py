@@ -11,12 +11,10 @@ final weights), for both engines.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from ..nn import MLP
 from .course import Recipe, course_trainer
 from .history import History
-from .loop import TrainingDiverged, is_integer
+from .loop import LogFunction, TrainingDiverged, is_integer
 from .signals import TrainingInterrupted
 
 
@@ -53,7 +51,7 @@ class Session:
         self,
         recipe: Recipe | None = None,
         *,
-        on_log: Callable[[int, float, float], None] | None = None,
+        on_log: LogFunction | None = None,
         snapshot_every: int | None = None,
     ):
         self.recipe = Recipe() if recipe is None else recipe
