@@ -77,7 +77,7 @@ def _flag_options(field: dataclasses.Field) -> dict:
     default, names = field.default, field.metadata["names"]
     options = {"default": default, "help": f"{field.metadata['meaning']} (default: %(default)s)"}
     if field.name == "hidden":
-        help = "hidden layer sizes, comma-separated; '' for none (default: %(default)s)"
+        help = f"{field.metadata['meaning']}: comma-separated, '' for none (default: %(default)s)"
         options.update(type=_hidden_sizes, default=",".join(map(str, default)), metavar="N,N", help=help)
     elif field.name == "activation":
         options["choices"] = list(ACTIVATION_NAMES)
