@@ -185,7 +185,7 @@ class History:
 
     model: Module
     initial_state: dict[str, float]
-    steps_per_epoch: int = dataclasses.field(default=None, kw_only=True)
+    steps_per_epoch: int | None = dataclasses.field(default=None, kw_only=True)
     recipe: object = dataclasses.field(default=None, kw_only=True)
     targets: list[float] = dataclasses.field(default_factory=list, kw_only=True)
     step_losses: Column = dataclasses.field(default_factory=lambda: Column("d"))
