@@ -19,7 +19,7 @@ from course_step import report, take_turns
 from reference_engines import load_torch
 
 from micrograd44.autodiff import second_derivatives
-from micrograd44.train import Recipe, build_model, sample_loss
+from micrograd44.training.course import Recipe, build_model, sample_loss
 
 QUICK = ["--repeats", "1"]
 
@@ -65,7 +65,7 @@ def torch_sequential_hessian():
     from torch.func import functional_call
 
     from micrograd44.testing import torch_module
-    from micrograd44.train import INPUTS, TARGETS
+    from micrograd44.training.course import INPUTS, TARGETS
 
     net = torch_module(build_model(Recipe()))
     shapes = [(name, p.shape, p.numel()) for name, p in net.named_parameters()]

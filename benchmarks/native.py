@@ -34,7 +34,7 @@ from compiled import SAMPLES, compiled_course_loop, course_model
 from course_step import take_turns
 
 from micrograd44.compiled import native, toolchain
-from micrograd44.train import Recipe, run
+from micrograd44.training.course import Recipe, run
 
 QUICK = ["--quick"]
 QUICK_SIZES = {"steps": 1000, "repeats": 1, "seeds": 3}

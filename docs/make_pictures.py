@@ -29,8 +29,8 @@ sys.path.insert(0, str(REPOSITORY))
 import viz  # noqa: E402
 from micrograd44 import Value, grad  # noqa: E402
 from micrograd44.cli import CommandError  # noqa: E402
-from micrograd44.commands.graph import PICTURES, first_step, write_pictures  # noqa: E402
-from micrograd44.train import Recipe  # noqa: E402
+from micrograd44.cli.graph import PICTURES, first_step, write_pictures  # noqa: E402
+from micrograd44.training.course import Recipe  # noqa: E402
 
 FOLDER = REPOSITORY / "docs" / "images"
 CONCEPTS = ("neuron", "chain_rule", "learning_rate", "loss", "weight_init")

@@ -19,7 +19,7 @@ import time
 
 from micrograd44 import topological_order
 from micrograd44.autodiff import push_tangents
-from micrograd44.train import Recipe, build_model, sample_loss
+from micrograd44.training.course import Recipe, build_model, sample_loss
 
 REPEATS = 20  # each timing is the best of this many
 

@@ -29,7 +29,8 @@ import sweep  # examples/sweep.py: the command line every sweep shares
 from matplotlib.figure import Figure
 
 from micrograd44.sweep import summarize
-from micrograd44.train import History, Recipe, TrainingDiverged, run
+from micrograd44.training import History, TrainingDiverged
+from micrograd44.training.course import Recipe, run
 
 # loss -> learning rates: the course's L1 from far too small to far too large, then MSE
 RATES = {"l1": [0.00001, 0.001, 0.02, 0.1, 0.5, 2.0], "mse": [0.02, 0.5]}

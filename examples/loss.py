@@ -31,7 +31,8 @@ from matplotlib.figure import Figure
 
 from micrograd44 import Value
 from micrograd44.losses import bce_with_logits, l1_loss, mse_loss
-from micrograd44.train import TARGETS, History, Recipe, run
+from micrograd44.training import History
+from micrograd44.training.course import TARGETS, Recipe, run
 
 ERRORS = [-2.0, -1.0, -0.5, -0.1, 0.0, 0.1, 0.5, 1.0, 2.0]
 SCORES = [-4.0, -2.0, 0.0, 2.0, 4.0]

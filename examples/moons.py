@@ -7,7 +7,7 @@ the learning rate falling linearly from 1.0 to 0.1. A point counts as classified
 when its score has the sign of its label. The script fails (exit status 1) if the
 training accuracy does not reach 100%.
 
-The steps are taken by the general trainer (``micrograd44.trainer.fit``), by default with
+The steps are taken by the general trainer (``micrograd44.training.fit``), by default with
 the compiled engine (``--engine``: every engine gives the same numbers). The trainer
 minimizes the hinge loss; the L2 penalty enters as SGD's weight decay 2e-4, its gradient
 (the same update up to rounding). The logged lines are read from the Snapshots the trainer
@@ -38,7 +38,7 @@ from micrograd44.compiled import trace
 from micrograd44.data import moons
 from micrograd44.losses import hinge
 from micrograd44.optim import SGD
-from micrograd44.trainer import ENGINES, Snapshot, fit
+from micrograd44.training import ENGINES, Snapshot, fit
 
 L2 = 1e-4
 FIRST_LR, LAST_LR = 1.0, 0.1

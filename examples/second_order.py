@@ -24,8 +24,8 @@ from matplotlib.figure import Figure
 
 from micrograd44 import Value, grad
 from micrograd44.autodiff import second_derivatives
-from micrograd44.session import Session
-from micrograd44.train import Recipe, sample_loss
+from micrograd44.training.course import Recipe, sample_loss
+from micrograd44.training.session import Session
 
 START = 2.0
 TOLERANCE = 1e-10  # converged: |x - ln 2| below this

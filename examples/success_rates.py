@@ -2,7 +2,7 @@
 
 Prints the Markdown table of docs/exercise.md: for each loss, how many seeds end with all four
 predictions rounding (at 0.5) to 0, 1, 1, 0, the median loss of the last epoch, and the
-seeds that failed. Everything else is the course recipe (``micrograd44.train.Recipe()``).
+seeds that failed. Everything else is the course recipe (``micrograd44.training.course.Recipe()``).
 The runs use the compiled engine: the eager engine's results bit for bit, over a hundred times
 faster with a C compiler (``--engine eager`` prints the same table the slow way).
 
@@ -18,7 +18,7 @@ import time
 import sweep  # examples/sweep.py: the command line every sweep shares
 
 from micrograd44.sweep import RunResult, summarize
-from micrograd44.train import Recipe
+from micrograd44.training.course import Recipe
 
 LOSS_NAMES = {"l1": "L1 (the course)", "mse": "MSE"}
 

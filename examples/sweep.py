@@ -25,7 +25,8 @@ import argparse
 
 import micrograd44.sweep
 from micrograd44.sweep import RunResult
-from micrograd44.train import ENGINES, Recipe
+from micrograd44.training import ENGINES
+from micrograd44.training.course import Recipe
 
 
 def parse_options(

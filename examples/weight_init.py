@@ -34,7 +34,8 @@ import sweep  # examples/sweep.py: the command line every sweep shares
 from matplotlib.figure import Figure
 
 from micrograd44.sweep import summarize
-from micrograd44.train import History, Recipe, run
+from micrograd44.training import History
+from micrograd44.training.course import Recipe, run
 
 SCHEMES = ["zeros", "normal", "uniform", "xavier", "he"]
 SHOWN_SEED = 2  # the course's seed, for the picture of the first layer

@@ -22,7 +22,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 import viz
-from micrograd44.train import INPUTS, TARGETS, Recipe, build_model, run
+from micrograd44.training.course import INPUTS, TARGETS, Recipe, build_model, run
 
 
 def print_log(epoch: int, loss: float, epoch_mean: float) -> None:

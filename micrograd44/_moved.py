@@ -18,6 +18,16 @@ MOVED = {
     "micrograd44.engine": "micrograd44.core.value",
     "micrograd44.ops": "micrograd44.core.ops",
     "micrograd44.errors": "micrograd44.core.errors",
+    "micrograd44.train": "micrograd44.training.course",
+    "micrograd44.trainer": "micrograd44.training",
+    "micrograd44.session": "micrograd44.training.session",
+    "micrograd44.draws": "micrograd44.training.draws",
+    "micrograd44.commands": "micrograd44.cli",
+    "micrograd44.commands.train": "micrograd44.cli.train",
+    "micrograd44.commands.graph": "micrograd44.cli.graph",
+    "micrograd44.commands.grad": "micrograd44.cli.grad",
+    "micrograd44.commands.sweep": "micrograd44.cli.sweep",
+    "micrograd44.commands.run_folder": "micrograd44.cli.run_folder",
 }
 
 

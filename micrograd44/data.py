@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+# The XOR truth table as plain floats: the inputs [x1, x2] and their targets 0, 1, 1, 0.
+XOR_INPUTS = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
+XOR_TARGETS = [float(x1 != x2) for x1, x2 in XOR_INPUTS]
+
 
 def xor() -> tuple[np.ndarray, np.ndarray]:
-    """The four XOR samples: inputs (4, 2) and targets (4,) = 0, 1, 1, 0."""
-    inputs = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
-    targets = np.array([0.0, 1.0, 1.0, 0.0])
-    return inputs, targets
+    """The four XOR samples as arrays: inputs (4, 2) and targets (4,) = 0, 1, 1, 0."""
+    return np.array(XOR_INPUTS), np.array(XOR_TARGETS)
 
 
 def moons(n: int = 100, noise: float = 0.1, seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -31,7 +31,7 @@ from micrograd44.compiled import capture, cprinter, native, toolchain, trace
 from micrograd44.core.value import sum_values
 from micrograd44.losses import l1_loss, mse_loss
 from micrograd44.optim import SGD, Adam
-from micrograd44.train import Recipe, run
+from micrograd44.training.course import Recipe, run
 
 SAMPLES = [[0.0, 0.0, 0.0], [0.0, 1.0, 1.0], [1.0, 0.0, 1.0], [1.0, 1.0, 0.0]]
 

@@ -321,7 +321,7 @@ def test_loop_honours_a_changed_learning_rate():
 
 
 def test_loop_with_the_trainers_sampling_matches_its_eager_history():
-    from micrograd44.train import Recipe, run
+    from micrograd44.training.course import Recipe, run
 
     recipe = Recipe(epochs=30)
     history = run(recipe)

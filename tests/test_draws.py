@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from micrograd44.draws import draw_indices
+from micrograd44.training.draws import draw_indices
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 7, 8, 12, 129, 1000, 2**31 + 5, 2**32 - 1, 2**32, 2**40])

@@ -7,8 +7,8 @@ import pytest
 
 from micrograd44 import topological_order
 from micrograd44.cli import main
-from micrograd44.commands.graph import first_step
-from micrograd44.train import Recipe, build_model, run
+from micrograd44.cli.graph import first_step
+from micrograd44.training.course import Recipe, build_model, run
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 

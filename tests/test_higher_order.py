@@ -20,7 +20,7 @@ from micrograd44 import OpError, Value, grad, hessian, hvp, jacobian, jvp, ops, 
 from micrograd44.compiled import trace
 from micrograd44.core.value import VALUES, apply_op
 from micrograd44.testing import TORCH, torch_twin
-from micrograd44.train import Recipe, build_model, sample_loss
+from micrograd44.training.course import Recipe, build_model, sample_loss
 
 SETTINGS = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]

@@ -17,7 +17,8 @@ import numpy
 import pytest
 
 from micrograd44 import files
-from micrograd44.train import Column, History, Recipe, build_model, run
+from micrograd44.training import Column, History
+from micrograd44.training.course import Recipe, build_model, run
 
 # the most bytes a History may keep per single-sample step (8 for the loss, 1 for the sample,
 # 2 for a quarter of the epoch mean, and the arrays' spare room)
@@ -94,8 +95,7 @@ def test_a_history_repr_is_one_short_line(history):
     text = repr(history)
     assert "\n" not in text and len(text) < 120
     assert text == (
-        f"<History of Recipe(epochs=300): 1200 steps, last epoch loss {history.epoch_losses[-1]:.6g}, "
-        "XOR solved>"
+        f"<History of Recipe(epochs=300): 1200 steps, last epoch loss {history.epoch_losses[-1]:.6g}, solved>"
     )
 
 
@@ -114,7 +114,7 @@ def test_the_notebook_view_is_compact_with_a_small_loss_curve(history):
     assert len(page) < 6000
     root = ET.fromstring(page)  # well-formed: the recipe and summary are escaped
     text = "".join(root.itertext())
-    assert "History of Recipe(epochs=300)" in text and "1200 steps" in text and "XOR solved" in text
+    assert "History of Recipe(epochs=300)" in text and "1200 steps" in text and ", solved" in text
     svg = root.find("{http://www.w3.org/2000/svg}svg")
     assert svg is not None and int(svg.get("width")) <= 300
     points = svg.find("{http://www.w3.org/2000/svg}polyline").get("points").split()
@@ -134,14 +134,14 @@ def test_a_long_loss_series_is_drawn_as_a_band_of_bounded_size():
     pytest.importorskip("matplotlib")
     from matplotlib.figure import Figure
 
-    from micrograd44.commands import train as train_command
+    from micrograd44.cli import loss_plot
 
     axes = Figure().add_subplot()
     losses = numpy.random.default_rng(0).random(1_000_000)
-    train_command._draw_losses(axes, numpy.arange(len(losses)), losses, "loss", 0.5, 0.5)
+    loss_plot.draw_losses(axes, numpy.arange(len(losses)), losses, "loss", 0.5, 0.5)
     assert not axes.lines
     (band,) = axes.collections
-    assert len(band.get_paths()[0].vertices) <= 2 * train_command._MOST_POINTS_DRAWN
+    assert len(band.get_paths()[0].vertices) <= 2 * loss_plot.MOST_POINTS_DRAWN
 
 
 if __name__ == "__main__":

@@ -18,9 +18,7 @@ import pytest
 from cli_runs import run_command
 
 from micrograd44 import MLP
-from micrograd44.cli import build_parser
-from micrograd44.commands import run_folder
-from micrograd44.commands import train as train_command
+from micrograd44.cli import build_parser, outputs, run_folder
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 
@@ -179,7 +177,7 @@ def test_a_file_that_cannot_be_written_at_the_end_is_one_line_and_the_rest_is_ke
     def disk_full(history, path):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(train_command, "_save_model", disk_full)
+    monkeypatch.setattr(outputs, "save_model", disk_full)
     status, out, err = train(["--epochs", "3", "--out", str(tmp_path)], capsys)
     assert status == 1
     assert (

@@ -11,8 +11,8 @@ import pytest
 from cli_runs import run_train
 
 import viz
-from micrograd44.commands import train as train_command
-from micrograd44.train import INPUTS, TARGETS, Recipe, run, snapshot_steps
+from micrograd44.cli import train as train_command
+from micrograd44.training.course import INPUTS, TARGETS, Recipe, run, snapshot_steps
 from viz import live_svg, style
 from viz.frames import snapshot_model, weight_names
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import viz
-from micrograd44.train import Recipe, run
+from micrograd44.training.course import Recipe, run
 from viz import style
 
 pytestmark = [

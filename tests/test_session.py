@@ -2,8 +2,9 @@
 
 import pytest
 
-from micrograd44.session import Session
-from micrograd44.train import Recipe, TrainingDiverged, run
+from micrograd44.training import TrainingDiverged
+from micrograd44.training.course import Recipe, run
+from micrograd44.training.session import Session
 
 
 def trained_in_pieces(recipe, pieces, **kwargs):
@@ -74,7 +75,7 @@ def test_a_diverged_session_keeps_its_history_and_takes_no_more_steps():
 
 
 def test_session_needs_a_recipe():
-    with pytest.raises(TypeError, match="Session needs a micrograd44.train.Recipe, got dict"):
+    with pytest.raises(TypeError, match="Session needs a micrograd44.training.course.Recipe, got dict"):
         Session({"epochs": 3})
     assert Session().recipe == Recipe()
 
@@ -82,6 +83,6 @@ def test_session_needs_a_recipe():
 def test_the_docstring_example_runs():
     import doctest
 
-    import micrograd44.session
+    import micrograd44.training.session
 
-    assert doctest.testmod(micrograd44.session).failed == 0
+    assert doctest.testmod(micrograd44.training.session).failed == 0

@@ -16,8 +16,9 @@ import pytest
 from cli_runs import interrupt_training, run_command
 
 from micrograd44 import MLP
-from micrograd44.commands import train as train_command
-from micrograd44.train import Recipe, StopRequested, TrainingInterrupted, run
+from micrograd44.cli import train as train_command
+from micrograd44.training import StopRequested, TrainingInterrupted, stop_on_signal
+from micrograd44.training.course import Recipe, run
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -52,7 +53,7 @@ def test_sigterm_under_stop_on_signal_is_deferred_to_the_end_of_the_step():
         if epoch == 10:
             signal.raise_signal(signal.SIGTERM)  # deferred: the step ends, then training stops
 
-    previous = signal.signal(signal.SIGTERM, train_command.stop_on_signal)
+    previous = signal.signal(signal.SIGTERM, stop_on_signal)
     try:
         with pytest.raises(TrainingInterrupted) as caught:
             run(Recipe(print_every=10), on_log=sigterm_at_epoch_10)

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from micrograd44.train import (
-    INPUTS,
-    Recipe,
-    TrainingDiverged,
-    build_model,
-    forward_backward,
-    run,
-    snapshot_steps,
-)
+from micrograd44.training import TrainingDiverged
+from micrograd44.training.course import INPUTS, Recipe, build_model, forward_backward, run, snapshot_steps
 
 
 def test_the_course_recipe_is_snapshotted_at_its_first_step_and_every_logged_epoch():

@@ -22,7 +22,8 @@ from micrograd44.sweep import (
 )
 from micrograd44.sweep.results import columns, from_row, to_row
 from micrograd44.sweep.runner import batch_size
-from micrograd44.train import Recipe, TrainingDiverged, run
+from micrograd44.training import TrainingDiverged
+from micrograd44.training.course import Recipe, run
 
 # a small grid: 4 seeds x 2 losses x 2 rates, 40 epochs each
 SMALL = {"seed": "0:4", "loss": ["l1", "mse"], "lr": [0.02, 0.1], "epochs": 40, "print_every": 10}

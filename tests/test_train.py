@@ -10,26 +10,23 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from cli_runs import interrupt_training, run_command
 
 from micrograd44 import MLP, Value, losses
-from micrograd44 import train as training
-from micrograd44.train import (
+from micrograd44.training import TrainingDiverged, TrainingInterrupted, block_means
+from micrograd44.training.course import (
     INPUTS,
     TARGETS,
     Recipe,
     RecipeError,
-    TrainingDiverged,
-    TrainingInterrupted,
-    block_means,
     build_model,
     run,
     sample_loss,
     stable_learning_rate,
 )
+from micrograd44.training.loop import Trainer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -218,14 +215,14 @@ def test_overflow_stops_with_epoch_step_and_advice():
 def test_nan_loss_stops_before_the_update(monkeypatch):
     # The engine refuses to make a non-finite Value, but a step's computation can be
     # swapped for another engine's, which returns whatever its floats say.
-    real = training.forward_backward
+    real = Trainer._forward_backward
 
-    def nan_at_step_9(model, recipe, indices):
+    def nan_at_step_9(trainer, indices):
         calls.append(indices)
-        return SimpleNamespace(data=math.nan) if len(calls) == 10 else real(model, recipe, indices)
+        return math.nan if len(calls) == 10 else real(trainer, indices)
 
     calls = []
-    monkeypatch.setattr(training, "forward_backward", nan_at_step_9)
+    monkeypatch.setattr(Trainer, "_forward_backward", nan_at_step_9)
     with pytest.raises(TrainingDiverged) as caught:
         run(Recipe())
     message = str(caught.value)
@@ -246,17 +243,17 @@ def test_non_finite_update_names_the_parameter():
 
 
 def test_non_finite_gradient_stops_before_the_update(monkeypatch):
-    real = training.forward_backward
+    real = Trainer._forward_backward
 
-    def poisoned(model, recipe, indices):
-        loss = real(model, recipe, indices)
+    def poisoned(trainer, indices):
+        loss = real(trainer, indices)
         if len(history_steps) == 5:
-            dict(model.named_parameters())["layers.1.neurons.2.w.3"].grad = math.inf
-        history_steps.append(loss.data)
+            dict(trainer.history.model.named_parameters())["layers.1.neurons.2.w.3"].grad = math.inf
+        history_steps.append(loss)
         return loss
 
     history_steps = []
-    monkeypatch.setattr(training, "forward_backward", poisoned)
+    monkeypatch.setattr(Trainer, "_forward_backward", poisoned)
     with pytest.raises(TrainingDiverged) as caught:
         run(Recipe())
     assert (caught.value.epoch, caught.value.step) == (1, 5)

@@ -19,18 +19,11 @@ import pytest
 from cli_runs import interrupt_training, run_train
 
 from micrograd44 import MLP
-from micrograd44 import train as training
 from micrograd44.compiled import StepFailed, TrainingLoop
-from micrograd44.train import (
-    ENGINES,
-    OPTIMIZERS,
-    SAMPLINGS,
-    History,
-    Recipe,
-    TrainingDiverged,
-    TrainingInterrupted,
-    run,
-)
+from micrograd44.training import ENGINES, SAMPLINGS, History, TrainingDiverged, TrainingInterrupted
+from micrograd44.training import course as course_module
+from micrograd44.training.course import OPTIMIZERS, Recipe, run
+from micrograd44.training.loop import Trainer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,13 +62,13 @@ def both_engines(recipe: Recipe, **options) -> tuple[tuple[History, list], tuple
 
 
 def test_every_engine_has_an_implementation():
-    assert set(training._ENGINES) == set(ENGINES) == {"eager", "compiled", "python", "c"}
+    assert set(ENGINES) == {"eager", "compiled", "python", "c"}
     assert Recipe().engine == "eager"
 
 
 # ---- the same History ----
 
-COMBINATIONS = list(itertools.product(SAMPLINGS, OPTIMIZERS, training.LOSSES))
+COMBINATIONS = list(itertools.product(SAMPLINGS, OPTIMIZERS, course_module.LOSSES))
 
 
 @pytest.mark.parametrize(
@@ -141,14 +134,14 @@ def test_the_course_recipe_without_snapshots_is_the_same_run(course):
 )
 def test_same_snapshots_where_the_compiled_runs_stop(recipe, every):
     (compiled, compiled_log), (eager, eager_log) = both_engines(recipe, snapshot_every=every)
-    assert [s.step for s in compiled.snapshots] == training.snapshot_steps(recipe, every)
+    assert [s.step for s in compiled.snapshots] == course_module.snapshot_steps(recipe, every)
     assert_same_history(compiled, eager)
     assert compiled_log == eager_log
 
 
 @pytest.mark.parametrize("print_every", [1, 7, 5000])
 def test_runs_split_at_every_log_and_at_the_chunk_size(print_every, monkeypatch):
-    monkeypatch.setattr(training, "_CHUNK_EPOCHS", 4)
+    monkeypatch.setitem(Trainer.__init__.__kwdefaults__, "chunk_epochs", 4)  # runs of at most 4 epochs
     recipe = Recipe(epochs=30, print_every=print_every)
     (compiled, compiled_log), (eager, eager_log) = both_engines(recipe, snapshot_every=6)
     assert_same_history(compiled, eager)
@@ -214,7 +207,7 @@ def test_a_non_finite_update_stops_after_it_as_eager_does():
 def test_a_non_finite_gradient_stops_before_the_update(monkeypatch):
     # A linear model whose forward pass is finite (its hidden unit is 0) but whose
     # gradient overflows: dL/dh = w2 * 2 (p - t) = 1e300 * 2e10.
-    real = training.build_model
+    real = course_module.build_model
 
     def poised(recipe):
         model = real(recipe)
@@ -222,7 +215,7 @@ def test_a_non_finite_gradient_stops_before_the_update(monkeypatch):
         model.load_state_dict({**state, "layers.1.neurons.0.w.0": 1e300, "layers.1.neurons.0.b": 1e10})
         return model
 
-    monkeypatch.setattr(training, "build_model", poised)
+    monkeypatch.setattr(course_module, "build_model", poised)
     compiled, eager = both_diverge(Recipe(hidden=(1,), activation=None, loss="mse", sampling="full-batch"))
     assert_same_divergence(compiled, eager)
     assert "training diverged at epoch 0, step 0: a gradient is not finite" in str(compiled)

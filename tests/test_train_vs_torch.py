@@ -25,7 +25,16 @@ from dataclasses import dataclass, field
 import pytest
 
 from micrograd44.nn import MLP
-from micrograd44.train import INPUTS, OPTIMIZERS, TARGETS, History, Recipe, build_model, forward_backward, run
+from micrograd44.training import History
+from micrograd44.training.course import (
+    INPUTS,
+    OPTIMIZERS,
+    TARGETS,
+    Recipe,
+    build_model,
+    forward_backward,
+    run,
+)
 
 torch = pytest.importorskip("torch")
 from micrograd44.testing import (  # noqa: E402  (needs torch)

@@ -1,4 +1,4 @@
-"""The general trainer (micrograd44.trainer) on a data set other than XOR: every engine, the same History."""
+"""The general trainer (micrograd44.training) on a data set other than XOR: every engine, the same History."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import itertools
 
 import pytest
 
-import micrograd44.trainer
+import micrograd44.training.loop
 from micrograd44 import MLP
 from micrograd44.data import moons
 from micrograd44.losses import hinge, mse_loss
 from micrograd44.optim import SGD, Adam
-from micrograd44.trainer import SAMPLINGS, History, Trainer, TrainingDiverged, TrainingInterrupted, fit
+from micrograd44.training import SAMPLINGS, History, Trainer, TrainingDiverged, TrainingInterrupted, fit
 
 POINTS, LABELS = moons(12, noise=0.1, seed=3)
 SIGNS = 2 * LABELS - 1  # hinge labels -1 and +1
@@ -202,7 +202,7 @@ def test_bad_arguments_are_one_line_value_errors(options, message):
 
 
 def test_the_docstring_examples_run():
-    assert doctest.testmod(micrograd44.trainer).failed == 0
+    assert doctest.testmod(micrograd44.training.loop).failed == 0
 
 
 @pytest.mark.parametrize("epochs", [-1, 2.0, True])

@@ -7,7 +7,7 @@ import pytest
 
 import viz
 from micrograd44 import MLP, Value, losses, topological_order
-from micrograd44.train import Recipe, build_model, forward_backward
+from micrograd44.training.course import Recipe, build_model, forward_backward
 from viz import style
 
 ATTRIBUTE = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|<(?:[^<>]|<[^<>]*>)*>|[^\s\]]+)')

@@ -7,7 +7,7 @@ import pytest
 
 import viz
 from micrograd44 import MLP, Neuron
-from micrograd44.train import Recipe, build_model, forward_backward
+from micrograd44.training.course import Recipe, build_model, forward_backward
 from viz import style
 
 NODE = re.compile(r'^\t+"?([\w.]+)"? \[label=', re.MULTILINE)

@@ -8,7 +8,7 @@ import pytest
 
 import viz
 from micrograd44 import Value
-from micrograd44.train import Recipe, build_model, forward_backward
+from micrograd44.training.course import Recipe, build_model, forward_backward
 from viz import style
 from viz.flowgraph import build_flow_graph
 from viz.picture import missing_dot_hint

@@ -7,7 +7,7 @@ import pytest
 
 import viz
 from micrograd44 import MLP, topological_order
-from micrograd44.train import Recipe, build_model, forward_backward
+from micrograd44.training.course import Recipe, build_model, forward_backward
 from viz import style
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")

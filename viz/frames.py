@@ -6,7 +6,8 @@ import html
 import re
 
 from micrograd44 import MLP
-from micrograd44.train import INPUTS, TARGETS, History, Snapshot
+from micrograd44.data import XOR_INPUTS, XOR_TARGETS
+from micrograd44.training.history import History, Snapshot
 
 from . import legend, style
 
@@ -54,7 +55,7 @@ def _step_label(snapshot: Snapshot, last_epoch: int) -> str:
     if snapshot.sample is None:
         sample = "all 4 samples"
     else:
-        x, target = INPUTS[snapshot.sample], TARGETS[snapshot.sample]
+        x, target = XOR_INPUTS[snapshot.sample], XOR_TARGETS[snapshot.sample]
         sample = f"sample {snapshot.sample}: input ({x[0]:g}, {x[1]:g}), target {target:g}"
     return (
         f"epoch {snapshot.epoch} of {last_epoch}, step {snapshot.step}, {sample}, "
@@ -95,5 +96,5 @@ def frame(snapshot: Snapshot, names: list[str], weights: list[str], last_epoch: 
         "widths": widths_legend(weight_grads),
         "predictions": [style.format_number(p) for p in snapshot.predictions],
         "rounded": snapshot.rounded,
-        "correct": [r == t for r, t in zip(snapshot.rounded, TARGETS)],
+        "correct": [r == t for r, t in zip(snapshot.rounded, XOR_TARGETS)],
     }

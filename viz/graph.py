@@ -148,7 +148,7 @@ def draw_neuron(
             the neurons that were), or an unknown option value.
 
     Example:
-        >>> from micrograd44.train import Recipe, build_model, forward_backward
+        >>> from micrograd44.training.course import Recipe, build_model, forward_backward
         >>> model = build_model(Recipe())
         >>> loss = forward_backward(model, Recipe(), [2])
         >>> "layers.1.neurons.3: z" in draw_neuron(loss, "layers.1.neurons.3").source

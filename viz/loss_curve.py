@@ -6,7 +6,7 @@ import dataclasses
 import math
 from collections.abc import Sequence
 
-from micrograd44.train import Snapshot, block_means
+from micrograd44.training.history import Snapshot, block_means
 
 from . import style
 

@@ -7,8 +7,9 @@ import json
 import os
 from pathlib import Path
 
+from micrograd44.data import XOR_INPUTS, XOR_TARGETS
 from micrograd44.files import write_text_atomic
-from micrograd44.train import INPUTS, TARGETS, History
+from micrograd44.training.history import History
 
 from . import report_page
 from .frames import frame, weight_names
@@ -44,7 +45,7 @@ def training_report(history: History, path: str | os.PathLike) -> Path:
         DotNotFoundError: Graphviz's ``dot`` is missing; nothing was written.
 
     Example:
-        >>> from micrograd44.train import Recipe, run
+        >>> from micrograd44.training.course import Recipe, run
         >>> history = run(Recipe(), snapshot_every=50)
         >>> training_report(history, "out/report.html")  # doctest: +SKIP
         PosixPath('out/report.html')
@@ -103,7 +104,7 @@ def _truth_table() -> str:
     rows = [
         f'<tr id="row-{i}"><td>({x[0]:g}, {x[1]:g})</td><td>{target:g}</td><td id="prediction-{i}"></td>'
         f'<td id="rounded-{i}"></td><td id="correct-{i}"></td></tr>'
-        for i, (x, target) in enumerate(zip(INPUTS, TARGETS))
+        for i, (x, target) in enumerate(zip(XOR_INPUTS, XOR_TARGETS))
     ]
     header = "<tr><th>input</th><th>target</th><th>prediction</th><th>rounded</th><th>correct</th></tr>"
     return f'<table class="truth">{header}{"".join(rows)}</table>'

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
-from ..train import Recipe
+from ..training.course import Recipe
 from .record import RunResult, SweepError, run_batch
 
 Deliver = Callable[[list[RunResult]], None]

@@ -20,7 +20,7 @@ import math
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from ..train import Recipe, RecipeError
+from ..training.course import Recipe, RecipeError
 
 # The one departure of a sweep from Recipe's defaults: the compiled engine gives the same
 # results bit for bit and trains about ten times faster.

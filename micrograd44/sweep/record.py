@@ -6,7 +6,8 @@ import dataclasses
 import time
 from collections.abc import Sequence
 
-from ..train import TARGETS, History, Recipe, TrainingDiverged, run
+from ..training import History, TrainingDiverged
+from ..training.course import TARGETS, Recipe, run
 
 _XOR = [int(target) for target in TARGETS]
 

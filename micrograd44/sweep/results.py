@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..files import write_text_atomic
-from ..train import INPUTS, Recipe
+from ..training.course import INPUTS, Recipe
 from .grid import Grid, GridError, field_names, format_value, parse_value
 from .record import RunResult
 

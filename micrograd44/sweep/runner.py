@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from ..train import Recipe
+from ..training.course import Recipe
 from . import executors
 from .grid import Grid
 from .record import RunResult, run_batch

@@ -23,8 +23,8 @@ import tempfile
 from collections.abc import Collection
 from pathlib import Path
 
-from ..cli import CommandError
 from ..files import read_json, write_text_atomic
+from .errors import CommandError
 
 MANIFEST = "manifest.json"
 _FORMAT = "micrograd44.run"

@@ -15,7 +15,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..cli import EXIT_INTERRUPTED, CommandError
 from ..sweep import (
     Grid,
     GridError,
@@ -30,7 +29,8 @@ from ..sweep import (
 from ..sweep.executors import all_cores
 from ..sweep.grid import SWEEP_DEFAULTS, field_names, format_value, read_fields
 from ..sweep.results import grid_path
-from ..train import Recipe
+from ..training.course import Recipe
+from .errors import EXIT_INTERRUPTED, CommandError
 
 # what a field means for a sweep, where its name does not say it
 FIELD_NOTES = {

@@ -6,11 +6,11 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from ..cli import CommandError
 from ..core.value import Value
 from ..nn import MLP
-from ..train import INPUTS, TARGETS, Recipe, build_model, forward_backward, run
+from ..training.course import INPUTS, TARGETS, Recipe, build_model, forward_backward, run
 from . import run_folder
+from .errors import CommandError
 
 # --what -> the file names it writes (without the format suffix)
 PICTURES = {

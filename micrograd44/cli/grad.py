@@ -14,10 +14,10 @@ import argparse
 import math
 from pathlib import Path
 
-from ..cli import CommandError
 from ..core.errors import OpError, describe
 from ..core.value import Value, topological_order
 from ..formula import FUNCTIONS, MAX_LENGTH, FormulaError, central_difference, parse
+from .errors import CommandError
 
 
 def register(subparsers) -> None:

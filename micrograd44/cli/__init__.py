@@ -1,4 +1,9 @@
-"""The ``micrograd44`` command line: one sub-command per job, each in micrograd44/commands/."""
+"""The ``micrograd44`` command line: the parser and ``main``; one module per sub-command beside it.
+
+``micrograd44/cli/train.py``, ``graph.py``, ``grad.py`` and ``sweep.py`` each define one
+sub-command (``register(subparsers)``); the files a run writes are written by the modules
+beside them (``outputs.py``, ``loss_plot.py``, ``pictures.py``, ``run_folder.py``).
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,11 @@ import argparse
 import importlib
 import sys
 
-from . import __version__
+from .. import __version__
+from .errors import EXIT_INTERRUPTED, CommandError
 
-# Sub-command modules in micrograd44/commands/; each defines register(subparsers).
+# Sub-command modules in micrograd44/cli/; each defines register(subparsers).
 COMMANDS: tuple[str, ...] = ("train", "graph", "grad", "sweep")
-
-
-# exit status of a program stopped by Ctrl-C (128 + SIGINT), as shells report it
-EXIT_INTERRUPTED = 130
-
-
-class CommandError(Exception):
-    """A problem with what the user asked for: printed as one line, exit status 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"micrograd44 {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        importlib.import_module(f"micrograd44.commands.{name}").register(subparsers)
+        importlib.import_module(f"micrograd44.cli.{name}").register(subparsers)
     return parser
 
 
@@ -57,5 +55,4 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+__all__ = ["COMMANDS", "EXIT_INTERRUPTED", "CommandError", "build_parser", "main"]

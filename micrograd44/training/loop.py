@@ -1,239 +1,48 @@
 """A general training loop: any model with one output, any samples, targets, loss and optimizer.
 
 ``fit(model, samples, targets, loss=..., optimizer=..., epochs=...)`` trains and returns a
-``History`` of every step; ``Trainer`` does the same a few epochs at a time. An epoch is
-one step per sample, drawn at random with replacement (``sampling="random"``) or taken in
-order (``"cycle"``), or one step on the mean loss over all the samples (``"full-batch"``).
-The engine computes each step: ``"eager"`` builds its graph and calls backward(); ``"python"``
-and ``"c"`` trace the loss of one sample once and run the steps as generated Python or C
-(``micrograd44.compiled``); ``"compiled"`` is C where a C compiler works, else Python. Every
-engine gives the same History, bit for bit. Training fails loudly: a loss, gradient or
-parameter that turns nan or infinite stops it with ``TrainingDiverged``; Ctrl-C (and
-SIGTERM under ``stop_on_signal``) stops it at the end of the current step (of the current
-run of steps, compiled) with ``TrainingInterrupted``. Both carry the history so far.
+``History`` of every step; ``Trainer`` does the same a few epochs at a time, with the
+sampling and the engine it is given (its docstring says what each does). Every engine
+gives the same History, bit for bit. Training fails loudly: a loss, gradient or parameter
+that turns nan or infinite stops it with ``TrainingDiverged``; Ctrl-C (and SIGTERM under
+``stop_on_signal``) stops it at the end of the current step (of the current run of steps,
+compiled) with ``TrainingInterrupted``. Both carry the history so far.
 
-The course recipe (``micrograd44.train``) is a preset over this loop.
+The course recipe (``micrograd44.training.course``) is a preset over this loop.
 """
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import inspect
 import math
 import numbers
 import random
-import signal
-import threading
-from array import array
-from collections.abc import Callable, Container, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from typing import NoReturn
 
 import numpy
 
-from .compiled import StepFailed, TrainingLoop, trace
-from .compiled.toolchain import CompilerUnavailable, announce_fallback
-from .core.errors import OpError
-from .core.value import Value
+from ..compiled import CompilerUnavailable, StepFailed, TrainingLoop, announce_fallback, trace
+from ..core.errors import OpError
+from ..core.value import Value
+from ..nn import Module
+from ..optim import Optimizer
 from .draws import draw_indices
-from .nn import Module
-from .optim import Optimizer
+from .history import FULL_BATCH, Column, History, Snapshot, predict
+from .signals import TrainingInterrupted, signal_of, stops_deferred_to_step_end
 
 # how an epoch picks the samples of its steps (see Trainer)
 SAMPLINGS = ("random", "cycle", "full-batch")
 
-# engine name -> the compiled backend that takes its steps (None: the engine's own graphs)
-_ENGINES = {"eager": None, "compiled": "compiled", "python": "python", "c": "c"}
-
-# what computes each step: the engine's graph, or a program compiled from it (see Trainer)
-ENGINES = tuple(_ENGINES)
+# what computes each step: the engine's own graph ("eager"), or a program compiled from it
+# by the micrograd44.compiled backend of that name (see Trainer)
+ENGINES = ("eager", "compiled", "python", "c")
 
 # the most epochs whose samples are drawn, and (compiled) taken in one call, at a time
 CHUNK_EPOCHS = 1000
 
-# the sample "index" of a full-batch step (stored for None in History.samples)
-FULL_BATCH = -1
-
 # called as on_log(epoch, loss of the epoch's last step, mean loss of the epoch)
 LogFunction = Callable[[int, float, float], None]
-
-
-def _rounded(predictions: Iterable[float]) -> list[int | None]:
-    """Each prediction rounded at 0.5 to 0 or 1; None where it is nan or infinite."""
-    return [None if not math.isfinite(p) else int(p >= 0.5) for p in predictions]
-
-
-def _predict(model: Module, x: list[float]) -> float:
-    """The model's output for one input; nan when the forward pass overflows (a diverged model)."""
-    try:
-        return model(x).data
-    except OpError:
-        return math.nan
-
-
-@dataclasses.dataclass(frozen=True)
-class Snapshot:
-    """One training step as it stood after its backward, before its update.
-
-    Attributes:
-        epoch: the step's epoch (0-based).
-        step: the step's index in the whole run (0-based, as in ``History.step_losses``).
-        sample: the sample index of the step, None for a full-batch step.
-        loss: the step's loss, ``history.step_losses[step]``.
-        values: {parameter name: value}, the weights this step's loss was computed with.
-        grads: {parameter name: grad}, their gradients from this step's backward.
-        predictions: the model's raw outputs on every sample with these weights.
-    """
-
-    epoch: int
-    step: int
-    sample: int | None
-    loss: float
-    values: dict[str, float]
-    grads: dict[str, float]
-    predictions: list[float]
-
-    @property
-    def rounded(self) -> list[int | None]:
-        """Each prediction rounded at 0.5 to 0 or 1; None where it is nan or infinite."""
-        return _rounded(self.predictions)
-
-
-class Column(Sequence):
-    """A list-like column of per-step numbers, stored compactly in an ``array.array``.
-
-    It reads like a list: indexing, slicing (to a list), ``len``, iteration, ``==`` with
-    any sequence, and numpy converts it without copying item by item. A float column
-    (typecode ``"d"``) takes 8 bytes per entry where a list of floats takes 32 (a pointer
-    and a float object); a column of sample indices takes 1 byte per entry (``"b"``, up to
-    128 samples; ``"h"`` and ``"l"`` beyond), None being stored as ``none``.
-
-    Example:
-        >>> losses = Column("d", [0.5, 0.25])
-        >>> losses.append(0.125)
-        >>> losses == [0.5, 0.25, 0.125], losses[-1], losses[:2]
-        (True, 0.125, [0.5, 0.25])
-    """
-
-    __slots__ = ("_values", "_none")
-
-    def __init__(self, typecode: str, values: Iterable = (), *, none: int | None = None):
-        self._values = array(typecode)
-        self._none = none
-        self.extend(values)
-
-    def append(self, value) -> None:
-        """Add one entry at the end (None only in a column made with ``none``)."""
-        self.extend((value,))
-
-    def extend(self, values: Iterable) -> None:
-        """Add the entries at the end, in order (None only in a column made with ``none``)."""
-        if self._none is None:
-            self._values.extend(values)
-        else:
-            none = self._none
-            self._values.extend(none if value is None else value for value in values)
-
-    def _extend_stored(self, values: Sequence[int] | numpy.ndarray) -> None:
-        """Add entries given in their stored form (``none`` for None), e.g. an int array."""
-        self._values.frombytes(numpy.asarray(values, dtype=self._values.typecode).tobytes())
-
-    def _read(self, stored):
-        """The entry as given: None where ``none`` is stored."""
-        return None if self._none is not None and stored == self._none else stored
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return (
-                list(self._values[index])
-                if self._none is None
-                else list(map(self._read, self._values[index]))
-            )
-        return self._read(self._values[index])
-
-    def __iter__(self) -> Iterator:
-        return iter(self._values) if self._none is None else map(self._read, self._values)
-
-    def __eq__(self, other) -> bool:
-        if isinstance(other, Column):
-            return self._none == other._none and self._values == other._values
-        if isinstance(other, Sequence) and not isinstance(other, (str, bytes)):
-            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
-        return NotImplemented
-
-    __hash__ = None  # mutable, as a list
-
-    def __array__(self, dtype=None, copy=None):
-        values = self._values if self._none is None else [math.nan if v is None else v for v in self]
-        return numpy.array(values, dtype=dtype)
-
-    def __repr__(self) -> str:
-        if len(self) <= 6:
-            return repr(self[:])
-        head, tail = ", ".join(map(repr, self[:3])), ", ".join(map(repr, self[-2:]))
-        return f"[{head}, ..., {tail}] ({len(self)} entries)"
-
-
-@dataclasses.dataclass(repr=False)
-class History:
-    """Everything a training run did, step by step.
-
-    Attributes:
-        model: the trained model (as it was when training stopped).
-        initial_state: the state dict before the first step.
-        steps_per_epoch: the number of steps in an epoch (1 for full-batch sampling).
-        step_losses: the loss of every completed step, in order (a list-like ``Column``
-            of floats, 8 bytes per step).
-        samples: the sample index of every step, None for a full-batch step (a
-            ``Column``, 1 byte per step for up to 128 samples).
-        epoch_losses: the mean step loss of every completed epoch (a ``Column`` of floats).
-        final_state: the state dict when training stopped.
-        predictions: the model's raw outputs on the samples when training stopped.
-        snapshots: the Snapshots recorded (see ``Trainer``'s ``snapshot_at``), in step
-            order; [] when none were asked for.
-    """
-
-    model: Module
-    initial_state: dict[str, float]
-    steps_per_epoch: int = dataclasses.field(kw_only=True)
-    step_losses: Column = dataclasses.field(default_factory=lambda: Column("d"))
-    samples: Column = dataclasses.field(default_factory=lambda: Column("b", none=-1))
-    epoch_losses: Column = dataclasses.field(default_factory=lambda: Column("d"))
-    final_state: dict[str, float] = dataclasses.field(default_factory=dict)
-    predictions: list[float] = dataclasses.field(default_factory=list)
-    snapshots: list[Snapshot] = dataclasses.field(default_factory=list)
-
-    @property
-    def rounded(self) -> list[int | None]:
-        """Each prediction rounded at 0.5 to 0 or 1; None where it is nan or infinite."""
-        return _rounded(self.predictions)
-
-    def __repr__(self) -> str:
-        return f"<History of {len(self.step_losses)} steps, {len(self.epoch_losses)} epochs>"
-
-    def _record_steps(self, samples: Sequence[int] | numpy.ndarray, losses: Sequence[float]) -> None:
-        """Append completed steps (the sample index and loss of each) and the mean of each epoch completed.
-
-        A full-batch step's sample is ``FULL_BATCH``. An epoch's mean is an fsum of
-        loss / steps, so it never overflows.
-        """
-        if len(samples) != len(losses):
-            raise ValueError(f"{len(samples)} steps but {len(losses)} losses")
-        self.step_losses.extend(losses)
-        self.samples._extend_stored(samples)
-        per_epoch = self.steps_per_epoch
-        first, last = len(self.epoch_losses), len(self.step_losses) // per_epoch
-        if last > first:
-            steps = numpy.frombuffer(self.step_losses._values[first * per_epoch : last * per_epoch])
-            self.epoch_losses.extend(map(math.fsum, (steps / per_epoch).reshape(-1, per_epoch).tolist()))
-
-    def _finish(self, inputs: Sequence[list[float]]) -> None:
-        """Record the model's final state and its predictions on the inputs."""
-        self.final_state = self.model.state_dict()
-        self.predictions = [_predict(self.model, x) for x in inputs]
 
 
 class TrainingDiverged(FloatingPointError):
@@ -250,74 +59,6 @@ class TrainingDiverged(FloatingPointError):
         self.history = history
         self.epoch = epoch
         self.step = step
-
-
-class TrainingInterrupted(KeyboardInterrupt):
-    """Ctrl-C (or another stop signal) stopped the training.
-
-    Attributes:
-        history: every step completed before it.
-        signum: the signal that stopped it: ``signal.SIGINT`` for Ctrl-C or any other
-            KeyboardInterrupt, ``signal.SIGTERM`` when a ``stop_on_signal`` handler took it.
-    """
-
-    def __init__(self, history: History, signum: int = signal.SIGINT):
-        super().__init__("training interrupted")
-        self.history = history
-        self.signum = signum
-
-
-class StopRequested(KeyboardInterrupt):
-    """A KeyboardInterrupt raised by ``stop_on_signal``; ``signum`` is the signal received."""
-
-    def __init__(self, signum: int):
-        super().__init__(f"stopped by {signal.Signals(signum).name}")
-        self.signum = signum
-
-
-def stop_on_signal(signum: int, frame) -> NoReturn:
-    """A signal handler that stops the program as Ctrl-C does, remembering which signal it was.
-
-    Install it for SIGTERM (``signal.signal(signal.SIGTERM, stop_on_signal)``) to have a
-    termination request handled like Ctrl-C: outside training it raises ``StopRequested``
-    at once; during training the stop waits for the end of the current step, and
-    ``TrainingInterrupted.signum`` says which signal it was.
-    """
-    raise StopRequested(signum)
-
-
-# the signals training defers to the end of a step, when their handler stops the program
-_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-@contextlib.contextmanager
-def _ctrl_c_between_steps() -> Iterator[Callable[[], None]]:
-    """Defer Ctrl-C (and SIGTERM under ``stop_on_signal``) to the end of the current step.
-
-    No update is then left half done. Yields a function to call between steps: it raises
-    StopRequested once a stop signal arrived. A second one stops at once. Outside the main
-    thread, or for a signal with a handler of its own (or ignored), nothing changes.
-    """
-    received = []
-
-    def on_stop(signum, frame):
-        if received:
-            raise StopRequested(signum)
-        received.append(signum)
-
-    def stop_if_pressed() -> None:
-        if received:
-            raise StopRequested(received[0])
-
-    in_main_thread = threading.current_thread() is threading.main_thread()
-    stoppers = (signal.default_int_handler, stop_on_signal)
-    taken = [s for s in _STOP_SIGNALS if in_main_thread and signal.getsignal(s) in stoppers]
-    previous = {s: signal.signal(s, on_stop) for s in taken}
-    try:
-        yield stop_if_pressed
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
 
 
 def _sampler(seed: int) -> random.Random:
@@ -337,15 +78,18 @@ def _draw_steps(sampling: str, n: int, epochs: int, rng: random.Random) -> numpy
     return draw_indices(rng, n, epochs * n)
 
 
-def _index_column(n: int) -> Column:
-    """An empty column for the sample indices 0..n-1 and None, in the fewest bytes per entry."""
-    typecode = next(t for t in "bhl" if n - 1 <= 2 ** (8 * array(t).itemsize - 1) - 1)
-    return Column(typecode, none=FULL_BATCH)
-
-
-def _is_int(value) -> bool:
+def is_integer(value) -> bool:
     """True for an integer that is not a bool (numpy's included)."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def step_loss(model: Module, loss: Callable, samples, targets, indices: Sequence[int]) -> Value:
+    """The loss of one step as a graph: of the model's predictions on the samples at ``indices``.
+
+    One index for a single-sample step, every index for a full-batch one; ``loss`` is
+    called as ``loss(predictions, targets)`` with lists.
+    """
+    return loss([model(samples[i]) for i in indices], [targets[i] for i in indices])
 
 
 def _all_finite(values: Iterable[float]) -> bool:
@@ -400,10 +144,6 @@ class Trainer:
         on_log: None, or called as ``on_log(epoch, loss, epoch_mean)`` at the logged
             epochs: the loss of the epoch's last step and the mean over the epoch's steps.
         snapshot_at: the steps (0-based) at which to record a Snapshot in ``history.snapshots``.
-        history: the (empty) History to fill; by default a new one.
-        forward_backward: None, or ``forward_backward(indices)``: computes the loss of the
-            samples at those indices as a graph and calls its backward() (the eager
-            engine's step; by default the loss over the samples' predictions).
         advice: what the TrainingDiverged message advises after naming the learning rate.
         chunk_epochs: the most epochs drawn and (compiled) taken at a time: a Ctrl-C under a
             compiled engine waits at most this long.
@@ -439,8 +179,6 @@ class Trainer:
         log_every: int = 1,
         on_log: LogFunction | None = None,
         snapshot_at: Container[int] = (),
-        history: History | None = None,
-        forward_backward: Callable[[Sequence[int]], Value] | None = None,
         advice: str = "try a smaller one",
         chunk_epochs: int = CHUNK_EPOCHS,
     ):
@@ -456,7 +194,7 @@ class Trainer:
                 raise ValueError(
                     f"Trainer: {name} {value!r} is unknown (choose one of {', '.join(map(repr, names))})"
                 )
-        if not (_is_int(log_every) and log_every >= 1 and _is_int(chunk_epochs) and chunk_epochs >= 1):
+        if not (is_integer(log_every) and log_every >= 1 and is_integer(chunk_epochs) and chunk_epochs >= 1):
             raise ValueError(
                 "Trainer: log_every and chunk_epochs must be integers >= 1, "
                 f"got {log_every!r} and {chunk_epochs!r}"
@@ -464,14 +202,13 @@ class Trainer:
         self.loss, self.optimizer, self.sampling, self.engine = loss, optimizer, sampling, engine
         self.lr_schedule, self.log_every, self.on_log = lr_schedule, log_every, on_log
         self.snapshot_at, self.advice, self.chunk_epochs = snapshot_at, advice, chunk_epochs
-        self._forward_backward = forward_backward or self._mean_loss_backward
-        per_epoch = 1 if sampling == "full-batch" else len(self.samples)
-        if history is None:
-            history = History(model=model, initial_state=model.state_dict(), steps_per_epoch=per_epoch)
-        if history.model is not model or history.steps_per_epoch != per_epoch or history.step_losses:
-            raise ValueError("Trainer: history must be a new History of this model with its steps per epoch")
-        history.samples = _index_column(len(self.samples))
-        self.history = history
+        self.history = History(
+            model=model,
+            initial_state=model.state_dict(),
+            steps_per_epoch=1 if sampling == "full-batch" else len(self.samples),
+            targets=self.targets,
+            samples=Column.of_indices(len(self.samples)),
+        )
         self.history._finish(self.samples)
         self.epoch = 0
         self._rng = _sampler(seed)
@@ -492,20 +229,20 @@ class Trainer:
                 to ``on_log``).
             ValueError: epochs is not an integer >= 0.
         """
-        if not (_is_int(epochs) and epochs >= 0):
+        if not (is_integer(epochs) and epochs >= 0):
             raise ValueError(f"Trainer.train: epochs must be an integer >= 0, got {epochs!r}")
         try:
-            with _ctrl_c_between_steps() as stop_if_pressed:
+            with stops_deferred_to_step_end() as stop_if_pressed:
                 self._stop_if_pressed = stop_if_pressed
-                if _ENGINES[self.engine] is not None and self._loop is None:
-                    self._loop = self._compiled_loop(_ENGINES[self.engine])
+                if self.engine != "eager" and self._loop is None:
+                    self._loop = self._compiled_loop(self.engine)
                 self._train_epochs(self.epoch, self.epoch + epochs)
         except TrainingDiverged:
             self.history._finish(self.samples)
             raise
         except KeyboardInterrupt as stop:
             self.history._finish(self.samples)
-            raise TrainingInterrupted(self.history, getattr(stop, "signum", signal.SIGINT)) from None
+            raise TrainingInterrupted(self.history, signal_of(stop)) from None
         finally:
             self._stop_if_pressed = lambda: None
         self.history._finish(self.samples)
@@ -536,12 +273,11 @@ class Trainer:
 
     # ---- the eager engine: every step builds its graph and calls backward() ----
 
-    def _mean_loss_backward(self, indices: Sequence[int]) -> Value:
-        """The loss over the samples at the indices, with every parameter's grad filled in."""
-        model = self.history.model
-        loss = self.loss([model(self.samples[i]) for i in indices], [self.targets[i] for i in indices])
+    def _forward_backward(self, indices: Sequence[int]) -> float:
+        """The loss over the samples at the indices; every parameter's grad is filled in."""
+        loss = step_loss(self.history.model, self.loss, self.samples, self.targets, indices)
         loss.backward()
-        return loss
+        return loss.data
 
     def _take_eagerly(self, steps: numpy.ndarray) -> None:
         """Take the steps (the sample index of each) one by one, Ctrl-C between any two."""
@@ -558,7 +294,7 @@ class Trainer:
         indices = list(range(len(self.samples))) if sample == FULL_BATCH else [sample]
         self.optimizer.zero_grad()
         try:
-            loss = self._forward_backward(indices).data
+            loss = self._forward_backward(indices)
         except OpError as error:
             raise self._diverged(f"the forward pass failed ({error})") from None
         if not math.isfinite(loss):
@@ -584,7 +320,7 @@ class Trainer:
             loss=loss,
             values={name: p.data for name, p in parameters},
             grads={name: p.grad for name, p in parameters},
-            predictions=[_predict(model, x) for x in self.samples],
+            predictions=[predict(model, x) for x in self.samples],
         )
 
     def _diverged(self, cause: str) -> TrainingDiverged:
@@ -609,7 +345,8 @@ class Trainer:
         model, loss = self.history.model, self.loss
 
         def sample_loss(*inputs: Value) -> Value:
-            return loss(model(list(inputs[:-1])), inputs[-1])
+            """The loss of a single-sample step, as eager computes it, on traced inputs (x..., target)."""
+            return step_loss(model, loss, [list(inputs[:-1])], [inputs[-1]], [0])
 
         sample_loss.__signature__ = inspect.Signature(_traced_inputs(len(self.samples[0])))
         program = trace(sample_loss, example=self._rows[0], parameters=model)
@@ -697,13 +434,10 @@ __all__ = [
     "CHUNK_EPOCHS",
     "ENGINES",
     "SAMPLINGS",
-    "Column",
-    "History",
-    "Snapshot",
-    "StopRequested",
+    "LogFunction",
     "Trainer",
     "TrainingDiverged",
-    "TrainingInterrupted",
     "fit",
-    "stop_on_signal",
+    "is_integer",
+    "step_loss",
 ]

@@ -1,1 +1,0 @@
-"""Sub-commands of the ``micrograd44`` command line, one module each (see cli.COMMANDS)."""
