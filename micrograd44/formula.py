@@ -1,20 +1,13 @@
 """Formulas typed as text, such as ``log(1 + sin(x))``, turned into graphs of Values.
 
-Python's own parser (``ast.parse``) reads the formula; nothing else of Python is used. Its
-tree is walked against an allow-list of node types (numbers, the formula's variables, the
-signs, + - * / ** and calls of the engine's functions by plain name) and turned into ``Node``
-records, which ``Formula.evaluate`` turns into Values for the engine to differentiate.
-Nothing is handed to ``eval`` or ``exec``, and no name is looked up in Python: the only names
-a formula may use are the variables it is given and the engine's functions (``FUNCTIONS``).
+A small parser of its own: a tokenizer, then a recursive-descent parser that builds a tree
+of ``Node`` records, which ``Formula.evaluate`` turns into Values for the engine to
+differentiate. Nothing is ever handed to Python's ``eval`` or ``exec``, and no name is
+looked up in Python: the only names a formula may use are the variables it is given and
+the engine's functions (``FUNCTIONS``). Every mistake is a ``FormulaError`` that says what
+is wrong and at which column.
 
-Before Python's parser sees the text, two cheap passes give every mistake a one-line
-``FormulaError`` that says what is wrong and at which column: ``tokenize`` refuses any
-character or name a formula cannot hold, and ``_check_order`` refuses tokens out of place,
-unbalanced parentheses and nesting past ``MAX_DEPTH``. So the parser only ever reads a formula
-of the grammar below, never nested deeper than MAX_DEPTH levels, and the allow-list is a
-second wall that refuses anything else the parser might return.
-
-The grammar, loosest binding first (Python's own precedence)::
+The grammar, loosest binding first (the same precedence as Python)::
 
     formula := sum
     sum     := product (("+" | "-") product)*        left-associative
@@ -35,18 +28,15 @@ Example:
 
 from __future__ import annotations
 
-import ast
-import keyword
 import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .core import Value, ops
+from .core.value import UNARY_OPS, Value
 
-# function name -> the Value method that applies it: the op table's unary ops are the only
-# functions a formula may call
-FUNCTIONS = {name: getattr(Value, name) for name in ops.UNARY}
+# function name -> the Value method that applies it; the only functions a formula may call
+FUNCTIONS = UNARY_OPS
 
 # The longest formula accepted, in characters.
 MAX_LENGTH = 1000
@@ -62,11 +52,6 @@ _NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 _OPERATORS = ("**", "+", "-", "*", "/", "(", ")", ",")
 _SPACE = " \t\r\n"
-_TO_SPACE = str.maketrans("\t\r\n", "   ")
-
-# The node types of Python's tree that a formula may hold, with the symbol each is written with.
-_SIGNS = {ast.UAdd: "+", ast.USub: "-"}
-_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 
 
 class FormulaError(ValueError):
@@ -197,156 +182,149 @@ def _bad_character(text: str, i: int) -> str:
     return f"unexpected character {character!r} at column {column}"
 
 
+class _Parser:
+    """Recursive descent over the tokens, one method per rule of the grammar."""
+
+    def __init__(self, tokens: list[Token], variables: frozenset[str]):
+        self.tokens = tokens
+        self.variables = variables
+        self.position = 0
+        self.depth = 0
+
+    @property
+    def token(self) -> Token:
+        """The next token, not yet consumed."""
+        return self.tokens[self.position]
+
+    def advance(self) -> Token:
+        """Consume the next token and return it."""
+        token = self.token
+        self.position += 1
+        return token
+
+    def at(self, *operators: str) -> bool:
+        """True when the next token is one of the operators."""
+        return self.token.kind == "operator" and self.token.text in operators
+
+    def enter(self, column: int) -> None:
+        """Open one level of nesting; FormulaError past MAX_DEPTH."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise FormulaError(f"nesting deeper than {MAX_DEPTH} levels at column {column}", column)
+
+    def formula(self) -> Node:
+        """formula := sum, then the end of the tokens."""
+        if self.token.kind == "end":
+            raise FormulaError("the formula is empty")
+        node = self.sum()
+        if self.token.kind != "end":
+            raise FormulaError(f"{_describe(self.token)}: expected an operator or the end", self.token.column)
+        return node
+
+    def sum(self) -> Node:
+        """sum := product (("+" | "-") product)*"""
+        node = self.product()
+        while self.at("+", "-"):
+            operator = self.advance().text
+            node = _binary(operator, node, self.product())
+        return node
+
+    def product(self) -> Node:
+        """product := unary (("*" | "/") unary)*"""
+        node = self.unary()
+        while self.at("*", "/"):
+            operator = self.advance().text
+            node = _binary(operator, node, self.unary())
+        return node
+
+    def unary(self) -> Node:
+        """unary := ("-" | "+") unary | power"""
+        if not self.at("-", "+"):
+            return self.power()
+        sign = self.advance()
+        self.enter(sign.column)
+        operand = self.unary()
+        self.depth -= 1
+        return Node("unary", sign.text, (operand,), sign.column, operand.end)
+
+    def power(self) -> Node:
+        """power := primary ("**" unary)?  (the exponent may hold another power: right-associative)"""
+        base = self.primary()
+        if not self.at("**"):
+            return base
+        self.enter(self.advance().column)
+        exponent = self.unary()
+        self.depth -= 1
+        return _binary("**", base, exponent)
+
+    def primary(self) -> Node:
+        """primary := NUMBER | VARIABLE | FUNCTION "(" sum ")" | "(" sum ")" """
+        token = self.advance()
+        if token.kind == "number":
+            return self.number(token)
+        if token.kind == "name" and token.text in self.variables:
+            if self.at("("):
+                raise FormulaError(
+                    f"{token.text!r} at column {token.column} is a variable, not a function", token.column
+                )
+            return Node("variable", token.text, (), token.column, token.column + len(token.text) - 1)
+        if token.kind == "name":
+            return self.call(token)
+        if token.kind == "operator" and token.text == "(":
+            self.enter(token.column)
+            inner = self.sum()
+            self.close(token)
+            self.depth -= 1
+            return inner
+        raise FormulaError(
+            f"{_describe(token)}: expected a number, a variable, a function or '('", token.column
+        )
+
+    def number(self, token: Token) -> Node:
+        """A number Node; FormulaError for one too large for a float."""
+        value = float(token.text)
+        if not math.isfinite(value):
+            raise FormulaError(f"number {token.text!r} at column {token.column} is too large", token.column)
+        return Node("number", token.text, (), token.column, token.column + len(token.text) - 1)
+
+    def call(self, function: Token) -> Node:
+        """FUNCTION "(" sum ")", the function name already read."""
+        if not self.at("("):
+            raise FormulaError(
+                f"{function.text!r} at column {function.column} is a function: write {function.text}(...)",
+                function.column,
+            )
+        opening = self.advance()
+        self.enter(opening.column)
+        argument = self.sum()
+        if self.at(","):
+            raise FormulaError(
+                f"',' at column {self.token.column}: {function.text} takes one argument", self.token.column
+            )
+        end = self.close(opening)
+        self.depth -= 1
+        return Node("call", function.text, (argument,), function.column, end)
+
+    def close(self, opening: Token) -> int:
+        """Consume the ')' matching the '(' at ``opening``; its column."""
+        if not self.at(")"):
+            raise FormulaError(
+                f"{_describe(self.token)}: expected ')' to close the '(' at column {opening.column}",
+                self.token.column,
+            )
+        return self.advance().column
+
+
+def _binary(operator: str, left: Node, right: Node) -> Node:
+    """A binary Node spanning both operands."""
+    return Node("binary", operator, (left, right), left.start, right.end)
+
+
 def _describe(token: Token) -> str:
     """A token as error messages name it."""
     if token.kind == "end":
         return f"end of the formula at column {token.column}"
     return f"{token.text!r} at column {token.column}"
-
-
-def _check_order(tokens: list[Token], variables: frozenset[str]) -> None:
-    """Refuse, at its column, the first token that is out of place in the grammar.
-
-    Operands (a number, a variable, a call or a formula in parentheses) and the binary
-    operators alternate, with any number of signs before an operand; a function's name is
-    followed by "(", a variable's is not; parentheses balance; and nesting stays within
-    MAX_DEPTH levels, where each "(", unary sign and ** opens one. A formula that passes is
-    one of the grammar, which Python's parser reads as the module docstring says.
-    """
-    if tokens[0].kind == "end":
-        raise FormulaError("the formula is empty")
-    opened: list[tuple[Token, str]] = []  # each "(" not yet closed, with the function it calls ("" if none)
-    signs = [0]  # per open "(": its unary signs and ** whose operand has not ended yet
-    depth = 0
-    previous = None  # the token before the current one
-    operand_next = True  # an operand, or a sign before one, must come next
-    function = None  # the function's name token when the previous token is one
-    for token in tokens:
-        symbol = token.text if token.kind == "operator" else token.kind
-        if function is not None and symbol != "(":
-            raise FormulaError(
-                f"{function.text!r} at column {function.column} is a function: write {function.text}(...)",
-                function.column,
-            )
-        if operand_next and symbol not in ("number", "name", "(", "+", "-"):
-            raise FormulaError(
-                f"{_describe(token)}: expected a number, a variable, a function or '('", token.column
-            )
-        if not operand_next and function is None:
-            if symbol == "(" and previous.kind == "name":
-                raise FormulaError(
-                    f"{previous.text!r} at column {previous.column} is a variable, not a function",
-                    previous.column,
-                )
-            closes = symbol == ")" and opened
-            ends = symbol == "end" and not opened
-            if not (symbol in ("+", "-", "*", "/", "**") or closes or ends):
-                raise FormulaError(_misplaced(token, opened), token.column)
-        if symbol == "number":
-            _check_number(token)
-        if symbol in ("(", "**") or (operand_next and symbol in ("+", "-")):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise FormulaError(
-                    f"nesting deeper than {MAX_DEPTH} levels at column {token.column}", token.column
-                )
-            if symbol == "(":
-                opened.append((token, function.text if function else ""))
-                signs.append(0)
-            else:
-                signs[-1] += 1
-        elif symbol in ("+", "-", "*", "/"):  # a binary operator ends the signs and ** before it
-            depth -= signs[-1]
-            signs[-1] = 0
-        elif symbol == ")":
-            depth -= signs.pop() + 1
-            opened.pop()
-        function = token if symbol == "name" and token.text not in variables else None
-        operand_next = symbol not in ("number", "name", ")")
-        previous = token
-
-
-def _misplaced(token: Token, opened: list[tuple[Token, str]]) -> str:
-    """Why a token that follows a whole operand is out of place."""
-    if not opened:
-        return f"{_describe(token)}: expected an operator or the end"
-    parenthesis, function = opened[-1]
-    if token.text == "," and function:
-        return f"',' at column {token.column}: {function} takes one argument"
-    return f"{_describe(token)}: expected ')' to close the '(' at column {parenthesis.column}"
-
-
-def _check_number(token: Token) -> None:
-    """FormulaError for a number too large for a float, or one Python reads as an error (01)."""
-    if not math.isfinite(float(token.text)):
-        raise FormulaError(f"number {token.text!r} at column {token.column} is too large", token.column)
-    if re.fullmatch(r"0+[1-9][0-9]*", token.text):
-        raise FormulaError(
-            f"number {token.text!r} at column {token.column}: a whole number cannot start with 0",
-            token.column,
-        )
-
-
-def _read(text: str, variables: frozenset[str]) -> Node:
-    """The Node tree of a formula that passed _check_order, read by Python's parser.
-
-    Every node of Python's tree must be of a type on the allow-list (``_allowed``); any other
-    is refused before a single Value is made. The walk keeps its own stack: it never recurses.
-    """
-    # Tabs and line breaks become spaces and the formula goes in parentheses, so that Python
-    # reads one line with no indent; a node's col_offset is then its 1-based column in text.
-    source = "(" + text.translate(_TO_SPACE) + ")"
-    try:
-        body = ast.parse(source, mode="eval").body
-    except (SyntaxError, RecursionError, MemoryError, ValueError) as error:
-        reason = getattr(error, "msg", None) or str(error) or type(error).__name__
-        raise FormulaError(f"Python's parser cannot read the formula: {reason}") from None
-    built: dict[int, Node] = {}
-    stack: list[tuple[ast.expr, tuple[str, str, list[ast.expr]] | None]] = [(body, None)]
-    while stack:
-        node, parts = stack.pop()
-        if parts is None:  # first visit: check the node, then build its operands before it
-            parts = _allowed(node, source, variables)
-            stack.append((node, parts))
-            stack.extend((operand, None) for operand in parts[2])
-            continue
-        kind, symbol, operands = parts
-        children = tuple(built.pop(id(operand)) for operand in operands)
-        built[id(node)] = Node(kind, symbol, children, node.col_offset, node.end_col_offset - 1)
-    return built[id(body)]
-
-
-def _allowed(node: ast.expr, source: str, variables: frozenset[str]) -> tuple[str, str, list[ast.expr]]:
-    """(kind, text, operands) for the Node of a node of Python's tree, if its type is allowed.
-
-    The allow-list: a number (an int or float constant), a variable of the formula, a sign
-    (+x, -x), one of + - * / ** between two operands, and a function of FUNCTIONS called by
-    its plain name on one positional argument. Any other node (attribute access, subscripts,
-    strings, lambdas, comprehensions, comparisons, keyword or starred arguments, unknown
-    names, ...) is a FormulaError naming it and its column.
-    """
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return "number", source[node.col_offset : node.end_col_offset], []
-    if isinstance(node, ast.Name) and node.id in variables:
-        return "variable", node.id, []
-    if isinstance(node, ast.UnaryOp) and type(node.op) in _SIGNS:
-        return "unary", _SIGNS[type(node.op)], [node.operand]
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        return "binary", _BINARY[type(node.op)], [node.left, node.right]
-    if (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id in FUNCTIONS
-        and len(node.args) == 1
-        and not isinstance(node.args[0], ast.Starred)
-        and not node.keywords
-    ):
-        return "call", node.func.id, node.args
-    shown = ast.get_source_segment(source, node)
-    raise FormulaError(
-        f"{shown!r} at column {node.col_offset}: a formula cannot hold a {type(node).__name__} node",
-        node.col_offset,
-    )
 
 
 @dataclass(frozen=True)
@@ -491,10 +469,9 @@ def parse(text: str, variables: Iterable[str] = ()) -> Formula:
             raise FormulaError(f"variable name {name!r} is not a name (letters, digits and _)")
         if name in FUNCTIONS:
             raise FormulaError(f"variable name {name!r} is the name of a function")
-        if keyword.iskeyword(name):
-            raise FormulaError(f"variable name {name!r} is a Python keyword")
-    _check_order(tokenize(text, names), frozenset(names))
-    return Formula(text, _read(text, frozenset(names)), tuple(sorted(set(names))))
+    tokens = tokenize(text, names)
+    tree = _Parser(tokens, frozenset(names)).formula()
+    return Formula(text, tree, tuple(sorted(set(names))))
 
 
 def central_difference(formula: Formula, values: Mapping[str, float], name: str, eps: float = 1e-6) -> float:
