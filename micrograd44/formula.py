@@ -33,10 +33,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .core.value import UNARY_OPS, Value
+from .core import Value, ops
 
-# function name -> the Value method that applies it; the only functions a formula may call
-FUNCTIONS = UNARY_OPS
+# function name -> the Value method that applies it: the op table's unary ops are the only
+# functions a formula may call
+FUNCTIONS = {name: getattr(Value, name) for name in ops.UNARY}
 
 # The longest formula accepted, in characters.
 MAX_LENGTH = 1000
