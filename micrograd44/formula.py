@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .core import Value, ops
 
@@ -86,7 +86,8 @@ class Node:
             "unary" (a sign) or "binary" (+ - * / **).
         text: the number as written, the variable or function name, or the operator.
         children: the operands, in order (none for numbers and variables).
-        start, end: the 1-based columns of the node's first and last character in the formula.
+        start, end: the 1-based columns of the node's first and last character in the formula
+            (a sub-formula in parentheses spans them).
 
     Nodes compare by identity; ``str(node)`` shows the grouping the parser chose.
     """
@@ -274,9 +275,10 @@ class _Parser:
         if token.kind == "operator" and token.text == "(":
             self.enter(token.column)
             inner = self.sum()
-            self.close(token)
+            end = self.close(token)
             self.depth -= 1
-            return inner
+            # the group spans its parentheses, so that a label never shows only one of them
+            return replace(inner, start=token.column, end=end)
         raise FormulaError(
             f"{_describe(token)}: expected a number, a variable, a function or '('", token.column
         )

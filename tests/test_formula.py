@@ -115,6 +115,15 @@ def test_nodes_are_labelled_with_their_sub_formula_and_variables_keep_their_name
     assert len(long.label) == 40 and long.label.endswith("...")
 
 
+def test_a_sub_formula_in_parentheses_is_labelled_with_both_of_them():
+    x = Value(1.0, label="x")
+    root = parse("(x + 1) * (-x)", ["x"]).evaluate({"x": x})
+    assert root.label == "(x + 1) * (-x)" and [child.label for child in root.children] == ["(x + 1)", "(-x)"]
+    assert parse("-((x)) ** 2", ["x"]).evaluate({"x": x}).label == "-((x)) ** 2"
+    with pytest.raises(DomainError, match=re.escape("input is '(x - 1) * 2'")):
+        parse("log((x - 1) * 2)", ["x"]).evaluate({"x": 0.5})
+
+
 def test_a_constant_exponent_is_a_number_not_a_node():
     x = Value(3.0, label="x")
     y = parse("x ** (1 + 1)", ["x"]).evaluate({"x": x})
