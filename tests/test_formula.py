@@ -115,6 +115,15 @@ def test_nodes_are_labelled_with_their_sub_formula_and_variables_keep_their_name
     assert len(long.label) == 40 and long.label.endswith("...")
 
 
+def test_a_sub_formula_in_parentheses_is_labelled_with_both_of_them():
+    x = Value(1.0, label="x")
+    root = parse("(x + 1) * (-x)", ["x"]).evaluate({"x": x})
+    assert root.label == "(x + 1) * (-x)" and [child.label for child in root.children] == ["(x + 1)", "(-x)"]
+    assert parse("-((x)) ** 2", ["x"]).evaluate({"x": x}).label == "-((x)) ** 2"
+    with pytest.raises(DomainError, match=re.escape("input is '(x - 1) * 2'")):
+        parse("log((x - 1) * 2)", ["x"]).evaluate({"x": 0.5})
+
+
 def test_a_constant_exponent_is_a_number_not_a_node():
     x = Value(3.0, label="x")
     y = parse("x ** (1 + 1)", ["x"]).evaluate({"x": x})
@@ -170,6 +179,59 @@ def test_bad_formulas_say_what_and_where(text, message, column):
         parse(text, ["x", "y"])
     assert message in str(error.value) and "\n" not in str(error.value)
     assert error.value.column == column
+
+
+@pytest.mark.parametrize(
+    "construct, text, message, column",
+    [
+        ("keyword argument", "sin(x=1)", "unexpected character '=' at column 6", 6),
+        ("starred argument", "sin(*x)", "'*' at column 5: expected a number", 5),
+        ("double-starred argument", "sin(**x)", "'**' at column 5: expected a number", 5),
+        ("empty call", "sin()", "')' at column 5: expected a number", 5),
+        ("trailing comma", "sin(x,)", "',' at column 6: sin takes one argument", 6),
+        ("tuple", "(x, y)", "',' at column 3: expected ')' to close the '(' at column 1", 3),
+        ("bare tuple", "x, y", "',' at column 2: expected an operator or the end", 2),
+        ("function as a value", "sin(sin)", "'sin' at column 5 is a function", 5),
+        ("call of a call", "sin(x)(y)", "'(' at column 7: expected an operator or the end", 7),
+        ("call of a group", "(x)(y)", "'(' at column 4: expected an operator or the end", 4),
+        ("unknown function", "print(x)", "unknown name 'print' at column 1", 1),
+        ("dunder name", "__class__", "unknown name '__class__' at column 1", 1),
+        ("bytes", "b'x'", "unknown name 'b' at column 1", 1),
+        ("f-string", "f'{x}'", "unknown name 'f' at column 1", 1),
+        ("walrus", "(y := x)", "unexpected character ':' at column 4", 4),
+        ("comparison", "x < y", "unexpected character '<' at column 3", 3),
+        ("equality", "x == y", "unexpected character '=' at column 3", 3),
+        ("identity", "x is y", "unknown name 'is' at column 3", 3),
+        ("boolean operator", "x and y", "unknown name 'and' at column 3", 3),
+        ("negation", "not x", "unknown name 'not' at column 1", 1),
+        ("conditional", "x if y else x", "unknown name 'if' at column 3", 3),
+        ("set", "{x}", "unexpected character '{' at column 1", 1),
+        ("dict", "{x: y}", "unexpected character '{' at column 1", 1),
+        ("list comprehension", "[x for x in y]", "unexpected character '[' at column 1", 1),
+        ("slice", "x[::]", "unexpected character '[' at column 2", 2),
+        ("ellipsis", "...", "'.' at column 1: attribute access is not allowed", 1),
+        ("floor division", "x // y", "'/' at column 4: expected a number", 4),
+        ("modulo", "x % y", "unexpected character '%' at column 3", 3),
+        ("matrix product", "x @ y", "unexpected character '@' at column 3", 3),
+        ("bitwise not", "~x", "unexpected character '~' at column 1", 1),
+        ("comment", "x # y", "unexpected character '#' at column 3", 3),
+        ("line continuation", "x \\\n + 1", "unexpected character '\\\\' at column 3", 3),
+        ("two statements", "x; y", "unexpected character ';' at column 2", 2),
+        ("null byte", "x\x00", "unexpected character '\\x00' at column 2", 2),
+        ("hexadecimal", "0x10", "unknown name 'x10' at column 2", 2),
+        ("underscore in a number", "1_000", "unknown name '_000' at column 2", 2),
+        ("imaginary number", "1j", "unknown name 'j' at column 2", 2),
+        ("await", "await x", "unknown name 'await' at column 1", 1),
+        ("yield", "yield x", "unknown name 'yield' at column 1", 1),
+    ],
+)
+def test_every_other_python_construct_is_refused(construct, text, message, column, monkeypatch):
+    with monkeypatch.context() as patch:
+        _forbid_eval_and_exec(patch)
+        with pytest.raises(FormulaError) as error:
+            parse(text, ["x", "y"])
+    assert message in str(error.value) and "\n" not in str(error.value), construct
+    assert error.value.column == column, construct
 
 
 def test_unknown_name_lists_what_is_allowed():

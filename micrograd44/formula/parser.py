@@ -1,11 +1,9 @@
-"""Formulas typed as text, such as ``log(1 + sin(x))``, turned into graphs of Values.
+"""Formula text to a tree of Nodes: a tokenizer, then a recursive-descent parser.
 
-A small parser of its own: a tokenizer, then a recursive-descent parser that builds a tree
-of ``Node`` records, which ``Formula.evaluate`` turns into Values for the engine to
-differentiate. Nothing is ever handed to Python's ``eval`` or ``exec``, and no name is
-looked up in Python: the only names a formula may use are the variables it is given and
-the engine's functions (``FUNCTIONS``). Every mistake is a ``FormulaError`` that says what
-is wrong and at which column.
+Nothing of a formula is handed to Python's ``eval`` or ``exec``, and no name is looked up in
+Python: the only names a formula may use are the variables it is given and the engine's
+functions (``FUNCTIONS``, the op table's unary ops). Every mistake is a ``FormulaError``
+that says what is wrong and at which column.
 
 The grammar, loosest binding first (the same precedence as Python)::
 
@@ -18,25 +16,20 @@ The grammar, loosest binding first (the same precedence as Python)::
 
 Numbers are decimal (``2``, ``0.5``, ``.5``, ``1e-3``). Input length and nesting depth
 are bounded (``MAX_LENGTH``, ``MAX_DEPTH``), so no input can exhaust the stack.
-
-Example:
-    >>> f = parse("log(1 + sin(x))", variables=["x"])
-    >>> y = f.evaluate({"x": 0.5})
-    >>> round(y.data, 6)
-    0.391654
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
-from .core.value import UNARY_OPS, Value
+from ..core import Value, ops
 
-# function name -> the Value method that applies it; the only functions a formula may call
-FUNCTIONS = UNARY_OPS
+# function name -> the Value method that applies it: the op table's unary ops are the only
+# functions a formula may call
+FUNCTIONS = {name: getattr(Value, name) for name in ops.UNARY}
 
 # The longest formula accepted, in characters.
 MAX_LENGTH = 1000
@@ -44,9 +37,6 @@ MAX_LENGTH = 1000
 # The deepest nesting accepted: each parenthesis, function call, unary sign and exponent
 # opens one level.
 MAX_DEPTH = 50
-
-# Labels longer than this are shortened in Value labels (pictures and error messages).
-_LONGEST_LABEL = 40
 
 _NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
@@ -85,7 +75,8 @@ class Node:
             "unary" (a sign) or "binary" (+ - * / **).
         text: the number as written, the variable or function name, or the operator.
         children: the operands, in order (none for numbers and variables).
-        start, end: the 1-based columns of the node's first and last character in the formula.
+        start, end: the 1-based columns of the node's first and last character in the formula
+            (a sub-formula in parentheses spans them).
 
     Nodes compare by identity; ``str(node)`` shows the grouping the parser chose.
     """
@@ -99,7 +90,7 @@ class Node:
     def __str__(self) -> str:
         """The node fully parenthesised: ``-x ** 2`` gives ``(-(x ** 2))``."""
         shown: dict[int, str] = {}
-        for node in _post_order(self):
+        for node in post_order(self):
             parts = [shown.pop(id(child)) for child in node.children]
             if node.kind in ("number", "variable"):
                 shown[id(node)] = node.text
@@ -273,9 +264,10 @@ class _Parser:
         if token.kind == "operator" and token.text == "(":
             self.enter(token.column)
             inner = self.sum()
-            self.close(token)
+            end = self.close(token)
             self.depth -= 1
-            return inner
+            # the group spans its parentheses, so that a label never shows only one of them
+            return replace(inner, start=token.column, end=end)
         raise FormulaError(
             f"{_describe(token)}: expected a number, a variable, a function or '('", token.column
         )
@@ -327,101 +319,7 @@ def _describe(token: Token) -> str:
     return f"{token.text!r} at column {token.column}"
 
 
-@dataclass(frozen=True)
-class Formula:
-    """A parsed formula, ready to evaluate at any values of its variables.
-
-    Attributes:
-        text: the formula as typed.
-        tree: the root Node of its parse tree.
-        variables: the variable names it may use (those given to ``parse``), sorted.
-    """
-
-    text: str
-    tree: Node
-    variables: tuple[str, ...]
-
-    def evaluate(self, values: Mapping[str, Value | float]) -> Value:
-        """Build the formula's graph of Values at the given values of its variables.
-
-        Every Value made for a sub-formula is labelled with its text (shortened when long),
-        so pictures and the engine's error messages say which part of the formula a node is.
-
-        Args:
-            values: a number or a Value for every variable the formula uses; numbers become
-                leaf Values labelled with the variable's name. Pass Values to read their
-                gradients after ``backward()``.
-
-        Returns:
-            The Value of the whole formula.
-
-        Raises:
-            FormulaError: a variable the formula uses has no value.
-            OpError: the engine's error when an operation has no valid result (log of a
-                negative, division by zero, overflow), naming the op and the sub-formula.
-
-        Example:
-            >>> x = Value(0.5, label="x")
-            >>> y = parse("x ** 2 / 2", ["x"]).evaluate({"x": x})
-            >>> y.backward()
-            >>> x.grad
-            0.5
-        """
-        leaves = {}
-        for name in _variables_used(self.tree):
-            if name not in values:
-                raise FormulaError(f"no value for the variable {name!r}")
-            value = values[name]
-            leaves[name] = value if isinstance(value, Value) else Value(value, label=name)
-        # Children before parents, without recursion, whatever the formula's shape.
-        results: dict[int, Value] = {}
-        constant: dict[int, bool] = {}
-        for node in _post_order(self.tree):
-            operands = [results[id(child)] for child in node.children]
-            constant[id(node)] = node.kind != "variable" and all(constant[id(c)] for c in node.children)
-            if node.kind == "number":
-                results[id(node)] = Value(float(node.text))
-            elif node.kind == "variable":
-                results[id(node)] = leaves[node.text]
-            elif node.kind == "unary" and node.text == "+":
-                results[id(node)] = operands[0]
-            else:
-                exponent_is_constant = node.text == "**" and constant[id(node.children[1])]
-                results[id(node)] = self._apply(node, operands, exponent_is_constant)
-        return results[id(self.tree)]
-
-    def _apply(self, node: Node, operands: list[Value], exponent_is_constant: bool) -> Value:
-        """A new Value for a call, a minus sign or a binary operator, labelled with its text.
-
-        A power whose exponent holds no variable raises to a plain number, so the exponent
-        is no node of the graph (x ** 2 has the single child x, as in the engine).
-        """
-        if node.kind == "call":
-            out = FUNCTIONS[node.text](operands[0])
-        elif node.kind == "unary":
-            out = -operands[0]
-        else:
-            left, right = operands
-            if node.text == "+":
-                out = left + right
-            elif node.text == "-":
-                out = left - right
-            elif node.text == "*":
-                out = left * right
-            elif node.text == "/":
-                out = left / right
-            else:
-                out = left ** (right.data if exponent_is_constant else right)
-        out.label = self._label(node)
-        return out
-
-    def _label(self, node: Node) -> str:
-        """The text of a node's sub-formula, shortened to _LONGEST_LABEL characters."""
-        text = " ".join(self.text[node.start - 1 : node.end].split())
-        return text if len(text) <= _LONGEST_LABEL else text[: _LONGEST_LABEL - 3] + "..."
-
-
-def _post_order(root: Node) -> list[Node]:
+def post_order(root: Node) -> list[Node]:
     """Every node below root, each after its children, without recursion."""
     order, stack = [], [(root, False)]
     while stack:
@@ -434,86 +332,26 @@ def _post_order(root: Node) -> list[Node]:
     return order
 
 
-def _variables_used(root: Node) -> list[str]:
-    """The variable names a tree uses, in order of first appearance."""
-    names = [node.text for node in _post_order(root) if node.kind == "variable"]
-    return list(dict.fromkeys(names))
-
-
-def parse(text: str, variables: Iterable[str] = ()) -> Formula:
-    """Parse a formula in the given variables.
+def read(text: str, variables: tuple[str, ...]) -> Node:
+    """The parse tree of a formula in the given variables.
 
     Args:
-        text: the formula, e.g. ``"log(1 + sin(x))"``: numbers, the variables, + - * / **,
-            unary - and +, parentheses and the functions in ``FUNCTIONS``.
-        variables: the names the formula may use besides the functions; each must be a
-            name (letters, digits, _) that is not a function's.
+        text: the formula.
+        variables: the names it may use besides the functions.
 
     Returns:
-        The Formula.
+        The root Node.
 
     Raises:
-        FormulaError: the formula cannot be read; the message says what is wrong and at
-            which column (``unknown name 'os' at column 1 (...)``), or names the bad
-            variable.
-
-    Example:
-        >>> str(parse("-x ** 2 ** 3", ["x"]).tree)
-        '(-(x ** (2 ** 3)))'
+        TypeError: text is not a str.
+        FormulaError: the formula cannot be read, or a variable is not a name or is a
+            function's name.
     """
     if not isinstance(text, str):
         raise TypeError(f"a formula is a str, got {type(text).__name__}")
-    names = tuple(variables)
-    for name in names:
+    for name in variables:
         if not isinstance(name, str) or not _NAME.fullmatch(name):
             raise FormulaError(f"variable name {name!r} is not a name (letters, digits and _)")
         if name in FUNCTIONS:
             raise FormulaError(f"variable name {name!r} is the name of a function")
-    tokens = tokenize(text, names)
-    tree = _Parser(tokens, frozenset(names)).formula()
-    return Formula(text, tree, tuple(sorted(set(names))))
-
-
-def central_difference(formula: Formula, values: Mapping[str, float], name: str, eps: float = 1e-6) -> float:
-    """d(formula)/d(name) estimated as (f(v + eps) - f(v - eps)) / (2 eps), the others held fixed.
-
-    Args:
-        formula: the parsed formula.
-        values: a number for every variable the formula uses.
-        name: the variable to move.
-        eps: how far to move it either way (> 0).
-
-    Returns:
-        The estimate, a float.
-
-    Raises:
-        OpError: the engine's error when v + eps or v - eps leaves the formula's domain
-            (sqrt(x) at x = 0, for instance).
-
-    Example:
-        >>> f = parse("x ** 3", ["x"])
-        >>> round(central_difference(f, {"x": 2.0}, "x"), 6)
-        12.0
-    """
-    if not eps > 0:
-        raise ValueError(f"eps must be > 0, got {eps!r}")
-    moved = dict(values)
-    moved[name] = values[name] + eps
-    above = formula.evaluate(moved).data
-    moved[name] = values[name] - eps
-    below = formula.evaluate(moved).data
-    return (above - below) / (2.0 * eps)
-
-
-__all__ = [
-    "FUNCTIONS",
-    "MAX_DEPTH",
-    "MAX_LENGTH",
-    "Formula",
-    "FormulaError",
-    "Node",
-    "Token",
-    "central_difference",
-    "parse",
-    "tokenize",
-]
+    return _Parser(tokenize(text, variables), frozenset(variables)).formula()
