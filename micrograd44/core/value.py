@@ -284,9 +284,6 @@ def _unary_method(rule: OpRule):
 for _rule in ops.UNARY.values():
     setattr(Value, _rule.method, _unary_method(_rule))
 
-# name -> the Value method of every unary op (the formula tool's functions)
-UNARY_OPS = {name: getattr(Value, name) for name in ops.UNARY}
-
 
 # ---- applying an op: its checks, its forward computation on floats, a new node ----
 
@@ -491,5 +488,4 @@ __all__ = [
     "sum_values",
     "topological_order",
     "VALUES",
-    "UNARY_OPS",
 ]
