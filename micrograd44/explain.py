@@ -177,7 +177,8 @@ def explain_grad(
     Each edge's local derivative is the op's (``node.local_grads()``), read from the data
     the graph holds; grads are neither read nor changed. Nodes are named by their label,
     or by their op and their place ``v<i>`` in ``topological_order(root)``, the names
-    ``viz.draw_graph`` gives them in its DOT source.
+    ``viz.draw_graph`` gives them in its DOT source; a node a module made is named by the
+    module's path and the op (``layers.1.neurons.3 tanh``).
 
     Args:
         root: the output, usually a loss.
@@ -210,7 +211,7 @@ def explain_grad(
     order = topological_order(root)
     if leaf not in set(order):
         raise ValueError(f"explain_grad: {_describe(leaf)} is not in the graph of {_describe(root)}")
-    names = {node: node.label or f"v{i} ({node.op or 'leaf'})" for i, node in enumerate(order)}
+    names = {node: _name(node, i) for i, node in enumerate(order)}
     counts = _path_counts(order, leaf)
     if by_node:
         return NodeExplanation(root, leaf, _node_steps(order, counts), names)
@@ -267,6 +268,14 @@ def _node_steps(order: list[Value], counts: dict[Value, int]) -> list[NodeStep]:
                 steps.append(NodeStep(node, child, upstream, local, product))
                 grads[child] = grads.get(child, 0.0) + product
     return steps
+
+
+def _name(node: Value, index: int) -> str:
+    """A node's name in the tables: its label, else its module and op, else its place and op."""
+    if node.label:
+        return node.label
+    module = node.scope[-1][1] if node.scope else ""
+    return f"{module} {node.op}" if module else f"v{index} ({node.op or 'leaf'})"
 
 
 def _number(x: float) -> str:
