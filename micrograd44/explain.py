@@ -218,7 +218,8 @@ def explain_grad(
     if counts[root] > max_paths:
         raise TooManyPathsError(
             f"explain_grad: {counts[root]:,} paths lead from {names[root]} to {names[leaf]}, more than "
-            f"max_paths={max_paths}; group them by node instead: explain_grad(root, leaf, by_node=True)",
+            f"max_paths={max_paths}; group them by node instead (each node's grad times its local derivative "
+            "to the next node): explain_grad(root, leaf, by_node=True)",
             counts[root],
             max_paths,
         )

@@ -138,7 +138,7 @@ def _path_edges(root: Value, explanation: GradientExplanation) -> frozenset[tupl
 
 def _path_rows(explanation: GradientExplanation) -> list[str]:
     """The caption's lines: each path's product, then their sum."""
-    rows = [legend.text_row(f"purple: the {explanation.title}; each path's product of local derivatives:")]
+    rows = [legend.text_row(f"purple: {explanation.title}, each a product of local derivatives:")]
     for k, row in enumerate(explanation.rows(), start=1):
         rows.append(legend.text_row(f"path {k}: {row[1]}: {row[2]} = {row[3]}"))
     rows.append(legend.text_row(f"sum of the paths = {style.format_number(explanation.total)}"))
