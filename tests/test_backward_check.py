@@ -99,3 +99,11 @@ def test_bad_arguments():
         check_backward(EXP, "exp(x)", reference="numpy")
     with pytest.raises(TypeError, match="not a Value"):
         check_backward(lambda x: 1.0, "exp(x)")
+
+
+def test_the_example_in_the_docstring_runs():
+    import doctest
+
+    import micrograd44.testing.backward_check
+
+    assert doctest.testmod(micrograd44.testing.backward_check).failed == 0

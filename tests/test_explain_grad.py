@@ -131,3 +131,19 @@ def test_draw_graph_highlights_the_paths_and_lists_their_products():
         assert f"path {k}: {row[1]}: {row[2]} = {row[3]}".replace(">", "&gt;") in source
     with pytest.raises(ValueError, match="collapse"):
         viz.draw_graph(y, explain=x, collapse="neuron")
+
+
+def test_the_examples_in_the_docstrings_run():
+    import doctest
+
+    import micrograd44.explain
+
+    assert doctest.testmod(micrograd44.explain).failed == 0
+
+
+def test_the_per_node_form_has_a_table_and_html():
+    x = Value(0.5, label="x")
+    y = x * x.tanh()
+    explanation = explain_grad(y, x, by_node=True)
+    assert str(explanation).splitlines()[-1].split()[-1] == f"{explanation.total:.6g}"
+    assert explanation._repr_html_().count("<tr>") == len(explanation.steps) + 2

@@ -115,3 +115,13 @@ def test_the_command_prints_the_derivative_formula(capsys):
     lines = capsys.readouterr().out.splitlines()
     index = lines.index("read off the derivative graph (create_graph=True):")
     assert lines[index + 1] == "  df/dx = cos(x) / (1 + sin(x))"
+
+
+def test_the_examples_in_the_docstrings_run():
+    import doctest
+
+    import micrograd44.derivative_check
+    import micrograd44.micrograd.engine
+
+    for module in (micrograd44.derivative_check, micrograd44.micrograd.engine):
+        assert doctest.testmod(module).failed == 0
