@@ -259,3 +259,9 @@ def test_a_picture_of_the_lecture_neuron_shows_each_product_with_its_gradient():
         assert f"<B>{name}</B></TD></TR><TR><TD>data" in source and node.grad == pytest.approx(0.5)
     assert source.count("grad 0.5000") >= 2
     assert w1.grad == pytest.approx(1.0) and x1.grad == pytest.approx(-1.5)
+
+
+def test_the_example_in_the_docstring_runs():
+    import doctest
+
+    assert doctest.testmod(engine).failed == 0
