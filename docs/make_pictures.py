@@ -8,6 +8,9 @@
 - ``derivative.svg``: the gradient of log(1 + sin x) built as a graph by
   ``grad(..., create_graph=True)``, the derivative's nodes outlined (docs/higher-order.md).
 - ``second_order.png``: the Hessian spectra of examples/second_order.py.
+- ``lecture_neuron.svg``: the lecture's neuron built with ``micrograd44.micrograd``, one
+  ``*`` node per input (docs/micrograd.md); ``explain.svg``: the two paths of a value used
+  twice, ``draw_graph(..., explain=x)`` (docs/learning.md).
 - ``concepts/*``: the five concept pictures, from the full runs of ``examples/*.py``
   (about a minute; ``--no-concepts`` skips them).
 
@@ -79,6 +82,35 @@ def write_higher_order() -> list[Path]:
     return paths + [FOLDER / "second_order.png"]
 
 
+def write_learning() -> list[Path]:
+    """The lecture's neuron node for node, and the paths that explain a gradient."""
+    from micrograd44.micrograd.engine import Value as LectureValue
+
+    x1, x2 = LectureValue(2.0, label="x1"), LectureValue(0.0, label="x2")
+    w1, w2 = LectureValue(-3.0, label="w1"), LectureValue(1.0, label="w2")
+    b = LectureValue(6.8813735870195432, label="b")
+    x1w1, x2w2 = x1 * w1, x2 * w2
+    x1w1.label, x2w2.label = "x1*w1", "x2*w2"
+    n = x1w1 + x2w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    o.backward()
+    title = "the lecture's neuron: o = tanh(x1*w1 + x2*w2 + b)"
+    neuron = viz.draw_graph(o, parameters=[w1, w2, b], title=title)
+    x = Value(0.5, label="x")
+    s = x.sin()
+    s.label = "sin(x)"
+    f = x * s
+    f.label = "f"
+    f.backward()
+    explained = viz.draw_graph(f, explain=x, title="f = x sin(x) at x = 0.5: two paths from f to x")
+    return [
+        viz.save(neuron, FOLDER / "lecture_neuron.svg"),
+        viz.save(explained, FOLDER / "explain.svg"),
+    ]
+
+
 def write_concepts() -> list[Path]:
     """The concept pictures, each from the full run of its example."""
     out = FOLDER / "concepts"
@@ -97,6 +129,7 @@ def main() -> int:
     args = parser.parse_args()
     try:
         written = write_pictures(FOLDER, PICTURES["all"], "svg") + write_slides() + write_higher_order()
+        written += write_learning()
     except (CommandError, viz.DotNotFoundError) as error:
         print(f"make_pictures: error: {error}", file=sys.stderr)
         return 2

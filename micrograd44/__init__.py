@@ -11,6 +11,7 @@ from .autodiff import grad, hessian, hvp, jacobian, jvp
 from .core import ops
 from .core.errors import DivisionByZeroError, DomainError, OpError, OverflowValueError, StateDictError
 from .core.value import Value, linear, sum_values, topological_order
+from .explain import explain_grad
 from .gradcheck import GradcheckError, gradcheck
 from .nn import MLP, Layer, Module, Neuron
 
@@ -29,6 +30,7 @@ __all__ = [
     "jacobian",
     "jvp",
     "gradcheck",
+    "explain_grad",
     "Module",
     "Neuron",
     "Layer",

@@ -1,5 +1,6 @@
 """The notebooks run top to bottom, print what they teach, and are committed with current outputs."""
 
+import math
 import sys
 from pathlib import Path
 
@@ -31,7 +32,7 @@ def pictures(notebook) -> int:
     )
 
 
-@pytest.fixture(scope="module", params=["xor_44", "backprop_by_hand"])
+@pytest.fixture(scope="module", params=["xor_44", "backprop_by_hand", "write_your_own_backward"])
 def runs(request, tmp_path_factory):
     """(the committed notebook, the same notebook run now in a fresh kernel)."""
     path = NOTEBOOKS / f"{request.param}.ipynb"
@@ -53,6 +54,11 @@ def test_each_notebook_shows_what_it_teaches(runs):
         assert "XOR solved: yes" in text
         assert "the same run as above: True" in text
         assert pictures(fresh) == 5  # the network twice, the parameters, the graph, the neuron
+    elif name == "write_your_own_backward":
+        assert text.count("right: your _backward gives") == 3
+        assert "by hand equals backward(): True" in text
+        assert "sum of the 4 paths: " in text and text.count(" through layers.1.neurons.") == 4
+        assert pictures(fresh) == 3  # the fan-out graph, its two paths, the weight's four paths
     else:
         assert text.count("by hand equals backward(): True") == 2
         assert "3 nodes to step through: ['log', '+', 'sin']" in text
@@ -64,3 +70,18 @@ def test_the_first_cell_installs_the_package_only_when_it_is_missing(runs):
     first = committed.cells[1]
     assert first.cell_type == "code" and 'find_spec("micrograd44") is None' in first.source
     assert "pip" in first.source and not first.outputs
+
+
+def test_a_wrong_answer_in_the_exercise_notebook_names_the_edge_and_both_numbers(tmp_path):
+    notebook = nbformat.read(NOTEBOOKS / "write_your_own_backward.ipynb", as_version=4)
+    [cell] = [cell for cell in notebook.cells if "def my_log1p_sin" in cell.source]
+    right = "math.cos(x.data) / (1 + math.sin(x.data)) * out.grad  # answer"
+    assert right in cell.source
+    cell.source = cell.source.replace(right, "math.cos(x.data) / (2 + math.sin(x.data)) * out.grad  # answer")
+    path = tmp_path / "wrong.ipynb"
+    nbformat.write(notebook, path)
+    text = "\n".join(printed(execute(path, tmp_path)))
+    x = -1.3  # the checker's first point
+    assert "wrong: the edge x <- out ('my log(1 + sin)') at x = -1.3: your _backward gives the local" in text
+    assert repr(math.cos(x) / (2 + math.sin(x))) in text
+    assert f"the right one is {math.cos(x) / (1 + math.sin(x)):.12}" in text

@@ -78,7 +78,9 @@ def test_each_frame_holds_its_snapshots_numbers(course):
         assert shown["predictions"] == [style.format_number(p) for p in snapshot.predictions]
         assert shown["rounded"] == snapshot.rounded
         assert shown["sample"] == snapshot.sample
-        assert f"epoch {snapshot.epoch} of 2000, step {snapshot.step}," in shown["label"]
+        assert shown["label"].startswith(
+            f"epoch {snapshot.epoch} of 2001 (counted from 0), step {snapshot.step},"
+        )
         assert shown["label"].endswith(f"loss {style.format_number(snapshot.loss)}")
 
 

@@ -81,7 +81,7 @@ def expected(course, index: int) -> dict:
 def test_the_page_opens_at_the_first_snapshot_with_no_error_and_no_load(browser, course):
     now = shown(browser)
     assert {key: now[key] for key in expected(course, 0)} == expected(course, 0)
-    assert now["label"].startswith("epoch 0 of 2000, step 0,")
+    assert now["label"].startswith("epoch 0 of 2001 (counted from 0), step 0,")
     assert browser.execute_script('return performance.getEntriesByType("resource").length') == 0
     assert [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"] == []
 
@@ -95,10 +95,13 @@ def test_moving_the_slider_changes_the_diagram_and_the_epoch_label(browser, cour
     after = shown(browser)
     last = len(course.snapshots) - 1
     assert {key: after[key] for key in expected(course, last)} == expected(course, last)
-    assert after["label"].startswith("epoch 2000 of 2000, step 8003,") and after["label"] != before["label"]
+    assert (
+        after["label"].startswith("epoch 2000 of 2001 (counted from 0), step 8003,")
+        and after["label"] != before["label"]
+    )
     assert after["network"] != before["network"] and after["width"] != before["width"]
     slider.send_keys(Keys.HOME, Keys.ARROW_RIGHT, Keys.ARROW_RIGHT)
-    assert shown(browser)["label"].startswith("epoch 50 of 2000, step 203,")
+    assert shown(browser)["label"].startswith("epoch 50 of 2001 (counted from 0), step 203,")
     assert [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"] == []
 
 

@@ -250,14 +250,16 @@ sys.meta_path.insert(0, NoTorch())
 import micrograd44
 micrograd44.Value(1.0).tanh().backward()
 print("micrograd44 works without torch")
-import micrograd44.testing
+from micrograd44.testing import check_backward
+print("check_backward:", check_backward(lambda x: x.tanh(), "tanh(x)").reference)
+from micrograd44.testing import assert_matches_torch
 """
 
 
 def test_without_torch_the_import_says_how_to_install_it_in_one_line():
     child = subprocess.run([sys.executable, "-c", WITHOUT_TORCH], capture_output=True, text=True, timeout=120)
     assert child.returncode == 1
-    assert child.stdout == "micrograd44 works without torch\n"
+    assert child.stdout == "micrograd44 works without torch\ncheck_backward: op table\n"
     last = child.stderr.strip().splitlines()[-1]
     assert last == (
         "ImportError: micrograd44.testing needs PyTorch: pip install torch==2.13.0 --index-url "

@@ -51,14 +51,18 @@ def _edge_look(grad: float, largest: float) -> list:
 
 
 def _step_label(snapshot: Snapshot, last_epoch: int) -> str:
-    """The line above the pictures: epoch, step, sample and loss."""
+    """The line above the pictures: epoch, step, sample and loss.
+
+    Epochs are counted from 0, as the training log counts them, so a run of 2001 epochs ends
+    at epoch 2000: the label says "epoch 450 of 2001 (counted from 0)", never "of 2000".
+    """
     if snapshot.sample is None:
         sample = "all 4 samples"
     else:
         x, target = XOR_INPUTS[snapshot.sample], XOR_TARGETS[snapshot.sample]
         sample = f"sample {snapshot.sample}: input ({x[0]:g}, {x[1]:g}), target {target:g}"
     return (
-        f"epoch {snapshot.epoch} of {last_epoch}, step {snapshot.step}, {sample}, "
+        f"epoch {snapshot.epoch} of {last_epoch + 1} (counted from 0), step {snapshot.step}, {sample}, "
         f"loss {style.format_number(snapshot.loss)}"
     )
 

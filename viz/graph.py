@@ -9,10 +9,11 @@ from functools import partial
 import graphviz
 
 from micrograd44 import Value, topological_order
+from micrograd44.explain import GradientExplanation, explain_grad
 
 from . import legend, style
 from .clusters import GROUPS, add_clustered
-from .flowgraph import FlowGraph, Node, build_flow_graph, neuron_slice
+from .flowgraph import FlowGraph, Node, build_flow_graph, neuron_slice, op_key, value_key
 from .picture import Picture
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
@@ -33,6 +34,7 @@ def draw_graph(
     title: str | None = None,
     slide: bool = False,
     forward: Value | None = None,
+    explain: Value | None = None,
 ) -> graphviz.Digraph:
     """Draw root's computation graph with the gradient that backward() sends along every edge.
 
@@ -70,6 +72,10 @@ def draw_graph(
         forward: for a gradient built with ``grad(..., create_graph=True)``, the function's
             output: nodes of its graph are the forward pass, and every other node (the
             derivative, built by the chain rule) gets a green outline.
+        explain: a Value of the graph (a parameter, say): draw every path from root down
+            to it in bold purple and list each path's product of local derivatives in the
+            caption; they add up to its grad (``micrograd44.explain.explain_grad``). Not
+            with ``collapse``; at most EXPLAINED_PATHS paths (TooManyPathsError otherwise).
 
     Returns:
         graphviz.Digraph: render it with ``viz.save(graph, "graph.svg")``; in Jupyter it
@@ -102,7 +108,41 @@ def draw_graph(
     chosen = None if parameters is None else set(parameters)
     flow = build_flow_graph(root, collapse=collapse, parameters=chosen, max_nodes=max_nodes)
     derivative = _derivative_keys(root, forward) if forward is not None else frozenset()
-    return _render(flow, title or _default_title(root, flow), rankdir, group, edge_labels, slide, derivative)
+    paths, rows = frozenset(), []
+    if explain is not None:
+        if collapse is not None:
+            raise ValueError("explain draws every Value on the paths: it cannot be combined with collapse")
+        explanation = explain_grad(root, explain, max_paths=EXPLAINED_PATHS)
+        paths, rows = _path_edges(root, explanation), _path_rows(explanation)
+    return _render(
+        flow, title or _default_title(root, flow), rankdir, group, edge_labels, slide, derivative, paths, rows
+    )
+
+
+# the most paths draw_graph(..., explain=leaf) lists in its caption
+EXPLAINED_PATHS = 24
+# how the edges of the explained paths are drawn
+PATH_COLOUR = "#CC79A7"
+
+
+def _path_edges(root: Value, explanation: GradientExplanation) -> frozenset[tuple[str, str]]:
+    """The drawn edges (tail, head) along the explained paths: child -> op and op -> result."""
+    index = {node: i for i, node in enumerate(topological_order(root))}
+    edges = set()
+    for path in explanation.paths:
+        for node, child in zip(path.nodes, path.nodes[1:]):
+            edges.add((value_key(index[child]), op_key(index[node])))
+            edges.add((op_key(index[node]), value_key(index[node])))
+    return frozenset(edges)
+
+
+def _path_rows(explanation: GradientExplanation) -> list[str]:
+    """The caption's lines: each path's product, then their sum."""
+    rows = [legend.text_row(f"purple: {explanation.title}, each a product of local derivatives:")]
+    for k, row in enumerate(explanation.rows(), start=1):
+        rows.append(legend.text_row(f"path {k}: {row[1]}: {row[2]} = {row[3]}"))
+    rows.append(legend.text_row(f"sum of the paths = {style.format_number(explanation.total)}"))
+    return rows
 
 
 def _derivative_keys(root: Value, forward: Value) -> frozenset[str]:
@@ -180,6 +220,8 @@ def _render(
     edge_labels: str | None,
     slide: bool,
     derivative: frozenset[str] = frozenset(),
+    paths: frozenset[tuple[str, str]] = frozenset(),
+    path_rows: list[str] = (),
 ) -> graphviz.Digraph:
     """The Digraph of a FlowGraph: its nodes (in clusters), gradient-carrying edges and caption."""
     graph_attr = {
@@ -208,8 +250,10 @@ def _render(
             attributes["label"] = _edge_text(edge, edge_labels)
         else:
             attributes = {"color": style.ZERO}
+        if (edge.tail, edge.head) in paths:
+            attributes.update(color=PATH_COLOUR, penwidth="3", style="solid")
         graph.edge(edge.tail, edge.head, **attributes)
-    caption_rows = [legend.text_row(DERIVATIVE_NOTE)] if derivative else []
+    caption_rows = ([legend.text_row(DERIVATIVE_NOTE)] if derivative else []) + list(path_rows)
     graph.attr(label=_caption(flow, title, largest, edge_labels, sizes["legend"], caption_rows))
     return graph
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..core.errors import OpError, describe
 from ..core.value import Value, topological_order
+from ..derivative_check import check_derivatives, derivative_formula, derivatives_to_check
 from ..formula import FUNCTIONS, MAX_LENGTH, FormulaError, central_difference, parse
 from .errors import CommandError
 
@@ -50,6 +51,14 @@ def register(subparsers) -> None:
         type=float,
         default=1e-6,
         help="step of the central differences, (f(v + eps) - f(v - eps)) / 2 eps (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--check",
+        action="append",
+        default=[],
+        metavar="[NAME=]DERIVATIVE",
+        help="a derivative worked out by hand, compared with backward()'s at --at and a few more points; "
+        "one per variable (--check 'x=...' --check 'y=...'); exit status 0 when all agree, 1 otherwise",
     )
     parser.set_defaults(run=run_command)
 
@@ -100,12 +109,30 @@ def run_command(args: argparse.Namespace) -> int:
     print(f"f = {root.data!r}")
     if values:
         print(_derivative_table(formula, values, leaves, args.eps))
+        print("read off the derivative graph (create_graph=True):")
+        for name, leaf in leaves.items():
+            try:
+                print(f"  df/d{name} = {derivative_formula(root, leaf)}")
+            except OpError as error:  # the derivative graph itself has no value here (sqrt at 0)
+                print(f"  df/d{name}: the derivative graph cannot be built at this point ({error})")
         for note in _kink_notes(root, formula, values, leaves, args.eps):
             print(note)
     if args.graph:
         title = f"f = {' '.join(args.formula.split())}" + (f" at {where}" if where else "")
         print(f"wrote {_draw(root, leaves, Path(args.graph), title)}")
-    return 0
+    return _check(args.formula, args.check, values) if args.check else 0
+
+
+def _check(formula: str, specs: list[str], values: dict[str, float]) -> int:
+    """Print how the hand derivatives compare with backward()'s: exit status 0 when all agree, 1 otherwise."""
+    try:
+        derivatives = derivatives_to_check(specs, list(values))
+        report = check_derivatives(formula, derivatives, values)
+    except (FormulaError, OpError) as error:
+        raise CommandError(f"--check: {error}") from None
+    print()
+    print("\n".join(report.lines(derivatives)))
+    return 0 if report.agree else 1
 
 
 def _check_eps(eps: float, values: dict[str, float]) -> None:

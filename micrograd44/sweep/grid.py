@@ -7,7 +7,7 @@ sizes (``5-4``; ``none`` for no hidden layer). Several values are separated by c
 ``--lr 0.002,0.02,0.2``, ``--seed 0:10,20:30``, ``--hidden 5-4,8``.
 
 Every value is checked by building a Recipe with it, so the rules live in one place
-(``micrograd44.train.Recipe``) and a bad grid fails before any run starts.
+(``micrograd44.training.course.Recipe``) and a bad grid fails before any run starts.
 """
 
 from __future__ import annotations
