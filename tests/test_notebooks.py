@@ -52,7 +52,9 @@ def test_each_notebook_shows_what_it_teaches(runs):
         assert "Epoch: 0, Loss:" in text and "Epoch: 2000, Loss:" in text
         assert "XOR solved: yes" in text
         assert "the same run as above: True" in text
-        assert pictures(fresh) == 5  # the network twice, the parameters, the graph, the neuron
+        assert (
+            pictures(fresh) == 6
+        )  # the loss curve, the network twice, the parameters, the graph, the neuron
     else:
         assert text.count("by hand equals backward(): True") == 2
         assert "3 nodes to step through: ['log', '+', 'sin']" in text
