@@ -59,7 +59,7 @@ $(DOCS_STAMP): $(DEMO_STAMP)
 # The docs site, built from docs/ and the notebooks into site/ (open site/index.html, or serve
 # it: python -m http.server -d site). mkdocs.yml says what goes in it.
 docs: $(DOCS_STAMP)
-	$(BIN)/python -m mkdocs build --strict --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --site-dir site
 
 bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/run.py
