@@ -6,18 +6,30 @@ BIN := $(VENV)/bin
 # the tests add the test extra (pytest, torch, selenium, ...). A changed setup.cfg redoes both.
 DEMO_STAMP := $(VENV)/.installed-demo
 TEST_STAMP := $(VENV)/.installed-test
+DOCS_STAMP := $(VENV)/.installed-docs
 
-.PHONY: demo test lint bench clean
+# Where pip also looks for PyTorch: the index of PyTorch's CPU-only builds keeps `make test`
+# from downloading the CUDA build on Linux (README.md, "Two commands").
+TORCH_INDEX ?=
+# pip's own output (and setuptools' notes on the editable install) go to this log; a newcomer
+# sees it only when an install fails.
+INSTALL_LOG := $(VENV)/install.log
+PIP_INSTALL = $(BIN)/python -m pip install --quiet $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
+
+.PHONY: demo test lint bench docs clean
 
 $(DEMO_STAMP): setup.cfg pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade "pip>=23"
-	$(BIN)/python -m pip install --quiet -e '.[viz,plot]'
-	touch $@
+	@$(PYTHON) -m venv $(VENV)
+	@echo "installing micrograd44 and its viz and plot extras into $(VENV)/ (log: $(INSTALL_LOG))"
+	@$(PIP_INSTALL) --upgrade "pip>=23" >$(INSTALL_LOG) 2>&1 || { cat $(INSTALL_LOG); exit 1; }
+	@$(PIP_INSTALL) -e '.[viz,plot]' >>$(INSTALL_LOG) 2>&1 || { cat $(INSTALL_LOG); exit 1; }
+	@touch $@
 
+# The test extra brings every other extra the suite needs (torch, dask, jupyter, docs).
 $(TEST_STAMP): $(DEMO_STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[viz,plot,test]'
-	touch $@
+	@echo "installing the test extra into $(VENV)/ (log: $(INSTALL_LOG))"
+	@$(PIP_INSTALL) -e '.[viz,plot,test]' >>$(INSTALL_LOG) 2>&1 || { cat $(INSTALL_LOG); exit 1; }
+	@touch $@
 
 # Train the 44-parameter XOR network of the course and write its files and pictures to out/.
 # Without Graphviz's dot the training still runs; the pictures are skipped with a message.
@@ -39,8 +51,18 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+$(DOCS_STAMP): $(DEMO_STAMP)
+	@echo "installing the docs extra into $(VENV)/ (log: $(INSTALL_LOG))"
+	@$(PIP_INSTALL) -e '.[viz,plot,docs]' >>$(INSTALL_LOG) 2>&1 || { cat $(INSTALL_LOG); exit 1; }
+	@touch $@
+
+# The docs site, built from docs/ and the notebooks into site/ (open site/index.html, or serve
+# it: python -m http.server -d site). mkdocs.yml says what goes in it.
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --site-dir site
+
 bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .hypothesis .ruff_cache *.egg-info
+	rm -rf $(VENV) out site .pytest_cache .hypothesis .ruff_cache *.egg-info

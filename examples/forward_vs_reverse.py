@@ -10,6 +10,9 @@ not depend on the machine) and in time: why training uses backpropagation.
 
     python examples/forward_vs_reverse.py          # about 1 s
     python examples/forward_vs_reverse.py --fast   # the same: nothing here is slow
+
+The times are wall-clock on a quiet 2-core machine, measured with
+`time python examples/forward_vs_reverse.py`; on a busy machine they take several times longer.
 """
 
 from __future__ import annotations

@@ -15,6 +15,9 @@ compiler (``--engine eager`` prints the same numbers the slow way).
     python examples/learning_rate.py              # 8 runs shown + 8 x 10 seeds, about 4 s (eager: 2 min)
     python examples/learning_rate.py --jobs 2     # the seeds in 2 processes
     python examples/learning_rate.py --fast       # 100 epochs and 2 seeds, to check the script
+
+The times are wall-clock on a quiet 2-core machine, measured with
+`time python examples/learning_rate.py`; on a busy machine they take several times longer.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-import sweep  # examples/sweep.py: the command line every sweep shares
+from helpers import sweep  # examples/helpers/sweep.py: the command line every sweep shares
 from matplotlib.figure import Figure
 
 from micrograd44.sweep import summarize

@@ -16,6 +16,9 @@ the eager engine's results bit for bit, over a hundred times faster with a C com
     python examples/loss.py              # 2 runs shown + 2 x 50 seeds, about 5 s (eager: 2 to 3 min)
     python examples/loss.py --jobs 2     # the seeds in 2 processes
     python examples/loss.py --fast       # 3 seeds and 50 epochs, to check the script
+
+The times are wall-clock on a quiet 2-core machine, measured with
+`time python examples/loss.py`; on a busy machine they take several times longer.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-import sweep  # examples/sweep.py: the command line every sweep shares
+from helpers import sweep  # examples/helpers/sweep.py: the command line every sweep shares
 from matplotlib.figure import Figure
 
 from micrograd44 import Value

@@ -11,6 +11,9 @@ ones directions curving down (a saddle), near-zero ones flat directions. second_
 
     python examples/second_order.py            # about 3 s: trains the recipe once
     python examples/second_order.py --fast     # the same recipe on the compiled engine
+
+The times are wall-clock on a quiet 2-core machine, measured with
+`time python examples/second_order.py`; on a busy machine they take several times longer.
 """
 
 from __future__ import annotations

@@ -9,13 +9,16 @@ faster with a C compiler (``--engine eager`` prints the same table the slow way)
     python examples/success_rates.py            # the table in docs: 200 runs, about 2 s (eager: 4 min)
     python examples/success_rates.py --jobs 2   # the runs in 2 processes
     python examples/success_rates.py --fast     # 3 seeds, 100 epochs: checks the script runs
+
+The times are wall-clock on a quiet 2-core machine, measured with
+`time python examples/success_rates.py`; on a busy machine they take several times longer.
 """
 
 from __future__ import annotations
 
 import time
 
-import sweep  # examples/sweep.py: the command line every sweep shares
+from helpers import sweep  # examples/helpers/sweep.py: the command line every sweep shares
 
 from micrograd44.sweep import RunResult, summarize
 from micrograd44.training.course import Recipe

@@ -21,6 +21,9 @@ faster with a C compiler (``--engine eager`` prints the same numbers the slow wa
     python examples/weight_init.py             # 5 schemes x 50 seeds, about 11 s (eager: 5 to 7 min)
     python examples/weight_init.py --jobs 2    # the seeds in 2 processes
     python examples/weight_init.py --fast      # 3 seeds, 50 epochs, to check the script
+
+The times are wall-clock on a quiet 2-core machine, measured with
+`time python examples/weight_init.py`; on a busy machine they take several times longer.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-import sweep  # examples/sweep.py: the command line every sweep shares
+from helpers import sweep  # examples/helpers/sweep.py: the command line every sweep shares
 from matplotlib.figure import Figure
 
 from micrograd44.sweep import summarize

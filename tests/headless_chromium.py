@@ -6,7 +6,8 @@ import shutil
 from pathlib import Path
 
 # Headless, no sandbox (containers), no GPU, and none of the background traffic Chromium
-# starts on its own; the proxy and resolver rules leave it no way to reach the network.
+# starts on its own; the proxy and resolver rules leave it no way to reach the network beyond
+# this machine's own 127.0.0.1, where a test serves a page (a JupyterLab, the docs site).
 FLAGS = (
     "--headless=new",
     "--no-sandbox",
@@ -18,7 +19,7 @@ FLAGS = (
     "--no-first-run",
     "--disable-quic",
     "--proxy-server=http://127.0.0.1:9",
-    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
     "--hide-scrollbars",
 )
 

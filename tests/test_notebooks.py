@@ -53,7 +53,9 @@ def test_each_notebook_shows_what_it_teaches(runs):
         assert "Epoch: 0, Loss:" in text and "Epoch: 2000, Loss:" in text
         assert "XOR solved: yes" in text
         assert "the same run as above: True" in text
-        assert pictures(fresh) == 5  # the network twice, the parameters, the graph, the neuron
+        assert (
+            pictures(fresh) == 6
+        )  # the loss curve, the network twice, the parameters, the graph, the neuron
     elif name == "write_your_own_backward":
         assert text.count("right: your _backward gives") == 3
         assert "by hand equals backward(): True" in text

@@ -69,4 +69,21 @@ def test_named_files_exist(page, path):
 
 def test_the_readme_is_a_front_door():
     assert len(TEXTS[README].splitlines()) <= 200
-    assert "See docs/ops.md for the list of ops." in TEXTS[README]
+    assert "docs/" in TEXTS[README] and "make docs" in TEXTS[README]  # where the docs are
+
+
+def test_no_page_repeats_the_pointer_to_the_list_of_ops():
+    for page, text in TEXTS.items():
+        assert "See docs/ops.md for the list of ops" not in text, name(page)
+
+
+def test_the_readme_reads_well_where_its_relative_links_do_not_resolve():
+    # as the package's long description (PyPI): each link's text names its target, so a dead
+    # link still says where to look, and the picture's text describes it
+    for bang, text, target in re.findall(r"(!?)\[([^\]]*)\]\(([^)\s]+)\)", TEXTS[README]):
+        if re.match(r"[a-z]+:|#", target):
+            continue
+        if bang:
+            assert len(text.split()) >= 5, f"the picture {target} needs a describing text"
+        else:
+            assert text.strip("`") == target, f"the link to {target} reads {text!r}"

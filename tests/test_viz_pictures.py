@@ -11,7 +11,7 @@ from micrograd44 import Value
 from micrograd44.training.course import Recipe, build_model, forward_backward
 from viz import style
 from viz.flowgraph import build_flow_graph
-from viz.picture import missing_dot_hint
+from viz.picture import NOTEBOOK_SCALE, missing_dot_hint, natural_width
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 
@@ -124,17 +124,18 @@ def test_slide_preset_sets_a_16_by_9_page():
 
 
 @needs_dot
-def test_inline_display_fits_the_cell_with_the_full_size_a_click_away():
-    bundle = viz.draw_graph(course_loss([2]))._repr_mimebundle_()
-    html = bundle["text/html"]
-    key = re.search(r'<input type="checkbox" id="([\w-]+)"', html)[1]
-    assert (
-        f"#{key} + label img {{display:block; max-width:100%" in html
-        and f"#{key}:checked + label img {{max-width:none" in html
-    )
-    images = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
-    assert len(images) == 1 and base64.b64decode(images[0]).startswith(b"<?xml")
-    assert key not in viz.draw_graph(course_loss([2]))._repr_mimebundle_()["text/html"]
+def test_inline_display_is_an_image_at_one_scale_with_the_full_size_a_click_away():
+    html = viz.draw_graph(course_loss([2]))._repr_mimebundle_()["text/html"]
+    images = re.findall(r'<img src="data:image/svg\+xml;base64,([^"]+)"([^>]*)>', html)
+    assert len(images) == 2 and images[0][0] == images[1][0]  # the picture, and at full size
+    svg = base64.b64decode(images[0][0])
+    assert svg.startswith(b"<?xml")
+    shown = int(re.search(r'width="(\d+)"', images[0][1])[1])
+    assert shown == round(natural_width(svg) * NOTEBOOK_SCALE)
+    assert "max-width:100%" in images[0][1] and "max-width:none" in images[1][1]
+    assert "<details><summary>full size</summary>" in html
+    # what JupyterLab strips from an untrusted notebook's HTML
+    assert "<style" not in html and "<svg" not in html and "<script" not in html
 
 
 def test_inline_display_without_graphviz_shows_the_install_hint(monkeypatch):

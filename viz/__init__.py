@@ -12,7 +12,20 @@ Reads only the engine's public fields (``data``, ``grad``, ``label``, ``op``,
 
 Every ``draw_*`` returns a ``graphviz.Digraph`` (a ``Picture``), which displays inline in
 Jupyter scaled to the cell's width; a click on it shows it at full size.
+
+viz draws with the graphviz Python package (the ``viz`` extra); without it, ``import viz``
+fails with one line that says how to install it.
 """
+
+try:
+    import graphviz  # noqa: F401  (checked here, so that its absence gets the install hint)
+except ModuleNotFoundError as error:
+    if error.name != "graphviz":
+        raise
+    raise ModuleNotFoundError(
+        "viz needs the graphviz Python package, which is not installed: pip install 'micrograd44[viz]'",
+        name="graphviz",
+    ) from None
 
 from .flowgraph import GraphTooLargeError
 from .graph import draw_graph, draw_neuron

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from micrograd44.training.history import Snapshot, block_means
 
 from . import style
+from .picture import inline_html
 
 WIDTH, HEIGHT = 460, 250
 LEFT, RIGHT, TOP, BOTTOM = 58, 14, 34, 40
@@ -24,6 +25,12 @@ class LossCurve:
 
     svg: str
     markers: list[tuple[float, float]]
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the curve as an image, which JupyterLab shows in untrusted notebooks too."""
+        # an SVG file needs its namespace, which the report page, inline, does without
+        document = self.svg.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1)
+        return inline_html(document.encode("utf-8"))
 
 
 def _epoch_ticks(last_epoch: int, count: int = 5) -> list[int]:

@@ -1,4 +1,4 @@
-"""How a picture shows in Jupyter: scaled to the cell's width, the full-size SVG a click away.
+"""How a picture shows in Jupyter: at one scale for all, never wider than the cell, full size a click away.
 
 ``Picture`` is the ``graphviz.Digraph`` every ``draw_*`` returns; it changes only what a
 notebook displays. Without Graphviz's ``dot`` the cell shows the install hint that
@@ -8,28 +8,31 @@ notebook displays. Without Graphviz's ``dot`` the cell shows the install hint th
 from __future__ import annotations
 
 import base64
-import hashlib
-import itertools
+import re
+import xml.etree.ElementTree as ET
 
 import graphviz
 
 from .render import INSTALL_HINT
 
-# numbers the inline pictures of a session, so each toggle's ID is its own
-_counter = itertools.count()
+PIXELS_PER_POINT = 96 / 72
+# A Graphviz picture in a notebook is shown at this share of its natural size (1 pt = 4/3 px):
+# one scale for every picture, so the same node keeps its size from one picture to the next
+# (backprop_by_hand's steps); a picture wider than the cell at this scale is fitted to it.
+NOTEBOOK_SCALE = 0.5
 
 
 class Picture(graphviz.Digraph):
-    """A graphviz.Digraph that displays inline at the notebook's width; a click shows it at full size."""
+    """A graphviz.Digraph inline at ``NOTEBOOK_SCALE``, at most the cell's width, full size a click away."""
 
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs) -> dict[str, str]:
-        """The picture as HTML (fit to the width, full size on a click), or the install hint without dot."""
+        """The picture as HTML (see ``inline_html``), or the install hint without dot."""
         try:
             svg = self.pipe(format="svg")
         except graphviz.ExecutableNotFound:
             return {"text/plain": missing_dot_hint()}
         return {
-            "text/html": inline_html(svg),
+            "text/html": inline_html(svg, NOTEBOOK_SCALE),
             "text/plain": f"<picture {self.name}: viz.save() writes it to a file>",
         }
 
@@ -42,20 +45,33 @@ def missing_dot_hint() -> str:
     )
 
 
-def inline_html(svg: bytes) -> str:
-    """An SVG as HTML for a notebook: at most the cell's width; a click shows it at full size.
+def inline_html(svg: bytes, scale: float = 1.0) -> str:
+    """An SVG as HTML for a notebook: at ``scale`` of its natural size, at most the cell's width.
 
-    The picture is one ``<img>`` with the SVG as a data URI (no script, and no element IDs
-    shared with other pictures); a hidden checkbox toggles its width, so the full size
-    needs no second copy. Where a viewer strips styles, the picture shows at full size.
+    The picture is an ``<img>`` with the SVG as a data URI; below it, a "full size" fold
+    holds the same picture at its natural size in a box that scrolls sideways. No ``<style>``,
+    ``<svg>`` or script: JupyterLab shows an untrusted notebook's HTML without them, and this
+    shows the same trusted or not (tests/test_notebooks_in_jupyterlab.py).
+
+    Args:
+        svg: the SVG document; its ``width`` (in pt, px or unitless px) is its natural size.
+        scale: the share of the natural width the picture is shown at when the cell is wide
+            enough; below 1 the "full size" fold is added.
     """
-    key = f"micrograd44-picture-{next(_counter)}-{hashlib.sha256(svg).hexdigest()[:8]}"
     source = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
-    return (
-        '<div style="overflow:auto"><style>'
-        f"#{key} + label img {{display:block; max-width:100%; height:auto; cursor:zoom-in}} "
-        f"#{key}:checked + label img {{max-width:none; cursor:zoom-out}}</style>"
-        f'<input type="checkbox" id="{key}" style="display:none">'
-        f'<label for="{key}" title="click: full size / fit to width">'
-        f'<img src="{source}" alt="picture"></label></div>'
+    shown = round(natural_width(svg) * scale)
+    picture = f'<img src="{source}" width="{shown}" style="max-width:100%; height:auto" alt="picture">'
+    if scale >= 1:
+        return f"<div>{picture}</div>"
+    full_size = (
+        '<details><summary>full size</summary><div style="overflow-x:auto">'
+        f'<img src="{source}" style="max-width:none" alt="picture at full size"></div></details>'
     )
+    return f"<div>{picture}{full_size}</div>"
+
+
+def natural_width(svg: bytes) -> float:
+    """The width of an SVG document in CSS pixels, from its ``width`` attribute (pt or px)."""
+    root = ET.fromstring(svg)
+    number, unit = re.fullmatch(r"([\d.]+)\s*(pt|px|)", root.get("width", "")).groups()
+    return float(number) * (PIXELS_PER_POINT if unit == "pt" else 1.0)

@@ -16,7 +16,7 @@ History bit for bit (``tests/test_train_compiled.py``), so every printed figure 
 same, and the compiled engine is over a hundred times faster with a C compiler.
 
 A script run as ``python examples/NAME.py`` has examples/ on its import path, which is how
-the examples find this module.
+the examples find this module (``from helpers import sweep``).
 """
 
 from __future__ import annotations
