@@ -30,8 +30,9 @@ def install_cell(name: str) -> str:
     return "".join(next(cell for cell in notebook["cells"] if cell["cell_type"] == "code")["source"])
 
 
-def test_both_notebooks_share_one_install_cell():
-    assert install_cell("xor_44") == install_cell("backprop_by_hand")
+def test_every_notebook_shares_one_install_cell():
+    names = sorted(path.stem for path in (REPOSITORY / "notebooks").glob("*.ipynb"))
+    assert len(names) == 3 and {install_cell(name) for name in names} == {install_cell("xor_44")}
     assert "\nSOURCE = None" in install_cell("xor_44")
 
 

@@ -26,7 +26,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 REPOSITORY = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ["xor_44", "backprop_by_hand"]
+NOTEBOOKS = sorted(
+    path.stem for path in (Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb")
+)
 MODES = ["untrusted", "trusted"]
 SCREENSHOTS = REPOSITORY / "out" / "test-screenshots" / "jupyterlab"
 # the longest a notebook may take to show its outputs, in seconds (a busy 2-core machine)

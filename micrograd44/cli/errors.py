@@ -19,3 +19,10 @@ class Skipped(Exception):
 def skip(name: str, reason: str) -> None:
     """Say, in one line, that an optional file was not written."""
     print(f"skipped {name}: {reason}", file=sys.stderr)
+
+
+def viz_import_problem(error: ImportError) -> str:
+    """Why viz cannot be imported, and what to do about it."""
+    if error.name == "graphviz":  # viz's own message says what to install
+        return str(error)
+    return f"the viz package cannot be imported ({error}); reinstall micrograd44 (checkout: pip install -e .)"

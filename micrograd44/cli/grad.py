@@ -18,7 +18,7 @@ from ..core.errors import OpError, describe
 from ..core.value import Value, topological_order
 from ..derivative_check import check_derivatives, derivative_formula, derivatives_to_check
 from ..formula import FUNCTIONS, MAX_LENGTH, FormulaError, central_difference, parse
-from .errors import CommandError
+from .errors import CommandError, viz_import_problem
 
 
 def register(subparsers) -> None:
@@ -215,9 +215,7 @@ def _draw(root: Value, leaves: dict[str, Value], path: Path, title: str) -> Path
     try:
         import viz
     except ImportError as error:
-        raise CommandError(
-            f"--graph needs the viz package and graphviz ({error}); pip install 'micrograd44[viz]'"
-        ) from None
+        raise CommandError(f"--graph: {viz_import_problem(error)}") from None
     try:
         graph = viz.draw_graph(root, edge_labels="chain", parameters=leaves.values(), title=title)
         return viz.save(graph, path)

@@ -10,7 +10,7 @@ from ..core.value import Value
 from ..nn import MLP
 from ..training.course import INPUTS, TARGETS, Recipe, build_model, forward_backward, run
 from . import run_folder
-from .errors import CommandError
+from .errors import CommandError, viz_import_problem
 
 # --what -> the file names it writes (without the format suffix)
 PICTURES = {
@@ -89,9 +89,7 @@ def write_pictures(out: Path, names: list[str], fmt: str, group: str | None = No
     try:
         import viz
     except ImportError as error:
-        raise CommandError(
-            f"the pictures need the viz package and graphviz ({error}); pip install 'micrograd44[viz]'"
-        ) from None
+        raise CommandError(f"the pictures: {viz_import_problem(error)}") from None
     recipe = Recipe()
     model, loss, sample = first_step(recipe)
     loss.label = f"{recipe.loss} loss"

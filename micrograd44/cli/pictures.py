@@ -9,7 +9,7 @@ from typing import NoReturn
 
 from ..training import History
 from ..training.course import INPUTS, TARGETS, forward_backward
-from .errors import Skipped, skip
+from .errors import Skipped, skip, viz_import_problem
 
 # The sample drawn in graph.svg: input (1, 1), where both inputs are non-zero, so every
 # weight of the first layer gets a gradient too.
@@ -24,13 +24,6 @@ def _picture_step(history: History) -> tuple[list[int], str]:
     x, target = INPUTS[PICTURE_SAMPLE], TARGETS[PICTURE_SAMPLE]
     where = f"input ({x[0]:g}, {x[1]:g}), target {target:g}"
     return [PICTURE_SAMPLE], f"one step of the trained model on {where}: {recipe.loss} loss"
-
-
-def viz_import_problem(error: ImportError) -> str:
-    """Why viz cannot be imported, and what to do about it."""
-    if error.name == "graphviz":
-        return f"the graphviz Python package is not installed ({error}); pip install 'micrograd44[viz]'"
-    return f"the viz package cannot be imported ({error}); reinstall micrograd44 (checkout: pip install -e .)"
 
 
 def _draw_step_graph(viz, root, title: str):
