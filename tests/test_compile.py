@@ -25,8 +25,8 @@ from micrograd44.compiled import (
     capture,
     program,
     trace,
-    training,
 )
+from micrograd44.compiled import loop as compiled_loop
 from micrograd44.core.value import apply_op
 from micrograd44.losses import l1_loss, mse_loss
 from micrograd44.optim import SGD, Adam
@@ -627,7 +627,7 @@ def test_sources_are_readable_python():
     assert repr(replay) == "Program(inputs=3, parameters=44, ops=23, outputs=1)"
 
 
-@pytest.mark.parametrize("module", [program, training, batched], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [program, compiled_loop, batched], ids=lambda m: m.__name__)
 def test_docstring_examples(module):
     assert doctest.testmod(module).failed == 0
 

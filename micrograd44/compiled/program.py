@@ -1,32 +1,28 @@
-"""Program: a captured graph compiled to straight-line Python, replayed for new inputs."""
+"""Program: a captured graph compiled to straight-line code, replayed for new inputs.
+
+A Program runs one sample as generated Python (``Program``) or C (``CProgram``), many samples
+at once on numpy arrays (``batched``) and training loops (``loop``).
+"""
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 from math import isfinite
 
 import numpy as np
 
+from ..codegen.python import SCALAR_NAMESPACE, comment_text, define
+from ..codegen.tape import Tape, first_difference
 from ..core.value import Value
-from ..nn import Module
 from ..optim import Optimizer
-from ..statements import define
 from .batched import DEFAULT_CHUNK_SIZE, ArrayProgram, BatchGradients, broadcast_columns
-from .codegen import Lowering, comment_text, tuple_source
-from .native import NativeProgram
-from .rules import SCALAR_NAMESPACE, scalar_rule
-from .tape import GraphMismatchError, Tape, capture_tape, first_difference, rebuild
-from .training import TrainingLoop
-
-
-def parameter_list(parameters) -> list[Value]:
-    """The parameters as a list of Values: a Module's, or the Values given."""
-    if isinstance(parameters, Module):
-        return parameters.parameters()
-    if isinstance(parameters, Value):
-        return [parameters]
-    return list(parameters)
+from .c_compiler import build_from
+from .c_library import address, doubles, fingerprint, load_function
+from .capture import GraphMismatchError, capture_tape, parameter_list, rebuild
+from .loop import TrainingLoop
+from .source import PythonWriter, c_source
 
 
 def _finite_input(value, name: str) -> float:
@@ -34,35 +30,6 @@ def _finite_input(value, name: str) -> float:
     if type(value) is float and isfinite(value):
         return value
     return Value(value, label=name).data
-
-
-def _compile_forward(lowering: Lowering):
-    """``forward(*inputs, *parameters) -> outputs`` for one sample, and its source."""
-    tape = lowering.tape
-    arguments = [lowering.names[s] for s in (*tape.inputs, *tape.parameters)]
-    body = [*lowering.forward(), *lowering.finite_check(), f"return {tuple_source(lowering.outputs())}"]
-    return define("forward", arguments, body, SCALAR_NAMESPACE)
-
-
-def _compile_backward(lowering: Lowering):
-    """``backward(*inputs, *parameters, *grads) -> (outputs, grads)`` for one sample, and its source.
-
-    As the engine does, the call's gradient of each parameter is summed first and then
-    added to the parameter's grad in one addition.
-    """
-    tape = lowering.tape
-    parameters = [lowering.names[s] for s in tape.parameters]
-    previous = [f"{name}_grad" for name in parameters]  # the parameters' .grad before the call
-    backward, grads = lowering.backward("1.0", tape.parameters, accumulate=False)
-    totals = [g if grads[s] == "0.0" else f"{g} + {grads[s]}" for s, g in zip(tape.parameters, previous)]
-    body = [
-        *lowering.forward(),
-        *lowering.finite_check(),
-        *backward,
-        f"return {tuple_source(lowering.outputs())}, {tuple_source(totals)}",
-    ]
-    arguments = [lowering.names[s] for s in tape.inputs] + parameters + previous
-    return define("backward", arguments, body, SCALAR_NAMESPACE)
 
 
 class Program:
@@ -109,10 +76,14 @@ class Program:
     def _functions(self) -> tuple:
         """(forward, backward, source) of one sample, compiled on first use."""
         if self._compiled is None:
-            lowering = Lowering(self._tape, scalar_rule)
-            forward, forward_source = _compile_forward(lowering)
-            backward, backward_source = _compile_backward(lowering)
-            source = "\n".join([*self._header(lowering), "", forward_source, "", backward_source])
+            writer = PythonWriter(self._tape)
+            forward, forward_source = define(
+                "forward", writer.arguments("forward"), writer.one_sample(backward=False), SCALAR_NAMESPACE
+            )
+            backward, backward_source = define(
+                "backward", writer.arguments("backward"), writer.one_sample(backward=True), SCALAR_NAMESPACE
+            )
+            source = "\n".join([*self._header(writer.lowering), "", forward_source, "", backward_source])
             self._compiled = (forward, backward, source)
         return self._compiled
 
@@ -121,7 +92,7 @@ class Program:
         """The generated Python of one sample: ``forward``, and ``backward`` (forward, then chain rule)."""
         return self._functions()[2]
 
-    def _header(self, lowering: Lowering) -> list[str]:
+    def _header(self, lowering) -> list[str]:
         """Comment lines naming the inputs, parameters and outputs of the generated code."""
         tape = self._tape
         inputs = ", ".join(
@@ -194,16 +165,20 @@ class Program:
             p.grad = grad
         return self._result(outputs)
 
-    def native(self):
-        """The one-sample passes as C, compiled by the system's C compiler: a ``NativeProgram``.
+    def c_program(self) -> CProgram:
+        """The one-sample passes as C, compiled by the system's C compiler: a ``CProgram``.
 
-        It is called as the program is (``native(*inputs)``, ``native.backward(*inputs)``)
-        and gives the same numbers, bit for bit.
+        It is called as the program is (``c(*inputs)``, ``c.backward(*inputs)``) and gives
+        the same numbers, bit for bit.
 
         Raises:
-            micrograd44.compiled.toolchain.CompilerUnavailable: no working C compiler.
+            micrograd44.compiled.CompilerUnavailable: no working C compiler.
         """
-        return NativeProgram(self)
+        return CProgram(self)
+
+    def native(self) -> CProgram:
+        """The older name of ``c_program()``, kept working: the one-sample passes as C."""
+        return self.c_program()
 
     # ---- many samples at once ----
 
@@ -355,6 +330,56 @@ class Program:
         if self._array_program is None:
             self._array_program = ArrayProgram(self._tape)
         return self._array_program
+
+
+class CProgram:
+    """A program's one-sample passes as compiled C: ``Program.c_program()``.
+
+    Calls as the Program does (``c(*inputs)``, ``c.backward(*inputs)``), with the same
+    results: where the C code reports that the engine would raise, the program rebuilds the
+    graph with the engine, which raises its own error.
+
+    Attributes:
+        source: the generated C.
+    """
+
+    def __init__(self, program: Program):
+        self.program = program
+        library = build_from(fingerprint(program._tape), lambda: self.source)
+        self._forward, self._backward = (
+            load_function(library, "mg_forward"),
+            load_function(library, "mg_backward"),
+        )
+
+    @functools.cached_property
+    def source(self) -> str:
+        """The generated C."""
+        return c_source(self.program._tape)
+
+    def __call__(self, *inputs) -> float | tuple[float, ...]:
+        """The outputs for one sample, as ``Program.__call__``."""
+        program = self.program
+        xs = program._inputs(inputs)
+        out, values = np.zeros(len(program._tape.outputs)), doubles(xs)
+        parameters = doubles([p.data for p in program.parameters])
+        if self._forward(address(values), address(parameters), address(out)):
+            return program._result([v.data for v in program._rebuild(xs)])
+        return program._result(out.tolist())
+
+    def backward(self, *inputs) -> float | tuple[float, ...]:
+        """The outputs for one sample, d(root)/d(p) added into every ``.grad``, as ``Program.backward``."""
+        program = self.program
+        xs = program._inputs(inputs)
+        out, values = np.zeros(len(program._tape.outputs)), doubles(xs)
+        parameters = doubles([p.data for p in program.parameters])
+        grads = doubles([p.grad for p in program.parameters])
+        if self._backward(address(values), address(parameters), address(grads), address(out)):
+            built = program._rebuild(xs)
+            built[0].backward()
+            return program._result([v.data for v in built])
+        for p, grad in zip(program.parameters, grads.tolist()):
+            p.grad = grad
+        return program._result(out.tolist())
 
 
 def capture(outputs, inputs: Sequence[Value], parameters=()) -> Program:

@@ -1,28 +1,68 @@
 """Optimizer updates as code: ``optim.sgd_update`` and ``optim.adam_update`` printed for a training loop.
 
 The updates are defined once, in ``micrograd44.optim``, over a vocabulary of primitives.
-``optim.sgd_assignments`` and ``optim.adam_assignments`` evaluate them on expressions with
-the names of the generated code as their numbers and give each parameter's update as
-statements (see ``micrograd44.statements``), the same ones the eager ``step()`` runs; here
-they are written for every parameter of a loop, with its state moved in and out, as Python
-or C.
+``sgd_assignments`` and ``adam_assignments`` evaluate them on expressions with the names of
+the generated code as their numbers and give each parameter's update as statements (see
+``statements``); ``UpdateCode`` writes them for every parameter of a training loop, with
+the optimizer's state moved in and out, in any language's printer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import SimpleNamespace
 
-from ..expr import EXPRESSIONS, Printer, name
-from ..optim import SGD, Adam, Optimizer, adam_assignments, adam_shared, sgd_assignments
-from ..statements import Assign, Branch, Syntax, lines_of, variables
-
-# C's statements (every variable a double declared by the caller; a branch's condition a number)
-C_SYNTAX = Syntax("{target} = {source};", "if ({condition} != 0.0) {{", "} else {", "}")
+from ..optim import SGD, Adam, AdamStructure, Optimizer, SGDStructure, adam_shared, adam_update, sgd_update
+from .expr import EXPRESSIONS, Printer, expr, name
+from .statements import Assign, Branch, assignments, variables
 
 
-def c_lines(statements: Sequence) -> list[str]:
-    """The statements as lines of C."""
-    return lines_of(statements, C_SYNTAX)
+def sgd_assignments(
+    printer: Printer,
+    h: SimpleNamespace,
+    s: SGDStructure,
+    p: str,
+    g: str,
+    buffer: str,
+    first: bool,
+    temporary: str,
+) -> list[Assign]:
+    """``sgd_update`` of the parameter in variable p as assignments to buffer (with momentum), then p.
+
+    Args:
+        printer: the language.
+        h: the hyper-parameters' variables (``statements.variables(vars(optimizer.hyper()))``).
+        s: the update's structure.
+        p, g, buffer: the variables of the parameter, its gradient (or a literal) and its
+            momentum buffer.
+        first: the step that creates the momentum buffer.
+        temporary: the prefix of the variables holding values the update reuses.
+    """
+    value, new_buffer = sgd_update(EXPRESSIONS, h, s, name(p), name(g), name(buffer), first)
+    outputs = [(buffer, expr(new_buffer)), (p, value)] if s.momentum else [(p, value)]
+    return assignments(outputs, printer, temporary)
+
+
+def adam_assignments(
+    printer: Printer,
+    h: SimpleNamespace,
+    s: AdamStructure,
+    shared: tuple,
+    p: str,
+    g: str,
+    mean: str,
+    variance: str,
+    temporary: str,
+) -> list[Assign]:
+    """``adam_update`` of the parameter in variable p as assignments to mean, variance, then p.
+
+    ``shared`` holds the variables of ``adam_shared``'s two factors; the other arguments are
+    as for ``sgd_assignments``.
+    """
+    value, new_mean, new_variance = adam_update(
+        EXPRESSIONS, h, s, shared, name(p), name(g), name(mean), name(variance)
+    )
+    return assignments([(mean, new_mean), (variance, new_variance), (p, value)], printer, temporary)
 
 
 class UpdateCode:
