@@ -20,7 +20,7 @@ import math
 from collections.abc import Sequence
 
 from .expr import Printer
-from .statements import Syntax, lines_of
+from .statements import Syntax
 
 
 def c_literal(value: float) -> str:
@@ -74,11 +74,6 @@ C = CPrinter()
 
 # C's statements (every variable a double declared by the caller; a branch's condition a number)
 C_SYNTAX = Syntax("{target} = {source};", "if ({condition} != 0.0) {{", "} else {", "}")
-
-
-def c_lines(statements: Sequence) -> list[str]:
-    """The statements as lines of C."""
-    return lines_of(statements, C_SYNTAX)
 
 
 def declare(names: Sequence[str], indent: str = "    ") -> list[str]:

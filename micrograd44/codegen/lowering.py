@@ -24,7 +24,7 @@ from ..core.ops import OpRule
 from .arrays import ARRAY_NAMESPACE, NUMPY
 from .c import C
 from .expr import EXPRESSIONS, Expr, Printer, expr, name
-from .python import PYTHON, PYTHON_SLOPES, SCALAR_NAMESPACE, all_finite, comment_text, tuple_source
+from .python import PYTHON, PYTHON_SLOPES, SCALAR_NAMESPACE, comment_text, tuple_source
 from .tape import CONSTANT, INPUT, PARAMETER, Tape
 
 # A local derivative of exactly 1: the upstream gradient passes through unchanged.
@@ -188,7 +188,7 @@ def layers(tape: Tape) -> list[list[int]]:
 class Lowering:
     """The tape of one graph as assignments in one language: forward, then backward.
 
-    Python takes the lines (``forward``, ``finite_check``, ``backward``); C takes the
+    Python takes the lines (``forward``, ``backward``); C takes the
     assignments themselves (``forward_assignments``, ``backward_assignments``). With
     ``fuse_layers`` (arrays only), each layer of neurons (see ``layers``) becomes one
     matrix product: faster on numpy arrays, but summed in another order than the engine.
@@ -249,12 +249,6 @@ class Lowering:
             f"{block} = matmul(array({weights}), stack({inputs})) + array({biases}){note}",
             *(f"{names[s]} = {block}[{k}]" for k, s in enumerate(group)),
         ]
-
-    def finite_check(self) -> list[str]:
-        """Python: raise EagerWouldRaise unless every op node's value is finite, as the engine requires."""
-        if not self.tape.ops:
-            return []
-        return [f"if not {all_finite(self.values())}:", "    engine_would_raise()"]
 
     def outputs(self) -> list[str]:
         """The source names of the outputs."""

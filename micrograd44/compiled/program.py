@@ -6,14 +6,13 @@ at once on numpy arrays (``batched``) and training loops (``loop``).
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Sequence
 from math import isfinite
 
 import numpy as np
 
-from ..codegen.python import SCALAR_NAMESPACE, comment_text, define
+from ..codegen.python import SCALAR_NAMESPACE, EagerWouldRaise, comment_text, define
 from ..codegen.tape import Tape, first_difference
 from ..core.value import Value
 from ..optim import Optimizer
@@ -89,7 +88,7 @@ class Program:
 
     @property
     def source(self) -> str:
-        """The generated Python of one sample: ``forward``, and ``backward`` (forward, then chain rule)."""
+        """The generated code of one sample (Python; C for a CProgram): ``forward``, and ``backward``."""
         return self._functions()[2]
 
     def _header(self, lowering) -> list[str]:
@@ -332,54 +331,46 @@ class Program:
         return self._array_program
 
 
-class CProgram:
-    """A program's one-sample passes as compiled C: ``Program.c_program()``.
+class CProgram(Program):
+    """A program whose one-sample passes run as compiled C: ``Program.c_program()``.
 
     Calls as the Program does (``c(*inputs)``, ``c.backward(*inputs)``), with the same
     results: where the C code reports that the engine would raise, the program rebuilds the
-    graph with the engine, which raises its own error.
-
-    Attributes:
-        source: the generated C.
+    graph with the engine, which raises its own error. Its ``source`` is the generated C.
     """
 
     def __init__(self, program: Program):
-        self.program = program
-        library = build_from(fingerprint(program._tape), lambda: self.source)
-        self._forward, self._backward = (
-            load_function(library, "mg_forward"),
-            load_function(library, "mg_backward"),
+        super().__init__(program._tape, program.input_names, program.parameters)
+        library = build_from(fingerprint(self._tape), lambda: self.source)
+        self._c_forward = load_function(library, "mg_forward")
+        self._c_backward = load_function(library, "mg_backward")
+
+    def _functions(self) -> tuple:
+        """(forward, backward, source): the C functions, called as the generated Python ones are."""
+        if self._compiled is None:
+            self._compiled = (self._forward, self._backward, c_source(self._tape))
+        return self._compiled
+
+    def _forward(self, *arguments) -> list[float]:
+        """The outputs, from the inputs then the parameters; EagerWouldRaise where the engine would raise."""
+        n = len(self._tape.inputs)
+        out, inputs, parameters = (
+            np.zeros(len(self._tape.outputs)),
+            doubles(arguments[:n]),
+            doubles(arguments[n:]),
         )
+        if self._c_forward(address(inputs), address(parameters), address(out)):
+            raise EagerWouldRaise
+        return out.tolist()
 
-    @functools.cached_property
-    def source(self) -> str:
-        """The generated C."""
-        return c_source(self.program._tape)
-
-    def __call__(self, *inputs) -> float | tuple[float, ...]:
-        """The outputs for one sample, as ``Program.__call__``."""
-        program = self.program
-        xs = program._inputs(inputs)
-        out, values = np.zeros(len(program._tape.outputs)), doubles(xs)
-        parameters = doubles([p.data for p in program.parameters])
-        if self._forward(address(values), address(parameters), address(out)):
-            return program._result([v.data for v in program._rebuild(xs)])
-        return program._result(out.tolist())
-
-    def backward(self, *inputs) -> float | tuple[float, ...]:
-        """The outputs for one sample, d(root)/d(p) added into every ``.grad``, as ``Program.backward``."""
-        program = self.program
-        xs = program._inputs(inputs)
-        out, values = np.zeros(len(program._tape.outputs)), doubles(xs)
-        parameters = doubles([p.data for p in program.parameters])
-        grads = doubles([p.grad for p in program.parameters])
-        if self._backward(address(values), address(parameters), address(grads), address(out)):
-            built = program._rebuild(xs)
-            built[0].backward()
-            return program._result([v.data for v in built])
-        for p, grad in zip(program.parameters, grads.tolist()):
-            p.grad = grad
-        return program._result(out.tolist())
+    def _backward(self, *arguments) -> tuple[list[float], list[float]]:
+        """The outputs and the parameters' new grads, from the inputs, the parameters and their grads."""
+        n, k = len(self._tape.inputs), len(self.parameters)
+        out, inputs = np.zeros(len(self._tape.outputs)), doubles(arguments[:n])
+        parameters, grads = doubles(arguments[n : n + k]), doubles(arguments[n + k :])
+        if self._c_backward(address(inputs), address(parameters), address(grads), address(out)):
+            raise EagerWouldRaise
+        return out.tolist(), grads.tolist()
 
 
 def capture(outputs, inputs: Sequence[Value], parameters=()) -> Program:

@@ -3,9 +3,9 @@
 A program runs four generated functions: ``forward`` and ``backward`` of one sample, and
 the ``single_sample`` and ``full_batch`` training loops. ``Writer`` holds their skeletons
 (read a sample, forward, backward, checks, update, record), built on one ``Lowering`` of
-the tape; ``PythonWriter`` and ``CWriter`` spell each part of a skeleton in their
-language: how a function takes its arguments and returns, how the steps and the rows are
-looped over, how a failed step is reported.
+the tape; ``PythonWriter`` and ``CWriter`` spell the parts of a skeleton in their
+language: its statements, how a function takes its arguments and returns, how the rows
+are looped over, how a failed step is reported.
 
 The Python functions raise where the engine raises (the loops catch it and report the
 stage "forward"); the C functions never raise: where the engine would raise they compute
@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from ..codegen.c import PRELUDE, C, c_all_finite, c_lines, declare, unless_finite
+from ..codegen.c import C_SYNTAX, PRELUDE, C, c_all_finite, declare, unless_finite
+from ..codegen.expr import Printer
 from ..codegen.lowering import C_DOUBLES, SCALARS, Lowering
-from ..codegen.python import PYTHON, all_finite, indent, python_lines, tuple_source
-from ..codegen.statements import Assign
+from ..codegen.python import PYTHON, PYTHON_SYNTAX, all_finite, indent, tuple_source
+from ..codegen.statements import Assign, Syntax, lines_of
 from ..codegen.tape import Tape
 from ..codegen.updates import UpdateCode
 
@@ -30,11 +31,28 @@ STAGES = {1: "forward", 2: "loss", 3: "gradient", 4: "update"}
 # The arguments of both generated Python loops; ``schedule`` is the sample order or the number of epochs.
 LOOP_ARGUMENTS = ["samples", "schedule", "scale", "params", "state", "hyper", "check_finite"]
 
-Fail = Callable[[str], list[str]]  # a stage -> the lines that end the function with it
+Fail = Callable[[str], str]  # a stage -> the statement that ends the function with it
 
 
 class Writer:
-    """The skeletons of the generated functions of one tape; a subclass spells them in its language."""
+    """The skeletons of the generated functions of one tape; a subclass spells them in its language.
+
+    A subclass sets the spelling of the language's simple statements: ``printer`` and
+    ``syntax`` (``statements.Syntax``) for expressions and assignments, and format strings:
+    ``when`` opens a test (closed by ``end`` where indentation does not close it),
+    ``not_finite`` tests one variable, ``add_term``, ``mean_loss`` and ``record`` handle the
+    losses of a loop's rows and steps.
+    """
+
+    printer: Printer
+    syntax: Syntax
+    tests_late: bool  # a single-sample step tests its forward pass with the loss and gradients
+    when: str
+    end: str | None
+    not_finite: str
+    add_term: str
+    mean_loss: str
+    record: str
 
     def __init__(self, tape: Tape, lowering: Lowering):
         self.tape = tape
@@ -50,11 +68,10 @@ class Writer:
         lines = [*self.read_arguments(), *self.forward(self.one_sample_failure)]
         assignments, grads = [], None
         if backward:
-            assignments, grad_of = self.lowering.backward_assignments(
-                "1.0", self.tape.parameters, accumulate=False
-            )
-            grads = [grad_of[s] for s in self.tape.parameters]
-            lines += self.assignments(assignments)
+            parameters = self.tape.parameters
+            assignments, grad_of = self.lowering.backward_assignments("1.0", parameters, accumulate=False)
+            grads = [grad_of[s] for s in parameters]
+            lines += self.assign(assignments)
         lines += self.return_outputs(grads)
         return self.function("backward" if backward else "forward", lines, [t for t, _ in assignments])
 
@@ -65,134 +82,141 @@ class Writer:
         order), runs forward and backward, checks the loss and the gradients, updates,
         checks the parameters and records the loss.
         """
-        seed = "scale" if full_batch else "1.0"
-        backward, grad_of = self.lowering.backward_assignments(
-            seed, self.tape.parameters, accumulate=full_batch
-        )
-        grads = [grad_of[s] for s in self.tape.parameters]
+        seed, parameters = ("scale" if full_batch else "1.0"), self.tape.parameters
+        backward, grad_of = self.lowering.backward_assignments(seed, parameters, accumulate=full_batch)
+        grads = [grad_of[s] for s in parameters]
         kept = self.kept_grads(grads)
         fail = self.loop_failure(update, full_batch, kept)
         if full_batch:
-            rows = self.each_row([*self.forward(fail), *self.assignments(backward), self.add_term(self.root)])
-            step = [
-                *self.assignments((g, "0.0") for g in grads),
-                *self.start_terms(),
-                *self.guard([*rows, *self.assignments([("loss", self.mean_loss())])], update, full_batch),
-            ]
-            loss = "loss"
+            rows = self.each_row(
+                [*self.forward(fail), *self.assign(backward), self.add_term.format(self.root)]
+            )
+            rows += self.assign([("loss", self.mean_loss)])
+            step, loss = (
+                [*self.assign((g, "0.0") for g in grads), *self.guard(update, full_batch, rows)],
+                "loss",
+            )
         else:
-            sample = [*self.read_sample(), *self.forward(fail, late=True), *self.assignments(backward)]
-            step = self.guard(sample, update, full_batch)
-            loss = self.root
-        step += self.assignments((k, g) for k, g in zip(kept, grads) if k != g)
-        checks = self.when(
+            sample = [*self.read_sample(), *self.forward(fail, late=True), *self.assign(backward)]
+            step, loss = self.guard(update, full_batch, sample), self.root
+        step += self.assign((k, g) for k, g in zip(kept, grads) if k != g)
+        checks = self.test(
             "check_finite",
             [
-                *self.when(self.not_finite(loss), fail("loss")),
-                *self.unless_all_finite(kept, fail("gradient")),
+                *self.test(self.not_finite.format(loss), [fail("loss")]),
+                *self.unless_finite(kept, fail("gradient")),
             ],
         )
         step += checks if full_batch else self.late_checks(loss, kept, checks, fail)
         statements = update.step(kept, self.printer)
-        step += self.statements(statements)
-        step += self.when("check_finite", self.unless_all_finite(self.parameters, fail("update"), many=True))
-        step += self.record(loss)
+        step += lines_of(statements, self.syntax)
+        step += self.test("check_finite", self.unless_finite(self.parameters, fail("update"), many=True))
+        step.append(self.record.format(loss))
         gradients = [g for g in grads if g.startswith("g_")]  # the others are numbers or other variables
         temporaries = [*(t for t, _ in backward), *gradients, *kept, *_targets(statements)]
         return self.loop(update, full_batch, step, kept, temporaries)
 
+    def forward(self, fail: Fail, late: bool = False) -> list[str]:
+        """The forward pass, then ``fail("forward")`` unless every op node is finite.
+
+        With ``late`` a language that tests late (``tests_late``) leaves the test to ``late_checks``.
+        """
+        lines = self.forward_lines()
+        if (late and self.tests_late) or not self.values:
+            return lines
+        return lines + self.unless_finite(self.values, fail("forward"))
+
+    def assign(self, pairs: Iterable[tuple[str, str]]) -> list[str]:
+        """Assignments of sources to targets."""
+        return [self.syntax.assign.format(target=target, source=source) for target, source in pairs]
+
+    def test(self, condition: str, lines: list[str]) -> list[str]:
+        """The lines, run where the condition holds (nothing for no lines)."""
+        if not lines:
+            return []
+        if self.end is not None and len(lines) == 1:
+            return [f"{self.when.format(condition)} {lines[0]} {self.end}"]
+        return [self.when.format(condition), *indent(lines), *([self.end] if self.end else [])]
+
+    def kept_grads(self, grads: list[str]) -> list[str]:
+        """The variables holding a step's gradients until the loop returns."""
+        return grads
+
+    def late_checks(self, loss: str, grads: list[str], checks: list[str], fail: Fail) -> list[str]:
+        """The checks after a single-sample step's backward pass."""
+        return checks
+
 
 class PythonWriter(Writer):
-    """Python: functions for ``codegen.python.define``, the parameters and state in and out as tuples."""
+    """Python: function bodies for ``codegen.python.define``, parameters and state in and out as tuples."""
 
     printer = PYTHON
+    syntax = PYTHON_SYNTAX
+    tests_late = False
+    when, end, not_finite = "if {}:", None, "not isfinite({})"
+    add_term, mean_loss, record = "terms.append({})", "fsum(terms) * scale", "record({})"
 
     def __init__(self, tape: Tape):
         super().__init__(tape, Lowering(tape, SCALARS))
+        self.previous = [f"{p}_grad" for p in self.parameters]  # the parameters' .grad before backward
 
     def arguments(self, name: str) -> list[str]:
-        """The arguments of a generated function (one sample's, then the parameters' grads for backward)."""
+        """The arguments of a generated function: a loop's, or one sample's (and the grads, for backward)."""
         if name in ("single_sample", "full_batch"):
             return LOOP_ARGUMENTS
-        previous = [f"{p}_grad" for p in self.parameters] if name == "backward" else []
-        return [*self.inputs, *self.parameters, *previous]
-
-    # ---- one sample ----
+        return [*self.inputs, *self.parameters, *(self.previous if name == "backward" else [])]
 
     def read_arguments(self) -> list[str]:
         return []
 
     @staticmethod
-    def one_sample_failure(stage: str) -> list[str]:
-        return ["engine_would_raise()"]
+    def one_sample_failure(stage: str) -> str:
+        return "engine_would_raise()"
 
     def return_outputs(self, grads: list[str] | None) -> list[str]:
         """Return the outputs, and for backward each parameter's grad plus the call's gradient."""
         outputs = tuple_source(self.lowering.outputs())
         if grads is None:
             return [f"return {outputs}"]
-        previous = [f"{p}_grad" for p in self.parameters]  # the parameters' .grad before the call
-        totals = [p if g == "0.0" else f"{p} + {g}" for p, g in zip(previous, grads)]
+        totals = [p if g == "0.0" else f"{p} + {g}" for p, g in zip(self.previous, grads)]
         return [f"return {outputs}, {tuple_source(totals)}"]
 
     def function(self, name: str, body: list[str], temporaries: list[str]) -> list[str]:
         return body
 
-    # ---- statements ----
+    def forward_lines(self) -> list[str]:
+        """The forward pass, with comments naming where each node came from."""
+        return self.lowering.forward()
 
-    def forward(self, fail: Fail, late: bool = False) -> list[str]:
-        """The forward pass; EagerWouldRaise unless every op node is finite."""
-        return [*self.lowering.forward(), *self.lowering.finite_check()]
-
-    def assignments(self, pairs: Iterable[tuple[str, str]]) -> list[str]:
-        return [f"{target} = {source}" for target, source in pairs]
-
-    def statements(self, statements: list) -> list[str]:
-        return python_lines(statements)
-
-    def when(self, condition: str, lines: list[str]) -> list[str]:
-        return [f"if {condition}:", *indent(lines)] if lines else []
-
-    def not_finite(self, name: str) -> str:
-        return f"not isfinite({name})"
-
-    def unless_all_finite(self, names: Sequence[str], lines: list[str], many: bool = False) -> list[str]:
-        return self.when(f"not {all_finite(names)}", lines)
-
-    # ---- training loops ----
-
-    def kept_grads(self, grads: list[str]) -> list[str]:
-        return grads
+    def unless_finite(self, names: Sequence[str], line: str, many: bool = False) -> list[str]:
+        """``line`` unless every variable is finite."""
+        return self.test(f"not {all_finite(names)}", [line])
 
     def _state(self, update: UpdateCode) -> str:
         """The parameters and the optimizer state, as returned by a loop."""
         return f"{tuple_source(self.parameters)}, {tuple_source(update.state)}"
 
     def loop_failure(self, update: UpdateCode, full_batch: bool, grads: list[str]) -> Fail:
+        """Return the stage and the results so far; raise for "forward", which ``guard`` reports."""
         step = "epoch" if full_batch else "step"
         result = f"losses, {self._state(update)}, {tuple_source(grads)}"
-        return lambda stage: [f'return "{stage}", {step}, {result}']
 
-    def read_sample(self) -> list[str]:
-        return [f"{self._unpack()} = samples[i]"]
+        def fail(stage: str) -> str:
+            return "engine_would_raise()" if stage == "forward" else f'return "{stage}", {step}, {result}'
+
+        return fail
 
     def _unpack(self) -> str:
         """The target of an assignment from one sample's row."""
         return ", ".join(self.inputs) + "," if self.inputs else "_"
 
+    def read_sample(self) -> list[str]:
+        return [f"{self._unpack()} = samples[i]"]
+
     def each_row(self, lines: list[str]) -> list[str]:
-        return [f"for {self._unpack()} in samples:", *indent(lines)]
+        return ["terms = []", f"for {self._unpack()} in samples:", *indent(lines)]
 
-    def add_term(self, root: str) -> str:
-        return f"terms.append({root})"
-
-    def start_terms(self) -> list[str]:
-        return ["terms = []"]
-
-    def mean_loss(self) -> str:
-        return "fsum(terms) * scale"
-
-    def guard(self, lines: list[str], update: UpdateCode, full_batch: bool) -> list[str]:
+    def guard(self, update: UpdateCode, full_batch: bool, lines: list[str]) -> list[str]:
         """The lines, and the stage "forward" where they raise."""
         return [
             "try:",
@@ -201,23 +225,16 @@ class PythonWriter(Writer):
             f'    return "forward", {"epoch" if full_batch else "step"}, losses, {self._state(update)}, None',
         ]
 
-    def late_checks(self, loss: str, grads: list[str], checks: list[str], fail: Fail) -> list[str]:
-        return checks
-
-    def record(self, loss: str) -> list[str]:
-        return [f"record({loss})"]
-
     def loop(
         self, update: UpdateCode, full_batch: bool, step: list[str], grads: list[str], temporaries
     ) -> list[str]:
         """Unpack the parameters, the optimizer state and the hyper-parameters; run the steps; return."""
-        lines = [f"{tuple_source(self.parameters)} = params"] if self.parameters else []
-        if update.state:
-            lines.append(f"{tuple_source(update.state)} = state")
+        unpack = [f"{tuple_source(self.parameters)} = params"] if self.parameters else []
+        unpack += [f"{tuple_source(update.state)} = state"] if update.state else []
         header = "for epoch in range(schedule):" if full_batch else "for step, i in enumerate(schedule):"
         count = "schedule" if full_batch else "len(schedule)"
         return [
-            *lines,
+            *unpack,
             f"{tuple_source(update.hyper_names)} = hyper",
             "losses = []",
             "record = losses.append",
@@ -231,25 +248,31 @@ class CWriter(Writer):
     """C: functions over arrays of doubles that return a status; generated names and numbers only."""
 
     printer = C
+    syntax = C_SYNTAX
+    tests_late = True
+    when, end, not_finite = "if ({}) {{", "}", "!isfinite({})"
+    add_term, mean_loss, record = (
+        "terms[row] = {};",
+        "mg_fsum((int)n_rows, terms) * scale",
+        "losses[step] = {};",
+    )
 
     def __init__(self, tape: Tape):
         super().__init__(tape, Lowering(tape, C_DOUBLES))
-
-    # ---- one sample ----
-
-    def read_arguments(self) -> list[str]:
-        return [*self._read_inputs("in"), *(f"{p} = par[{k}];" for k, p in enumerate(self.parameters))]
 
     def _read_inputs(self, row: str) -> list[str]:
         """Assign the inputs from a row of doubles."""
         return [f"{x} = {row}[{k}];" for k, x in enumerate(self.inputs)]
 
+    def read_arguments(self) -> list[str]:
+        return [*self._read_inputs("in"), *(f"{p} = par[{k}];" for k, p in enumerate(self.parameters))]
+
     @staticmethod
-    def one_sample_failure(stage: str) -> list[str]:
-        return ["return 1;"]
+    def one_sample_failure(stage: str) -> str:
+        return "return 1;"
 
     def return_outputs(self, grads: list[str] | None) -> list[str]:
-        """Write the outputs, and for backward add each parameter's gradient into its grad (one addition)."""
+        """Write the outputs, and for backward add each parameter's gradient into its grad."""
         lines = [f"out[{k}] = {o};" for k, o in enumerate(self.lowering.outputs())]
         return lines + [f"grad[{k}] = grad[{k}] + {g};" for k, g in enumerate(grads or []) if g != "0.0"]
 
@@ -264,42 +287,21 @@ class CWriter(Writer):
             "}",
         ]
 
-    # ---- statements ----
+    def forward_lines(self) -> list[str]:
+        """The forward pass."""
+        return self.assign(self.lowering.forward_assignments())
 
-    def forward(self, fail: Fail, late: bool = False) -> list[str]:
-        """The forward pass, then ``fail`` unless every op node is finite (with ``late``, in late_checks)."""
-        lines = [f"{target} = {expression};" for target, expression in self.lowering.forward_assignments()]
-        return (
-            lines if late or not self.values else lines + self.unless_all_finite(self.values, fail("forward"))
-        )
-
-    def assignments(self, pairs: Iterable[tuple[str, str]]) -> list[str]:
-        return [f"{target} = {source};" for target, source in pairs]
-
-    def statements(self, statements: list) -> list[str]:
-        return c_lines(statements)
-
-    def when(self, condition: str, lines: list[str]) -> list[str]:
-        if len(lines) == 1:
-            return [f"if ({condition}) {{ {lines[0]} }}"]
-        return [f"if ({condition}) {{", *indent(lines), "}"]
-
-    def not_finite(self, name: str) -> str:
-        return f"!isfinite({name})"
-
-    def unless_all_finite(self, names: Sequence[str], lines: list[str], many: bool = False) -> list[str]:
-        """``lines`` unless every variable is finite; for ``many`` variables, a cheap test first."""
-        exact = self.when(f"!({c_all_finite(names)})", lines)
+    def unless_finite(self, names: Sequence[str], line: str, many: bool = False) -> list[str]:
+        """``line`` unless every variable is finite; for ``many`` variables, a cheap test first."""
+        exact = self.test(f"!({c_all_finite(names)})", [line])
         return unless_finite(names, exact) if many else exact
-
-    # ---- training loops ----
 
     def kept_grads(self, grads: list[str]) -> list[str]:
         return [f"gr{k}" for k in range(len(grads))]
 
     def loop_failure(self, update: UpdateCode, full_batch: bool, grads: list[str]) -> Fail:
         status = {stage: code for code, stage in STAGES.items()}
-        return lambda stage: [f"status = {status[stage]}; goto done;"]
+        return lambda stage: f"status = {status[stage]}; goto done;"
 
     def read_sample(self) -> list[str]:
         return self._read_inputs(f"(samples + order[step] * {len(self.inputs)})")
@@ -308,25 +310,13 @@ class CWriter(Writer):
         read = self._read_inputs(f"(samples + row * {len(self.inputs)})")
         return ["for (row = 0; row < n_rows; row++) {", *indent([*read, *lines]), "}"]
 
-    def add_term(self, root: str) -> str:
-        return f"terms[row] = {root};"
-
-    def start_terms(self) -> list[str]:
-        return []
-
-    def mean_loss(self) -> str:
-        return "mg_fsum((int)n_rows, terms) * scale"
-
-    def guard(self, lines: list[str], update: UpdateCode, full_batch: bool) -> list[str]:
+    def guard(self, update: UpdateCode, full_batch: bool, lines: list[str]) -> list[str]:
         return lines
 
     def late_checks(self, loss: str, grads: list[str], checks: list[str], fail: Fail) -> list[str]:
         """One cheap test of the op nodes, the loss and the grads; the slow path tells which failed."""
-        forward = self.unless_all_finite(self.values, fail("forward")) if self.values else []
+        forward = self.unless_finite(self.values, fail("forward")) if self.values else []
         return unless_finite(list(dict.fromkeys([*self.values, loss, *grads])), [*forward, *checks])
-
-    def record(self, loss: str) -> list[str]:
-        return [f"losses[step] = {loss};"]
 
     def loop(
         self, update: UpdateCode, full_batch: bool, step: list[str], grads: list[str], temporaries
