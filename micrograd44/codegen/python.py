@@ -14,7 +14,7 @@ import weakref
 from collections.abc import Callable, Iterable, Sequence
 
 from ..core import ops
-from ..core.ops import IEEE_FUNCTIONS
+from ..core.ops import IEEE_FUNCTIONS, ieee_divide, ieee_power
 from .expr import Printer
 from .statements import Syntax, lines_of
 
@@ -140,9 +140,9 @@ SCALAR_NAMESPACE = {
     "inf": math.inf,
     "nan": math.nan,
     **{function: getattr(ops.FLOATS, function) for function in ops.VOCABULARY},
-    **{f"ieee_{function}": total for function, total in ops.IEEE_FUNCTIONS.items()},
-    "ieee_divide": ops.ieee_divide,
-    "ieee_power": ops.ieee_power,
+    **{f"ieee_{function}": total for function, total in IEEE_FUNCTIONS.items()},
+    "ieee_divide": ieee_divide,
+    "ieee_power": ieee_power,
     "isfinite": math.isfinite,
     "engine_would_raise": _engine_would_raise,
 }

@@ -88,17 +88,14 @@ class Writer:
         kept = self.kept_grads(grads)
         fail = self.loop_failure(update, full_batch, kept)
         if full_batch:
-            rows = self.each_row(
-                [*self.forward(fail), *self.assign(backward), self.add_term.format(self.root)]
-            )
-            rows += self.assign([("loss", self.mean_loss)])
-            step, loss = (
-                [*self.assign((g, "0.0") for g in grads), *self.guard(update, full_batch, rows)],
-                "loss",
-            )
+            row = [*self.forward(fail), *self.assign(backward), self.add_term.format(self.root)]
+            rows = [*self.each_row(row), *self.assign([("loss", self.mean_loss)])]
+            step = [*self.assign((g, "0.0") for g in grads), *self.guard(update, full_batch, rows)]
+            loss = "loss"
         else:
             sample = [*self.read_sample(), *self.forward(fail, late=True), *self.assign(backward)]
-            step, loss = self.guard(update, full_batch, sample), self.root
+            step = self.guard(update, full_batch, sample)
+            loss = self.root
         step += self.assign((k, g) for k, g in zip(kept, grads) if k != g)
         checks = self.test(
             "check_finite",
