@@ -33,8 +33,8 @@ import numpy as np
 from compiled import SAMPLES, compiled_course_loop, course_model
 from course_step import take_turns
 
-from micrograd44.compiled import c_compiler
 from micrograd44.compiled import loop as compiled_loop
+from micrograd44.compiled import toolchain
 from micrograd44.train import Recipe, run
 
 QUICK = ["--quick"]
@@ -55,7 +55,7 @@ def hand_written_loop():
     """The hand-written course loop, compiled now with the C backend's compiler and flags."""
     directory = Path(tempfile.mkdtemp(prefix="micrograd44-bench-"))
     library = directory / "course_step_by_hand.so"
-    command = [*c_compiler.compiler(), *c_compiler.FLAGS, "-o", str(library), str(HAND_WRITTEN), "-lm"]
+    command = [*toolchain.compiler(), *toolchain.FLAGS, "-o", str(library), str(HAND_WRITTEN), "-lm"]
     subprocess.run(command, check=True)
     function = ctypes.CDLL(str(library)).course_steps
     pointer = ctypes.c_void_p
@@ -213,8 +213,8 @@ def main(argv=None) -> None:
         parser.set_defaults(**QUICK_SIZES)
         args = parser.parse_args(argv)
     try:
-        c_compiler.compiler()
-    except c_compiler.CompilerUnavailable as error:
+        toolchain.compiler()
+    except toolchain.CompilerUnavailable as error:
         print(f"No C backend figures: {error}")
         return
     course_steps(args.steps, args.repeats)

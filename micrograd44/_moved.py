@@ -25,7 +25,6 @@ MOVED = {
     "micrograd44.compiled.codegen": "micrograd44.codegen.lowering",
     "micrograd44.compiled.updates": "micrograd44.codegen.updates",
     "micrograd44.compiled.tape": "micrograd44.compiled.capture",
-    "micrograd44.compiled.toolchain": "micrograd44.compiled.c_compiler",
     "micrograd44.compiled.training": "micrograd44.compiled.loop",
     "micrograd44.compiled.native": "micrograd44.compiled.c_library",
 }

@@ -29,7 +29,7 @@ from test_op_table import DAG_SETTINGS, RULES, assert_replay_equals_eager_bit_fo
 from micrograd44 import MLP, OpError, Value, ops
 from micrograd44.codegen.c import PRELUDE
 from micrograd44.codegen.lowering import C_DOUBLES, printed_node
-from micrograd44.compiled import c_compiler, capture, trace
+from micrograd44.compiled import capture, toolchain, trace
 from micrograd44.compiled import loop as compiled_loop
 from micrograd44.core.value import sum_values
 from micrograd44.losses import l1_loss, mse_loss
@@ -51,7 +51,7 @@ def no_compiler(monkeypatch):
     """CC pointing nowhere, no loop built in this process yet, the fallback line not yet printed."""
     monkeypatch.setenv("CC", "/nonexistent/cc")
     monkeypatch.setattr(compiled_loop, "_loops", {})
-    monkeypatch.setattr(c_compiler, "_announced", [])
+    monkeypatch.setattr(toolchain, "_announced", [])
 
 
 # ---- the engine's numbers on random graphs over every op ----
@@ -219,7 +219,7 @@ def test_without_a_compiler_compiled_falls_back_to_python_in_one_line(no_compile
 
 
 def test_without_a_compiler_the_c_engine_says_why(no_compiler):
-    with pytest.raises(c_compiler.CompilerUnavailable, match="CC='/nonexistent/cc' is not a command"):
+    with pytest.raises(toolchain.CompilerUnavailable, match="CC='/nonexistent/cc' is not a command"):
         run(Recipe(epochs=2, engine="c"))
 
 
@@ -240,7 +240,7 @@ def test_the_command_line_refuses_a_compiler_that_cannot_build_in_one_line(monke
 def test_a_compiler_that_cannot_build_counts_as_none(monkeypatch, private_cache, capsys):
     monkeypatch.setenv("CC", "false")
     monkeypatch.setattr(compiled_loop, "_loops", {})
-    monkeypatch.setattr(c_compiler, "_announced", [])
+    monkeypatch.setattr(toolchain, "_announced", [])
     history = run(Recipe(epochs=5, engine="compiled"))
     assert "cannot build a shared library" in capsys.readouterr().err
     assert history.step_losses == run(Recipe(epochs=5)).step_losses
@@ -260,20 +260,20 @@ def _twice(library) -> float:
 
 @needs_compiler
 def test_libraries_are_built_once_into_a_private_cache(private_cache, monkeypatch):
-    assert _twice(c_compiler.build(SOURCE)) == 42.0
+    assert _twice(toolchain.build(SOURCE)) == 42.0
     assert stat.S_IMODE(private_cache.stat().st_mode) == 0o700
     assert sorted(p.suffix for p in private_cache.iterdir()) == [".c", ".sha256", ".so"]
 
     def no_compiling(*args):
         raise AssertionError("the cached library was compiled again")
 
-    monkeypatch.setattr(c_compiler, "_run_compiler", no_compiling)
-    assert _twice(c_compiler.build(SOURCE)) == 42.0
+    monkeypatch.setattr(toolchain, "_run_compiler", no_compiling)
+    assert _twice(toolchain.build(SOURCE)) == 42.0
 
 
 def _build_in_another_process(source: str) -> None:
     """Build the source in a new Python process (this one never maps the library it leaves in the cache)."""
-    code = "import sys; from micrograd44.compiled import c_compiler; c_compiler.build(sys.argv[1])"
+    code = "import sys; from micrograd44.compiled import toolchain; toolchain.build(sys.argv[1])"
     subprocess.run([sys.executable, "-c", code, source], check=True)
 
 
@@ -289,21 +289,21 @@ def test_a_damaged_cache_entry_is_rebuilt_never_loaded(private_cache, monkeypatc
     else:
         next(private_cache.glob("*.sha256")).write_text("0" * 64)
     loads, compiled = [], []
-    real_cdll, real_run = c_compiler.ctypes.CDLL, c_compiler._run_compiler
-    monkeypatch.setattr(c_compiler.ctypes, "CDLL", lambda path: loads.append(path) or real_cdll(path))
-    monkeypatch.setattr(c_compiler, "_run_compiler", lambda *a: compiled.append(a) or real_run(*a))
-    assert _twice(c_compiler.build(SOURCE)) == 42.0
+    real_cdll, real_run = toolchain.ctypes.CDLL, toolchain._run_compiler
+    monkeypatch.setattr(toolchain.ctypes, "CDLL", lambda path: loads.append(path) or real_cdll(path))
+    monkeypatch.setattr(toolchain, "_run_compiler", lambda *a: compiled.append(a) or real_run(*a))
+    assert _twice(toolchain.build(SOURCE)) == 42.0
     assert len(compiled) == 1 and len(loads) == 1  # rebuilt, then loaded once: the new library
 
 
 @needs_compiler
 def test_a_compile_error_shows_the_first_errors_and_keeps_the_source(private_cache):
-    with pytest.raises(c_compiler.CompileError) as caught:
-        c_compiler.build("double mg_broken(double x) { return x +; }\n")
+    with pytest.raises(toolchain.CompileError) as caught:
+        toolchain.build("double mg_broken(double x) { return x +; }\n")
     message = str(caught.value)
     kept = message.splitlines()[0].rsplit(" ", 1)[1].rstrip(":")
     assert os.path.exists(kept) and "mg_broken" in open(kept).read()
-    assert "error" in message and len(message.splitlines()) <= 1 + c_compiler.ERROR_LINES
+    assert "error" in message and len(message.splitlines()) <= 1 + toolchain.ERROR_LINES
 
 
 @needs_compiler
@@ -347,7 +347,7 @@ EXACT_LIBM = {"sqrt", "fabs", "floor"}
 def test_every_op_prints_as_c_calling_only_libm_unfolded_or_the_prelude(rule):
     helpers = set(re.findall(r"^static double (\w+)\(", PRELUDE, re.MULTILINE))
     unfolded = {
-        flag.removeprefix("-fno-builtin-") for flag in c_compiler.FLAGS if flag.startswith("-fno-builtin-")
+        flag.removeprefix("-fno-builtin-") for flag in toolchain.FLAGS if flag.startswith("-fno-builtin-")
     }
     for arity in (1, 3) if rule.arity is None else (rule.arity,):
         code = printed_node(C_DOUBLES, rule.name, "out", [f"c{i}" for i in range(arity)])

@@ -1,6 +1,6 @@
 """Generated C as a library: the fingerprint of what its source is made from, and calls through ctypes.
 
-The source of each function comes from ``source.CWriter``; ``c_compiler.build_from`` builds
+The source of each function comes from ``source.CWriter``; ``toolchain.build_from`` builds
 and caches the library under the fingerprint, which stands for the source, so a warm start
 loads the library without generating its source. The functions take numpy arrays by
 address and return a status (``source.STAGES``).

@@ -5,7 +5,7 @@ so a step costs only its arithmetic. Both languages print the same skeleton
 (``source.Writer.training_loop``), and the optimizers' updates are ``micrograd44.optim``'s
 own definitions (``sgd_update``, ``adam_update``) printed as code (``codegen.updates``), so
 a compiled run follows the eager run step for step. The C loop is built by the system's C
-compiler (``c_compiler``) and called through ctypes (``c_library``).
+compiler (``toolchain``) and called through ctypes (``c_library``).
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from ..codegen.tape import Tape
 from ..codegen.updates import UpdateCode
 from ..core.value import sum_values
 from ..optim import Optimizer
-from .c_compiler import build_from
 from .c_library import address, doubles, fingerprint, load_function
 from .source import LOOP_ARGUMENTS, STAGES, PythonWriter, c_source
+from .toolchain import build_from
 
 
 class StepFailed(ArithmeticError):

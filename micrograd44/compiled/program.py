@@ -17,11 +17,11 @@ from ..codegen.tape import Tape, first_difference
 from ..core.value import Value
 from ..optim import Optimizer
 from .batched import DEFAULT_CHUNK_SIZE, ArrayProgram, BatchGradients, broadcast_columns
-from .c_compiler import build_from
 from .c_library import address, doubles, fingerprint, load_function
 from .capture import GraphMismatchError, capture_tape, parameter_list, rebuild
 from .loop import TrainingLoop
 from .source import PythonWriter, c_source
+from .toolchain import build_from
 
 
 def _finite_input(value, name: str) -> float:
