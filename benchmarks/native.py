@@ -33,7 +33,8 @@ import numpy as np
 from compiled import SAMPLES, compiled_course_loop, course_model
 from course_step import take_turns
 
-from micrograd44.compiled import native, toolchain
+from micrograd44.compiled import loop as compiled_loop
+from micrograd44.compiled import toolchain
 from micrograd44.training.course import Recipe, run
 
 QUICK = ["--quick"]
@@ -168,7 +169,7 @@ def compile_times(repeats: int) -> None:
     for _ in range(max(repeats, 3)):
         with tempfile.TemporaryDirectory() as cache:
             os.environ["XDG_CACHE_HOME"] = cache
-            native._loops.clear()
+            compiled_loop._loops.clear()
             _, loop = compiled_course_loop("c")
             start = time.perf_counter()
             loop.compile()

@@ -28,6 +28,14 @@ MOVED = {
     "micrograd44.commands.grad": "micrograd44.cli.grad",
     "micrograd44.commands.sweep": "micrograd44.cli.sweep",
     "micrograd44.commands.run_folder": "micrograd44.cli.run_folder",
+    "micrograd44.expr": "micrograd44.codegen",
+    "micrograd44.statements": "micrograd44.codegen",
+    "micrograd44.compiled.rules": "micrograd44.codegen.arrays",
+    "micrograd44.compiled.cprinter": "micrograd44.codegen.c",
+    "micrograd44.compiled.codegen": "micrograd44.codegen.lowering",
+    "micrograd44.compiled.tape": "micrograd44.compiled.capture",
+    "micrograd44.compiled.training": "micrograd44.compiled.loop",
+    "micrograd44.compiled.native": "micrograd44.compiled.c_library",
 }
 
 
@@ -49,6 +57,10 @@ class _MovedModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 
 def install() -> None:
-    """Put the finder on sys.meta_path once."""
+    """Put the finder on sys.meta_path once, first: an old path never finds another tree's stale file."""
     if not any(isinstance(finder, _MovedModuleFinder) for finder in sys.meta_path):
-        sys.meta_path.append(_MovedModuleFinder())
+        sys.meta_path.insert(0, _MovedModuleFinder())
+
+
+# Installed on first import, before the package's own modules import any old path.
+install()

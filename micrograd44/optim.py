@@ -18,10 +18,20 @@ from collections.abc import Callable, Iterable, Sequence
 from types import SimpleNamespace
 from typing import NamedTuple
 
+from .codegen import (
+    EXPRESSIONS,
+    PYTHON,
+    Assign,
+    Printer,
+    assignments,
+    define,
+    expr,
+    name,
+    python_lines,
+    variables,
+)
 from .core.ops import FLOATS
 from .core.value import Value
-from .expr import EXPRESSIONS, PYTHON, Printer, expr, name
-from .statements import Assign, assignments, define, python_lines, variables
 
 
 class Optimizer:

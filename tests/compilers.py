@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from micrograd44.compiled import toolchain
+from micrograd44.compiled import CompilerUnavailable, compiler
 
 
 def compiler_found() -> bool:
-    """True when a C compiler is found (micrograd44.compiled.toolchain.compiler)."""
+    """True when a C compiler is found (micrograd44.compiled.compiler)."""
     try:
-        toolchain.compiler()
-    except toolchain.CompilerUnavailable:
+        compiler()
+    except CompilerUnavailable:
         return False
     return True
 

@@ -27,7 +27,10 @@ from hypothesis import strategies as st
 from test_op_table import DAG_SETTINGS, RULES, assert_replay_equals_eager_bit_for_bit, dags, same_bits
 
 from micrograd44 import MLP, OpError, Value, ops
-from micrograd44.compiled import capture, cprinter, native, toolchain, trace
+from micrograd44.codegen.c import PRELUDE
+from micrograd44.codegen.lowering import C_DOUBLES, printed_node
+from micrograd44.compiled import capture, toolchain, trace
+from micrograd44.compiled import loop as compiled_loop
 from micrograd44.core.value import sum_values
 from micrograd44.losses import l1_loss, mse_loss
 from micrograd44.optim import SGD, Adam
@@ -47,7 +50,7 @@ def private_cache(tmp_path, monkeypatch):
 def no_compiler(monkeypatch):
     """CC pointing nowhere, no loop built in this process yet, the fallback line not yet printed."""
     monkeypatch.setenv("CC", "/nonexistent/cc")
-    monkeypatch.setattr(native, "_loops", {})
+    monkeypatch.setattr(compiled_loop, "_loops", {})
     monkeypatch.setattr(toolchain, "_announced", [])
 
 
@@ -58,7 +61,7 @@ def no_compiler(monkeypatch):
 @settings(DAG_SETTINGS, max_examples=40)  # each graph is compiled: fewer than the Python backend's
 @given(dag=dags())
 def test_c_program_equals_eager_bit_for_bit(dag):
-    assert_replay_equals_eager_bit_for_bit(dag, lambda program: program.native())
+    assert_replay_equals_eager_bit_for_bit(dag, lambda program: program.c_program())
 
 
 SUMMANDS = st.one_of(
@@ -75,7 +78,7 @@ def sums():
     programs = {}
     for n in range(3, 7):
         terms = [Value(0.0, label=f"t{i}") for i in range(n)]
-        programs[n] = (terms, capture(sum_values(terms), inputs=[], parameters=terms).native())
+        programs[n] = (terms, capture(sum_values(terms), inputs=[], parameters=terms).c_program())
     return programs
 
 
@@ -236,7 +239,7 @@ def test_the_command_line_refuses_a_compiler_that_cannot_build_in_one_line(monke
 @needs_compiler
 def test_a_compiler_that_cannot_build_counts_as_none(monkeypatch, private_cache, capsys):
     monkeypatch.setenv("CC", "false")
-    monkeypatch.setattr(native, "_loops", {})
+    monkeypatch.setattr(compiled_loop, "_loops", {})
     monkeypatch.setattr(toolchain, "_announced", [])
     history = run(Recipe(epochs=5, engine="compiled"))
     assert "cannot build a shared library" in capsys.readouterr().err
@@ -310,7 +313,7 @@ def test_generated_c_holds_no_label_or_name(private_cache):
     model = MLP(2, [2, 1], activation="tanh", seed=0)
     program = trace(lambda a, b: model([a, b]) * w, (0.0, 0.0), parameters=[*model.parameters(), w])
     loop = program.training_loop(SGD([*model.parameters(), w], lr=0.1, momentum=0.9), "c")
-    for source in (program.native().source, loop.source):
+    for source in (program.native().source, loop.source):  # native(): c_program()'s older name
         assert "evil" not in source and "layers" not in source and "neurons" not in source
 
 
@@ -342,12 +345,12 @@ EXACT_LIBM = {"sqrt", "fabs", "floor"}
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
 def test_every_op_prints_as_c_calling_only_libm_unfolded_or_the_prelude(rule):
-    helpers = set(re.findall(r"^static double (\w+)\(", cprinter.PRELUDE, re.MULTILINE))
+    helpers = set(re.findall(r"^static double (\w+)\(", PRELUDE, re.MULTILINE))
     unfolded = {
         flag.removeprefix("-fno-builtin-") for flag in toolchain.FLAGS if flag.startswith("-fno-builtin-")
     }
     for arity in (1, 3) if rule.arity is None else (rule.arity,):
-        code = cprinter.c_rule(rule.name, "out", [f"c{i}" for i in range(arity)])
+        code = printed_node(C_DOUBLES, rule.name, "out", [f"c{i}" for i in range(arity)])
         sources = [*code.forward, *(s for slope in code.slopes for s in (slope.value, slope.when) if s)]
         called = {name for source in sources for name in re.findall(r"\b([A-Za-z_]\w*)\(", source)}
         assert called <= helpers | unfolded | EXACT_LIBM, rule.name

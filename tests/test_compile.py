@@ -7,8 +7,10 @@ may carry the other sign); batched evaluation on numpy arrays must agree within 
 from __future__ import annotations
 
 import doctest
+import importlib
 import math
 import random
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,6 +19,7 @@ from compilers import BACKENDS
 from op_points import RULES, defined, refused
 
 from micrograd44 import MLP, DomainError, OpError, Value, linear, sum_values
+from micrograd44._moved import MOVED
 from micrograd44.compiled import (
     CaptureError,
     GraphMismatchError,
@@ -25,8 +28,8 @@ from micrograd44.compiled import (
     capture,
     program,
     trace,
-    training,
 )
+from micrograd44.compiled import loop as compiled_loop
 from micrograd44.core.value import apply_op
 from micrograd44.losses import l1_loss, mse_loss
 from micrograd44.optim import SGD, Adam
@@ -627,7 +630,7 @@ def test_sources_are_readable_python():
     assert repr(replay) == "Program(inputs=3, parameters=44, ops=23, outputs=1)"
 
 
-@pytest.mark.parametrize("module", [program, training, batched], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [program, compiled_loop, batched], ids=lambda m: m.__name__)
 def test_docstring_examples(module):
     assert doctest.testmod(module).failed == 0
 
@@ -636,3 +639,15 @@ def test_package_docstring_example():
     import micrograd44.compiled as package
 
     assert doctest.testmod(package).failed == 0
+
+
+CODE_GENERATION = ("micrograd44.compiled.", "micrograd44.expr", "micrograd44.statements")
+OLD_PATHS = [old for old in MOVED if old.startswith(CODE_GENERATION)]
+
+
+@pytest.mark.parametrize("old", OLD_PATHS)
+def test_an_old_module_path_loads_its_new_home_with_a_warning(old, monkeypatch):
+    monkeypatch.delitem(sys.modules, old, raising=False)
+    with pytest.warns(DeprecationWarning, match=f"{old} moved to {MOVED[old]}"):
+        module = importlib.import_module(old)
+    assert module is importlib.import_module(MOVED[old])

@@ -24,8 +24,10 @@ from hypothesis import strategies as st
 from op_points import EXPONENTS, RULES, defined, refused
 
 from micrograd44 import OpError, Value, ops
+from micrograd44.codegen.arrays import ARRAY_NAMESPACE
+from micrograd44.codegen.lowering import check_printable
+from micrograd44.codegen.python import SCALAR_NAMESPACE
 from micrograd44.compiled import capture
-from micrograd44.compiled.rules import ARRAY_NAMESPACE, SCALAR_NAMESPACE, check_printable
 from micrograd44.core.slopes import IEEE_FLOATS
 from micrograd44.core.value import VALUES, apply_op, topological_order
 from micrograd44.formula import FUNCTIONS
@@ -243,7 +245,7 @@ def assert_replay_equals_eager_bit_for_bit(dag, replay) -> None:
     """Every value and every leaf gradient of ``replay(program)`` equal eager's bit for bit.
 
     ``replay`` turns a compiled Program into what is tested: the program itself, or its C
-    twin (``Program.native``).
+    twin (``Program.c_program``).
     """
     root, leaves = build(*dag)
     interior = topological_order(root, leaves=False)

@@ -12,10 +12,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..statements import define
-from .codegen import Lowering, tuple_source
-from .rules import ARRAY_NAMESPACE, array_rule
-from .tape import Tape
+from ..codegen.lowering import ARRAYS, Lowering
+from ..codegen.python import define, tuple_source
+from ..codegen.tape import Tape
 
 # Samples per chunk: 16384 float64 vectors (128 kB each) keep the working set in cache.
 DEFAULT_CHUNK_SIZE = 16384
@@ -91,12 +90,12 @@ class ArrayProgram:
     """A tape compiled to numpy code: forward, and forward with backward, on chunks of samples."""
 
     def __init__(self, tape: Tape):
-        lowering = Lowering(tape, array_rule, fuse_layers=True)
+        lowering = Lowering(tape, ARRAYS, fuse_layers=True)
         xs = [lowering.names[s] for s in tape.inputs]
         ps = [lowering.names[s] for s in tape.parameters]
         outputs = tuple_source(lowering.outputs())
         self.forward, forward_source = define(
-            "forward_arrays", [*xs, *ps], [*lowering.forward(), f"return {outputs}"], ARRAY_NAMESPACE
+            "forward_arrays", [*xs, *ps], [*lowering.forward(), f"return {outputs}"], ARRAYS.namespace
         )
         backward, grads = lowering.backward("root_grad", [*tape.inputs, *tape.parameters], accumulate=False)
         input_grads = tuple_source(grads[s] for s in tape.inputs)
@@ -109,7 +108,7 @@ class ArrayProgram:
                 *backward,
                 f"return {outputs}, {parameter_grads}, {input_grads}",
             ],
-            ARRAY_NAMESPACE,
+            ARRAYS.namespace,
         )
         self.source = f"{forward_source}\n\n{gradients_source}"
         self.n_outputs = len(tape.outputs)

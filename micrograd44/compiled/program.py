@@ -1,4 +1,8 @@
-"""Program: a captured graph compiled to straight-line Python, replayed for new inputs."""
+"""Program: a captured graph compiled to straight-line code, replayed for new inputs.
+
+A Program runs one sample as generated Python (``Program``) or C (``CProgram``), many samples
+at once on numpy arrays (``batched``) and training loops (``loop``).
+"""
 
 from __future__ import annotations
 
@@ -8,25 +12,16 @@ from math import isfinite
 
 import numpy as np
 
+from ..codegen.python import SCALAR_NAMESPACE, EagerWouldRaise, comment_text, define
+from ..codegen.tape import Tape, first_difference
 from ..core.value import Value
-from ..nn import Module
 from ..optim import Optimizer
-from ..statements import define
 from .batched import DEFAULT_CHUNK_SIZE, ArrayProgram, BatchGradients, broadcast_columns
-from .codegen import Lowering, comment_text, tuple_source
-from .native import NativeProgram
-from .rules import SCALAR_NAMESPACE, scalar_rule
-from .tape import GraphMismatchError, Tape, capture_tape, first_difference, rebuild
-from .training import TrainingLoop
-
-
-def parameter_list(parameters) -> list[Value]:
-    """The parameters as a list of Values: a Module's, or the Values given."""
-    if isinstance(parameters, Module):
-        return parameters.parameters()
-    if isinstance(parameters, Value):
-        return [parameters]
-    return list(parameters)
+from .c_library import address, doubles, fingerprint, load_function
+from .capture import GraphMismatchError, capture_tape, parameter_list, rebuild
+from .loop import TrainingLoop
+from .source import PythonWriter, c_source
+from .toolchain import build_from
 
 
 def _finite_input(value, name: str) -> float:
@@ -34,35 +29,6 @@ def _finite_input(value, name: str) -> float:
     if type(value) is float and isfinite(value):
         return value
     return Value(value, label=name).data
-
-
-def _compile_forward(lowering: Lowering):
-    """``forward(*inputs, *parameters) -> outputs`` for one sample, and its source."""
-    tape = lowering.tape
-    arguments = [lowering.names[s] for s in (*tape.inputs, *tape.parameters)]
-    body = [*lowering.forward(), *lowering.finite_check(), f"return {tuple_source(lowering.outputs())}"]
-    return define("forward", arguments, body, SCALAR_NAMESPACE)
-
-
-def _compile_backward(lowering: Lowering):
-    """``backward(*inputs, *parameters, *grads) -> (outputs, grads)`` for one sample, and its source.
-
-    As the engine does, the call's gradient of each parameter is summed first and then
-    added to the parameter's grad in one addition.
-    """
-    tape = lowering.tape
-    parameters = [lowering.names[s] for s in tape.parameters]
-    previous = [f"{name}_grad" for name in parameters]  # the parameters' .grad before the call
-    backward, grads = lowering.backward("1.0", tape.parameters, accumulate=False)
-    totals = [g if grads[s] == "0.0" else f"{g} + {grads[s]}" for s, g in zip(tape.parameters, previous)]
-    body = [
-        *lowering.forward(),
-        *lowering.finite_check(),
-        *backward,
-        f"return {tuple_source(lowering.outputs())}, {tuple_source(totals)}",
-    ]
-    arguments = [lowering.names[s] for s in tape.inputs] + parameters + previous
-    return define("backward", arguments, body, SCALAR_NAMESPACE)
 
 
 class Program:
@@ -109,19 +75,23 @@ class Program:
     def _functions(self) -> tuple:
         """(forward, backward, source) of one sample, compiled on first use."""
         if self._compiled is None:
-            lowering = Lowering(self._tape, scalar_rule)
-            forward, forward_source = _compile_forward(lowering)
-            backward, backward_source = _compile_backward(lowering)
-            source = "\n".join([*self._header(lowering), "", forward_source, "", backward_source])
+            writer = PythonWriter(self._tape)
+            forward, forward_source = define(
+                "forward", writer.arguments("forward"), writer.one_sample(backward=False), SCALAR_NAMESPACE
+            )
+            backward, backward_source = define(
+                "backward", writer.arguments("backward"), writer.one_sample(backward=True), SCALAR_NAMESPACE
+            )
+            source = "\n".join([*self._header(writer.lowering), "", forward_source, "", backward_source])
             self._compiled = (forward, backward, source)
         return self._compiled
 
     @property
     def source(self) -> str:
-        """The generated Python of one sample: ``forward``, and ``backward`` (forward, then chain rule)."""
+        """The generated code of one sample (Python; C for a CProgram): ``forward``, and ``backward``."""
         return self._functions()[2]
 
-    def _header(self, lowering: Lowering) -> list[str]:
+    def _header(self, lowering) -> list[str]:
         """Comment lines naming the inputs, parameters and outputs of the generated code."""
         tape = self._tape
         inputs = ", ".join(
@@ -194,16 +164,20 @@ class Program:
             p.grad = grad
         return self._result(outputs)
 
-    def native(self):
-        """The one-sample passes as C, compiled by the system's C compiler: a ``NativeProgram``.
+    def c_program(self) -> CProgram:
+        """The one-sample passes as C, compiled by the system's C compiler: a ``CProgram``.
 
-        It is called as the program is (``native(*inputs)``, ``native.backward(*inputs)``)
-        and gives the same numbers, bit for bit.
+        It is called as the program is (``c(*inputs)``, ``c.backward(*inputs)``) and gives
+        the same numbers, bit for bit.
 
         Raises:
-            micrograd44.compiled.toolchain.CompilerUnavailable: no working C compiler.
+            micrograd44.compiled.CompilerUnavailable: no working C compiler.
         """
-        return NativeProgram(self)
+        return CProgram(self)
+
+    def native(self) -> CProgram:
+        """The older name of ``c_program()``, kept working: the one-sample passes as C."""
+        return self.c_program()
 
     # ---- many samples at once ----
 
@@ -355,6 +329,48 @@ class Program:
         if self._array_program is None:
             self._array_program = ArrayProgram(self._tape)
         return self._array_program
+
+
+class CProgram(Program):
+    """A program whose one-sample passes run as compiled C: ``Program.c_program()``.
+
+    Calls as the Program does (``c(*inputs)``, ``c.backward(*inputs)``), with the same
+    results: where the C code reports that the engine would raise, the program rebuilds the
+    graph with the engine, which raises its own error. Its ``source`` is the generated C.
+    """
+
+    def __init__(self, program: Program):
+        super().__init__(program._tape, program.input_names, program.parameters)
+        library = build_from(fingerprint(self._tape), lambda: self.source)
+        self._c_forward = load_function(library, "mg_forward")
+        self._c_backward = load_function(library, "mg_backward")
+
+    def _functions(self) -> tuple:
+        """(forward, backward, source): the C functions, called as the generated Python ones are."""
+        if self._compiled is None:
+            self._compiled = (self._forward, self._backward, c_source(self._tape))
+        return self._compiled
+
+    def _forward(self, *arguments) -> list[float]:
+        """The outputs, from the inputs then the parameters; EagerWouldRaise where the engine would raise."""
+        n = len(self._tape.inputs)
+        out, inputs, parameters = (
+            np.zeros(len(self._tape.outputs)),
+            doubles(arguments[:n]),
+            doubles(arguments[n:]),
+        )
+        if self._c_forward(address(inputs), address(parameters), address(out)):
+            raise EagerWouldRaise
+        return out.tolist()
+
+    def _backward(self, *arguments) -> tuple[list[float], list[float]]:
+        """The outputs and the parameters' new grads, from the inputs, the parameters and their grads."""
+        n, k = len(self._tape.inputs), len(self.parameters)
+        out, inputs = np.zeros(len(self._tape.outputs)), doubles(arguments[:n])
+        parameters, grads = doubles(arguments[n : n + k]), doubles(arguments[n + k :])
+        if self._c_backward(address(inputs), address(parameters), address(grads), address(out)):
+            raise EagerWouldRaise
+        return out.tolist(), grads.tolist()
 
 
 def capture(outputs, inputs: Sequence[Value], parameters=()) -> Program:

@@ -1,28 +1,19 @@
 """Optimizer updates as code: ``optim.sgd_update`` and ``optim.adam_update`` printed for a training loop.
 
-The updates are defined once, in ``micrograd44.optim``, over a vocabulary of primitives.
-``optim.sgd_assignments`` and ``optim.adam_assignments`` evaluate them on expressions with
-the names of the generated code as their numbers and give each parameter's update as
-statements (see ``micrograd44.statements``), the same ones the eager ``step()`` runs; here
-they are written for every parameter of a loop, with its state moved in and out, as Python
-or C.
+The updates are defined once, in ``micrograd44.optim``, over a vocabulary of primitives;
+``optim.sgd_assignments`` and ``optim.adam_assignments`` give each parameter's update as
+statements (the same statements ``step()`` runs). ``UpdateCode`` writes them for every
+parameter of a training loop, with the optimizer's state moved in and out, in any
+language's printer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..expr import EXPRESSIONS, Printer, name
+from ..codegen.expr import EXPRESSIONS, Printer, name
+from ..codegen.statements import Assign, Branch, variables
 from ..optim import SGD, Adam, Optimizer, adam_assignments, adam_shared, sgd_assignments
-from ..statements import Assign, Branch, Syntax, lines_of, variables
-
-# C's statements (every variable a double declared by the caller; a branch's condition a number)
-C_SYNTAX = Syntax("{target} = {source};", "if ({condition} != 0.0) {{", "} else {", "}")
-
-
-def c_lines(statements: Sequence) -> list[str]:
-    """The statements as lines of C."""
-    return lines_of(statements, C_SYNTAX)
 
 
 class UpdateCode:

@@ -9,7 +9,7 @@ evaluated with different vocabularies:
 - ``FLOATS`` (the math module): the engine's forward pass and backward();
 - Values (``micrograd44.autodiff``): derivatives that are graphs themselves, so that they
   can be differentiated again;
-- expressions (``micrograd44.expr``): the compiled backends print them as Python,
+- expressions (``micrograd44.codegen``): the compiled backends print them as Python,
   numpy or C code;
 - tensors (``micrograd44.testing``): the PyTorch twin of a graph.
 

@@ -1,4 +1,6 @@
-"""The op table's rules printed as C on doubles: the same operations, in the same order, as the engine.
+"""C on doubles: the printer, the statements' syntax, finiteness tests, and the helpers' prelude.
+
+The op table's rules print as C with the same operations, in the same order, as the engine.
 
 C's arithmetic on doubles is IEEE 754's, like Python's floats where Python does not raise;
 where Python raises (1.0 / 0.0, math.log(0.0), an overflow in math.exp), C gives the inf or
@@ -15,9 +17,10 @@ replays that step with the engine, which raises its own error.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
-from ..expr import Printer
-from .rules import NodeCode, printed_rule
+from .expr import Printer
+from .statements import Syntax
 
 
 def c_literal(value: float) -> str:
@@ -69,10 +72,47 @@ class CPrinter(Printer):
 
 C = CPrinter()
 
+# C's statements (every variable a double declared by the caller; a branch's condition a number)
+C_SYNTAX = Syntax("{target} = {source};", "if ({condition} != 0.0) {{", "} else {", "}")
 
-def c_rule(kind: str, out: str, children: list[str]) -> NodeCode:
-    """The forward expression(s) and local derivatives of a node, in C."""
-    return printed_rule(C, C, kind, out, children, guarded=True)
+
+def declare(names: Sequence[str], indent: str = "    ") -> list[str]:
+    """Declarations of the variables as doubles set to 0.0, a few per line."""
+    names = list(dict.fromkeys(names))
+    return [
+        f"{indent}double {', '.join(f'{n} = 0.0' for n in names[i : i + 8])};"
+        for i in range(0, len(names), 8)
+    ]
+
+
+def _tree_sum(terms: Sequence[str]) -> str:
+    """The C sum of the terms as a balanced tree, so that its additions are independent of each other."""
+    while len(terms) > 1:
+        pairs = [terms[k : k + 2] for k in range(0, len(terms), 2)]
+        terms = [f"({pair[0]} + {pair[1]})" if len(pair) == 2 else pair[0] for pair in pairs]
+    return terms[0]
+
+
+def c_all_finite(names: Sequence[str]) -> str:
+    """A C condition that holds when every variable is finite, without a branch per variable.
+
+    x - x is 0 for a finite x and nan otherwise, and any sum with a nan is nan.
+    """
+    return f"{_tree_sum([f'({n} - {n})' for n in names])} == 0.0" if names else "1"
+
+
+def unless_finite(names: Sequence[str], then: list[str]) -> list[str]:
+    """C lines that run ``then`` when some variable may be non-finite, at half the cost of c_all_finite.
+
+    The plain sum of the variables is finite when they all are, and also unless it overflows:
+    ``then`` must test them one by one (with c_all_finite) before it concludes.
+    """
+    return [
+        f"checked = {_tree_sum(list(names))};",
+        "if (!(checked - checked == 0.0)) {",
+        *("    " + line for line in then),
+        "}",
+    ]
 
 
 # The helpers the vocabulary needs beyond libm, each as micrograd44.ops computes it on floats.

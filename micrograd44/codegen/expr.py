@@ -1,22 +1,18 @@
-"""Expressions: the op table's rules evaluated symbolically, and printed as source code.
+"""Expressions: the op table's rules evaluated symbolically, and the printer every language shares.
 
-``EXPRESSIONS`` is a vocabulary (see ``micrograd44.ops``) whose numbers are ``Expr``
+``EXPRESSIONS`` is a vocabulary (see ``micrograd44.core.ops``) whose numbers are ``Expr``
 trees: a rule evaluated with it records what it computes instead of computing it. A
-``Printer`` then writes the tree in one language (Python on floats here; numpy and C in
-``micrograd44.compiled``), with the operations in exactly the order the rule performs them:
-the printer never reassociates, folds or fuses anything, so the printed code rounds as the
-engine does. The eager optimizers (``micrograd44.optim``) and the compiled backends both
-print with it.
+``Printer`` then writes the tree in one language (``python``, ``arrays`` for numpy,
+``c``), with the operations in exactly the order the rule performs them: the printer never
+reassociates, folds or fuses anything, so the printed code rounds as the engine does.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from types import SimpleNamespace
 
-from .core.ops import MASKED, VOCABULARY
-from .core.slopes import IEEE_FUNCTIONS
+from ..core.ops import MASKED, VOCABULARY
 
 # Operators by precedence, loosest first (Python's order; C's agrees for these).
 _PRECEDENCE = {"or": 1, "and": 2, ">": 3, ">=": 3, "==": 3, "!=": 3, "+": 4, "-": 4, "*": 5, "/": 5, "neg": 6}
@@ -229,73 +225,3 @@ def _replace_left(path: Sequence[Expr], replacement: Expr) -> Expr:
     for parent in reversed(path[:-1]):
         node = Expr(parent.kind, node, *parent.args[1:])
     return node
-
-
-def python_literal(value: float) -> str:
-    """A float as Python source ("(-1.5)" in parentheses, "inf", "nan")."""
-    if math.isnan(value):
-        return "nan"
-    if math.isinf(value):
-        return "inf" if value > 0 else "(-inf)"
-    text = repr(value)
-    return f"({text})" if text.startswith("-") else text
-
-
-class PythonPrinter(Printer):
-    """Python on floats: the math module's functions, conditionals that raise where the engine would.
-
-    With ``ieee``, the operations that raise in Python where IEEE 754 gives inf or nan
-    (``1.0 / 0.0``, ``0.0 ** -0.5``, ``log(0.0)``) call total versions instead, as the
-    engine does for local derivatives; the results are the same wherever Python's do not raise.
-    """
-
-    def __init__(self, ieee: bool = False):
-        self.ieee = ieee
-        self.functions = {name: f"ieee_{name}" for name in IEEE_FUNCTIONS} if ieee else {}
-
-    def constant(self, value: float) -> str:
-        return python_literal(value)
-
-    def fsum(self, terms: list[str]) -> str:
-        return f"fsum(({', '.join(terms)},))"
-
-    def where(self, condition: str, if_true: str, if_false: str) -> str:
-        return f"({if_true} if {condition} else {if_false})"
-
-    def negate(self, condition: str) -> str:
-        return f"not ({condition})"
-
-    def divide(self, numerator: str, denominator: str) -> str:
-        value = _literal(denominator)
-        if self.ieee and (value is None or value == 0.0):  # a division by a non-zero literal cannot raise
-            return f"ieee_divide({numerator}, {denominator})"
-        return f"{numerator} / {denominator}"
-
-    def power(self, base: str, exponent: str) -> str:
-        value = _literal(exponent)
-        # x ** n for a literal n >= 0 cannot raise in a slope: it is at most x ** (n + 1),
-        # which the forward pass computed
-        if self.ieee and (value is None or value < 0.0):
-            return f"ieee_power({base}, {exponent})"
-        return f"{base} ** {exponent}"
-
-    def guarded(self, forward: str, checks: list[str]) -> str:
-        """forward where every check holds; EagerWouldRaise otherwise."""
-        if not checks:
-            return forward
-        return f"({forward} if {' and '.join(f'({c})' for c in checks)} else engine_would_raise())"
-
-    def masked(self, condition: str, contribution: str) -> str:
-        """contribution where condition holds, else 0.0."""
-        return f"({contribution} if {condition} else 0.0)"
-
-
-PYTHON = PythonPrinter()
-
-
-def _literal(source: str) -> float | None:
-    """The number a literal's source stands for; None for anything else (a name, an expression)."""
-    try:
-        return float(source.strip("()"))
-    except ValueError:
-        return None

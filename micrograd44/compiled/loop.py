@@ -1,9 +1,11 @@
-"""Training loops: many optimizer steps of a program's root in one generated Python function.
+"""Training loops: many optimizer steps of a program's root in one generated function, Python or C.
 
 Inside the function every parameter, gradient and optimizer buffer is a local variable,
-so a step costs only its arithmetic. The optimizers' updates are ``micrograd44.optim``'s
-own definitions (``sgd_update``, ``adam_update``) printed as code (see ``updates``), so a
-compiled run follows the eager run step for step.
+so a step costs only its arithmetic. Both languages print the same skeleton
+(``source.Writer.training_loop``), and the optimizers' updates are ``micrograd44.optim``'s
+own definitions (``sgd_update``, ``adam_update``) printed as code (``codegen.updates``), so
+a compiled run follows the eager run step for step. The C loop is built by the system's C
+compiler (``toolchain``) and called through ctypes (``c_library``).
 """
 
 from __future__ import annotations
@@ -13,15 +15,15 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from ..codegen.lowering import slot_names
+from ..codegen.python import SCALAR_NAMESPACE, define
+from ..codegen.tape import Tape
 from ..core.value import sum_values
 from ..optim import Optimizer
-from ..statements import define, python_lines
-from .codegen import Lowering, all_finite, indent, slot_names, tuple_source
-from .native import native_loop
-from .rules import PYTHON, SCALAR_NAMESPACE, scalar_rule
+from .c_library import address, doubles, fingerprint, load_function
+from .source import LOOP_ARGUMENTS, STAGES, PythonWriter, c_source
+from .toolchain import build_from
 from .updates import UpdateCode
-
-STAGES = ("forward", "loss", "gradient", "update")
 
 
 class StepFailed(ArithmeticError):
@@ -46,9 +48,6 @@ class StepFailed(ArithmeticError):
         self.losses = losses
 
 
-# The arguments of both generated loops; ``schedule`` is the sample order or the number of epochs.
-_ARGUMENTS = ["samples", "schedule", "scale", "params", "state", "hyper", "check_finite"]
-
 # What runs the generated loops: Python functions, or C compiled into a shared library.
 BACKENDS = ("python", "c")
 
@@ -58,7 +57,7 @@ class TrainingLoop:
 
     Made by ``Program.training_loop(optimizer, backend)``. The ``backend`` writes the loops
     as Python (the default) or as C, compiled by the system's C compiler into a shared
-    library (see ``micrograd44.compiled.native``); both give the same numbers. Each loop
+    library (see ``c_library``); both give the same numbers. Each loop
     is generated and compiled on its first call (a call with no steps compiles it too).
     Each call reads the parameters' data and the optimizer's state and hyper-parameters (so
     a changed ``lr`` is honoured), runs every step inside one generated function, and
@@ -163,7 +162,7 @@ class TrainingLoop:
 
         Raises:
             ValueError: an unknown mode.
-            micrograd44.compiled.toolchain.CompilerUnavailable: the C backend has no
+            micrograd44.compiled.CompilerUnavailable: the C backend has no
                 working C compiler.
         """
         if mode not in ("single_sample", "full_batch"):
@@ -244,105 +243,69 @@ class TrainingLoop:
         """
         key = (mode, update.key)
         if key not in self._functions and self.backend == "c":
-            self._functions[key] = native_loop(self.program._tape, update, mode)
+            self._functions[key] = c_loop(self.program._tape, update, mode)
         if key not in self._functions:
-            make = self._single_sample_body if mode == "single_sample" else self._full_batch_body
-            function, source = define(mode, _ARGUMENTS, make(update), SCALAR_NAMESPACE)
+            body = PythonWriter(self.program._tape).training_loop(update, full_batch=mode == "full_batch")
+            function, source = define(mode, LOOP_ARGUMENTS, body, SCALAR_NAMESPACE)
             self._functions[key] = function
             function.source = source
         return self._functions[key]
 
+
+class CLoop:
+    """One training loop (a mode) of one program and one optimizer structure, as compiled C.
+
+    Called as the generated Python loop is, with the same arguments and the same result
+    (see ``TrainingLoop._run``).
+    """
+
+    def __init__(self, graph: Tape, update: UpdateCode, mode: str, fingerprint: str):
+        self._graph, self._update, self.mode = graph, update, mode
+        self._run = load_function(build_from(fingerprint, lambda: self.source), f"mg_{mode}")
+        self._count = len(graph.parameters)
+
     @functools.cached_property
-    def _lowering(self) -> Lowering:
-        """The program's Python code, made for the Python backend only."""
-        return Lowering(self.program._tape, scalar_rule)
+    def source(self) -> str:
+        """The generated C."""
+        return c_source(self._graph, self._update, self.mode)
 
-    def _prologue(self, update) -> list[str]:
-        """Unpack the parameters, the optimizer state and the hyper-parameters into locals."""
-        names = self._parameter_names()
-        lines = [f"{tuple_source(names)} = params"] if names else []
-        if update.state:
-            lines.append(f"{tuple_source(update.state)} = state")
-        return lines + [
-            f"{tuple_source(update.hyper_names)} = hyper",
-            "losses = []",
-            "record = losses.append",
-        ]
+    def __call__(self, rows, schedule, scale, params, state, hyper, check_finite):
+        """Run the loop: (stage, step, losses, params, state, grads)."""
+        steps = len(schedule) if self.mode == "single_sample" else schedule
+        samples, losses, par, st, hy, grads, taken = (
+            doubles(rows),
+            np.zeros(steps),
+            doubles(params),
+            doubles(state),
+            doubles(hyper),
+            np.zeros(self._count),
+            np.zeros(1, dtype=np.int_),
+        )
+        common = (address(par), address(st), address(hy), int(check_finite), address(losses), address(grads))
+        if self.mode == "single_sample":
+            order = np.asarray(schedule, dtype=np.int_)
+            status = self._run(address(samples), address(order), steps, *common, address(taken))
+        else:
+            terms = np.zeros(len(rows))
+            status = self._run(
+                address(samples), len(rows), steps, scale, address(terms), *common, address(taken)
+            )
+        stage, step = STAGES.get(status), int(taken[0])
+        # the state comes back with the types it went in with (the SGD flag a bool, Adam's step count an int)
+        state_out = [type(s)(v) for s, v in zip(state, st.tolist())]
+        grads_out = None if stage == "forward" else grads.tolist()
+        return stage, step, losses[:step].tolist(), par.tolist(), state_out, grads_out
 
-    def _state(self, update) -> str:
-        """The parameters and the optimizer state, as returned by a loop."""
-        return f"{tuple_source(self._parameter_names())}, {tuple_source(update.state)}"
 
-    def _checked_update(self, update, loss: str, grads: list[str], step: str) -> list[str]:
-        """Check the loss and gradients, update, check the parameters, record the loss."""
-        names = self._parameter_names()
-        result = f"losses, {self._state(update)}, {tuple_source(grads)}"
-        return [
-            "if check_finite:",
-            f"    if not isfinite({loss}):",
-            f'        return "loss", {step}, {result}',
-            f"    if not {all_finite(grads)}:",
-            f'        return "gradient", {step}, {result}',
-            *python_lines(update.step(grads, PYTHON)),
-            f"if check_finite and not {all_finite(names)}:",
-            f'    return "update", {step}, {result}',
-            f"record({loss})",
-        ]
+_loops: dict[str, CLoop] = {}
 
-    def _finish(self, update, count: str, grads: list[str]) -> str:
-        """The return statement after the last step."""
-        return f"return None, {count}, losses, {self._state(update)}, {tuple_source(grads)}"
 
-    def _failed(self, update, step: str) -> list[str]:
-        """The except clause for a step whose forward pass raised."""
-        return [
-            "except (ArithmeticError, ValueError):",
-            f'    return "forward", {step}, losses, {self._state(update)}, None',
-        ]
+def c_loop(graph: Tape, update: UpdateCode, mode: str) -> CLoop:
+    """The CLoop of a program's tape, an update's structure and a mode, made once per process.
 
-    def _unpack_inputs(self) -> str:
-        """The target of an assignment from one sample's row."""
-        names = [self._names[s] for s in self.program._tape.inputs]
-        return ", ".join(names) + "," if names else "_"
-
-    def _single_sample_body(self, update) -> list[str]:
-        """The lines of the single-sample loop."""
-        tape, lowering = self.program._tape, self._lowering
-        backward, grads = lowering.backward("1.0", tape.parameters, accumulate=False)
-        grads = [grads[s] for s in tape.parameters]
-        root = lowering.names[tape.root]
-        return [
-            *self._prologue(update),
-            "for step, i in enumerate(schedule):",
-            "    try:",
-            f"        {self._unpack_inputs()} = samples[i]",
-            *indent(lowering.forward(), 2),
-            *indent(lowering.finite_check(), 2),
-            *indent(backward, 2),
-            *indent(self._failed(update, "step")),
-            *indent(self._checked_update(update, root, grads, "step")),
-            self._finish(update, "len(schedule)", grads),
-        ]
-
-    def _full_batch_body(self, update) -> list[str]:
-        """The lines of the full-batch loop."""
-        tape, lowering = self.program._tape, self._lowering
-        backward, grads = lowering.backward("scale", tape.parameters, accumulate=True)
-        grads = [grads[s] for s in tape.parameters]
-        root = lowering.names[tape.root]
-        return [
-            *self._prologue(update),
-            "for epoch in range(schedule):",
-            *indent(f"{g} = 0.0" for g in grads),
-            "    terms = []",
-            "    try:",
-            f"        for {self._unpack_inputs()} in samples:",
-            *indent(lowering.forward(), 3),
-            *indent(lowering.finite_check(), 3),
-            *indent(backward, 3),
-            f"            terms.append({root})",
-            "        loss = fsum(terms) * scale",
-            *indent(self._failed(update, "epoch")),
-            *indent(self._checked_update(update, "loss", grads, "epoch")),
-            self._finish(update, "schedule", grads),
-        ]
+    Loops are told apart by their fingerprint, which tells a constant -0.0 from 0.0 (equal tapes may not).
+    """
+    key = fingerprint(graph, update.key, update.hyper_names, update.state, mode)
+    if key not in _loops:
+        _loops[key] = CLoop(graph, update, mode, key)
+    return _loops[key]

@@ -1,21 +1,14 @@
-"""Capture: a graph of Values flattened into a tape of numbered slots, and rebuilt from it.
-
-A tape numbers every node of the graph: the inputs first (in the order they were
-declared), then the parameters, then the constant leaves, then the op nodes in the order
-eager's backward() would visit them in reverse. Two graphs have the same structure when
-their tapes are equal: same ops, same wiring, same constants.
-"""
+"""Capture: a graph of Values as a tape of numbered slots (``codegen.tape``), and rebuilt from it."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 
+from ..codegen.lowering import check_printable
+from ..codegen.tape import CONSTANT, INPUT, PARAMETER, Tape
 from ..core import ops
 from ..core.value import Value, apply_op, topological_order
-from .rules import check_printable
-
-INPUT, PARAMETER, CONSTANT = "input", "parameter", "constant"
+from ..nn import Module
 
 
 class CaptureError(ValueError):
@@ -24,6 +17,15 @@ class CaptureError(ValueError):
 
 class GraphMismatchError(ValueError):
     """A graph differs in structure from the one a program was captured from."""
+
+
+def parameter_list(parameters) -> list[Value]:
+    """The parameters as a list of Values: a Module's, or the Values given."""
+    if isinstance(parameters, Module):
+        return parameters.parameters()
+    if isinstance(parameters, Value):
+        return [parameters]
+    return list(parameters)
 
 
 def _apply(kind: str, children: list[Value]) -> Value:
@@ -43,48 +45,6 @@ def _check_rules(nodes: Sequence[Value]) -> None:
         problem = check_printable(rule, len(node.children))
         if problem is not None:
             raise CaptureError(f"op {rule.name!r} cannot be compiled: {problem}")
-
-
-@dataclasses.dataclass(frozen=True)
-class Tape:
-    """A captured graph: every node as a numbered slot.
-
-    Attributes:
-        kinds: per slot, "input", "parameter", "constant" or the op name ("+", "tanh", "**2", ...).
-        children: per slot, the slots of the op's children in order (() for a leaf).
-        constants: per slot, the value of a constant leaf (None elsewhere).
-        inputs: the input slots, in the order the inputs were declared.
-        parameters: the parameter slots, in the order the parameters were declared.
-        outputs: the output slots; outputs[0] is the root that backward differentiates.
-        first_op: the first op slot; op slots run from it to the end, in eager's order.
-        notes: per slot, where the node came from (a module path, a parameter's label), or "".
-    """
-
-    kinds: tuple[str, ...]
-    children: tuple[tuple[int, ...], ...]
-    constants: tuple[float | None, ...]
-    inputs: tuple[int, ...]
-    parameters: tuple[int, ...]
-    outputs: tuple[int, ...]
-    first_op: int
-    notes: tuple[str, ...] = dataclasses.field(compare=False)
-
-    @property
-    def root(self) -> int:
-        """The slot that backward differentiates."""
-        return self.outputs[0]
-
-    @property
-    def ops(self) -> range:
-        """The op slots, children before parents."""
-        return range(self.first_op, len(self.kinds))
-
-    def describe(self, slot: int) -> str:
-        """A node for a message: "node 7 ('tanh' in layers.0.neurons.2)"."""
-        kind = self.kinds[slot]
-        what = f"{kind} {self.constants[slot]!r}" if kind == CONSTANT else repr(kind)
-        where = f" {self.notes[slot]}" if self.notes[slot] else ""
-        return f"node {slot} ({what}{where})"
 
 
 def _module_path(node: Value) -> str:
@@ -178,30 +138,6 @@ def capture_tape(outputs: Sequence[Value], inputs: Sequence[Value], parameters: 
         first_op=n_leaves,
         notes=tuple(node.label for node in nodes[:n_leaves]) + tuple(_module_path(node) for node in op_nodes),
     )
-
-
-def first_difference(expected: Tape, got: Tape) -> str | None:
-    """How ``got`` differs in structure from ``expected``, in one sentence; None when it does not."""
-    if expected == got:
-        return None
-    for what in ("inputs", "parameters", "outputs"):
-        if len(getattr(expected, what)) != len(getattr(got, what)):
-            return (
-                f"it has {len(getattr(got, what))} {what}, the captured graph {len(getattr(expected, what))}"
-            )
-    if len(expected.kinds) != len(got.kinds) or expected.first_op != got.first_op:
-        return (
-            f"it has {len(got.ops)} op nodes and {got.first_op} leaves, "
-            f"the captured graph {len(expected.ops)} op nodes and {expected.first_op} leaves"
-        )
-    for s in range(len(expected.kinds)):
-        same_node = (expected.kinds[s], expected.constants[s]) == (got.kinds[s], got.constants[s])
-        if not same_node or expected.children[s] != got.children[s]:
-            return (
-                f"{got.describe(s)} of {list(got.children[s])} is "
-                f"{expected.describe(s)} of {list(expected.children[s])} in the captured graph"
-            )
-    return f"its outputs are nodes {list(got.outputs)}, the captured graph's {list(expected.outputs)}"
 
 
 def rebuild(tape: Tape, inputs: Sequence[float], input_names: Sequence[str], parameters: Sequence[Value]):

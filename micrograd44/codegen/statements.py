@@ -1,19 +1,16 @@
-"""Statements: expression trees assigned to variables, printed as Python, and defined as functions.
+"""Statements: expression trees assigned to variables, and written as lines of any language.
 
 An update (``micrograd44.optim``) evaluated on expressions gives a tree per output; a node
 it reuses (the decayed gradient, the new momentum buffer) is the same tree object in
 several places. ``assignments`` assigns such a node once to a variable and reads it from
-there, so every value is computed once, in the order the update computes it. The eager
-optimizers and the compiled training loops both build their code this way.
+there, so every value is computed once, in the order the update computes it. A language
+spells the statements with a ``Syntax`` (``python.PYTHON_SYNTAX``, ``c.C_SYNTAX``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import itertools
-import linecache
-import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from types import SimpleNamespace
 
 from .expr import Expr, Printer, name
@@ -46,9 +43,6 @@ class Syntax:
     end: str | None  # as it is, after the second arm, where the language closes a block
 
 
-PYTHON_SYNTAX = Syntax("{target} = {source}", "if {condition}:", "else:", None)
-
-
 def lines_of(statements: Sequence, syntax: Syntax) -> list[str]:
     """The statements as lines of a language, each arm of a branch indented by four spaces."""
     lines = []
@@ -63,11 +57,6 @@ def lines_of(statements: Sequence, syntax: Syntax) -> list[str]:
         if syntax.end is not None:
             lines.append(syntax.end)
     return lines
-
-
-def python_lines(statements: Sequence) -> list[str]:
-    """The statements as lines of Python."""
-    return lines_of(statements, PYTHON_SYNTAX)
 
 
 def _substitute(tree: Expr, names: dict[int, str]) -> Expr:
@@ -161,22 +150,3 @@ def assignments(outputs: list[tuple[str, Expr]], printer: Printer, temporary: st
 def variables(names: Iterable[str]) -> SimpleNamespace:
     """A namespace holding, under each name, the variable of that name (``h.lr`` is ``name("lr")``)."""
     return SimpleNamespace(**{key: name(key) for key in names})
-
-
-_serial = itertools.count()
-
-
-def define(name: str, arguments: list[str], body: list[str], namespace: dict) -> tuple[Callable, str]:
-    """Compile ``def name(arguments): body`` in a copy of the namespace; the function and its source.
-
-    The source is registered with linecache while the function lives, so tracebacks
-    through it show the generated lines; it is removed when the function is freed.
-    """
-    source = f"def {name}({', '.join(arguments)}):\n" + "".join(f"    {line}\n" for line in body)
-    filename = f"<micrograd44 generated {name} #{next(_serial)}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    scope = dict(namespace)
-    exec(compile(source, filename, "exec"), scope)
-    function = scope[name]
-    weakref.finalize(function, linecache.cache.pop, filename, None)
-    return function, source

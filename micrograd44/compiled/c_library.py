@@ -1,0 +1,75 @@
+"""Generated C as a library: the fingerprint of what its source is made from, and calls through ctypes.
+
+The source of each function comes from ``source.CWriter``; ``toolchain.build_from`` builds
+and caches the library under the fingerprint, which stands for the source, so a warm start
+loads the library without generating its source. The functions take numpy arrays by
+address and return a status (``source.STAGES``).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import hashlib
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .. import codegen, optim
+from ..codegen.tape import Tape
+from ..core import ops
+from . import source
+
+# pointers are passed as addresses of numpy arrays (faster than ctypes pointer objects)
+_DOUBLES = _LONGS = ctypes.c_void_p
+
+# the argument types of each generated function
+_SIGNATURES = {
+    "mg_forward": [_DOUBLES] * 3,
+    "mg_backward": [_DOUBLES] * 4,
+    "mg_single_sample": [
+        _DOUBLES, _LONGS, ctypes.c_long, *[_DOUBLES] * 3, ctypes.c_int, _DOUBLES, _DOUBLES, _LONGS,
+    ],
+    "mg_full_batch": [
+        _DOUBLES, ctypes.c_long, ctypes.c_long, ctypes.c_double, *[_DOUBLES] * 4, ctypes.c_int, _DOUBLES,
+        _DOUBLES, _LONGS,
+    ],
+}  # fmt: skip
+
+
+def load_function(library: ctypes.CDLL, name: str):
+    """A generated function of the library, with its argument types and an int status."""
+    loaded = getattr(library, name)
+    loaded.argtypes = _SIGNATURES[name]
+    loaded.restype = ctypes.c_int
+    return loaded
+
+
+def doubles(values) -> np.ndarray:
+    """A new contiguous array of doubles."""
+    return np.array(values, dtype=np.float64).reshape(-1)
+
+
+def address(array: np.ndarray) -> int:
+    """The address of the array's data (the caller keeps the array alive during the call)."""
+    return array.ctypes.data
+
+
+@functools.cache
+def _generator_digest() -> str:
+    """A digest of the code of every module that decides the generated C."""
+    digest = hashlib.sha256()
+    folder = Path(codegen.__file__).parent
+    names = ("expr", "statements", "python", "c", "lowering", "tape", "updates")
+    files = [folder / f"{name}.py" for name in names]
+    for path in [*files, *(Path(m.__file__) for m in (ops, optim, source, sys.modules[__name__]))]:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def fingerprint(graph: Tape, *parts) -> str:
+    """A digest of everything the C source of a tape (and the given parts) is made from."""
+    structure = (graph.kinds, graph.children, graph.constants, graph.inputs, graph.parameters, graph.outputs)
+    text = f"{_generator_digest()}\0{structure!r}\0{graph.first_op}\0{parts!r}"
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,374 @@
+"""The generated functions: each one's structure written once, and spelled in Python or in C.
+
+A program runs four generated functions: ``forward`` and ``backward`` of one sample, and
+the ``single_sample`` and ``full_batch`` training loops. ``Writer`` holds their skeletons
+(read a sample, forward, backward, checks, update, record), built on one ``Lowering`` of
+the tape; ``PythonWriter`` and ``CWriter`` spell the parts of a skeleton in their
+language: its statements, how a function takes its arguments and returns, how the rows
+are looped over, how a failed step is reported.
+
+The Python functions raise where the engine raises (the loops catch it and report the
+stage "forward"); the C functions never raise: where the engine would raise they compute
+nan or inf, and a failed test returns a status (``STAGES``). Either way Python then
+replays the failed step with the engine, which raises its own error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from ..codegen.c import C_SYNTAX, PRELUDE, C, c_all_finite, declare, unless_finite
+from ..codegen.expr import Printer
+from ..codegen.lowering import C_DOUBLES, SCALARS, Lowering
+from ..codegen.python import PYTHON, PYTHON_SYNTAX, all_finite, indent, tuple_source
+from ..codegen.statements import Assign, Syntax, lines_of
+from ..codegen.tape import Tape
+from .updates import UpdateCode
+
+# status of a C function -> the stage at which a step failed (see loop.StepFailed); 0 is success
+STAGES = {1: "forward", 2: "loss", 3: "gradient", 4: "update"}
+
+# The arguments of both generated Python loops; ``schedule`` is the sample order or the number of epochs.
+LOOP_ARGUMENTS = ["samples", "schedule", "scale", "params", "state", "hyper", "check_finite"]
+
+Fail = Callable[[str], str]  # a stage -> the statement that ends the function with it
+
+
+class Writer:
+    """The skeletons of the generated functions of one tape; a subclass spells them in its language.
+
+    A subclass sets the spelling of the language's simple statements: ``printer`` and
+    ``syntax`` (``statements.Syntax``) for expressions and assignments, and format strings:
+    ``when`` opens a test (closed by ``end`` where indentation does not close it),
+    ``not_finite`` tests one variable, ``add_term``, ``mean_loss`` and ``record`` handle the
+    losses of a loop's rows and steps.
+    """
+
+    printer: Printer
+    syntax: Syntax
+    tests_late: bool  # a single-sample step tests its forward pass with the loss and gradients
+    when: str
+    end: str | None
+    not_finite: str
+    add_term: str
+    mean_loss: str
+    record: str
+
+    def __init__(self, tape: Tape, lowering: Lowering):
+        self.tape = tape
+        self.lowering = lowering
+        names = lowering.names
+        self.inputs = [names[s] for s in tape.inputs]
+        self.parameters = [names[s] for s in tape.parameters]
+        self.root = names[tape.root]
+        self.values = lowering.values()
+
+    def one_sample(self, backward: bool) -> list[str]:
+        """``forward`` (the outputs) or ``backward`` (also d(root)/d(parameter)) of one sample."""
+        lines = [*self.read_arguments(), *self.forward(self.one_sample_failure)]
+        assignments, grads = [], None
+        if backward:
+            parameters = self.tape.parameters
+            assignments, grad_of = self.lowering.backward_assignments("1.0", parameters, accumulate=False)
+            grads = [grad_of[s] for s in parameters]
+            lines += self.assign(assignments)
+        lines += self.return_outputs(grads)
+        return self.function("backward" if backward else "forward", lines, [t for t, _ in assignments])
+
+    def training_loop(self, update: UpdateCode, full_batch: bool) -> list[str]:
+        """``single_sample`` or ``full_batch``: every step inside the function, the optimizer state in locals.
+
+        A step reads its sample (for full_batch: every sample, their gradients summed in
+        order), runs forward and backward, checks the loss and the gradients, updates,
+        checks the parameters and records the loss.
+        """
+        seed, parameters = ("scale" if full_batch else "1.0"), self.tape.parameters
+        backward, grad_of = self.lowering.backward_assignments(seed, parameters, accumulate=full_batch)
+        grads = [grad_of[s] for s in parameters]
+        kept = self.kept_grads(grads)
+        fail = self.loop_failure(update, full_batch, kept)
+        if full_batch:
+            row = [*self.forward(fail), *self.assign(backward), self.add_term.format(self.root)]
+            rows = [*self.each_row(row), *self.assign([("loss", self.mean_loss)])]
+            step = [*self.assign((g, "0.0") for g in grads), *self.guard(update, full_batch, rows)]
+            loss = "loss"
+        else:
+            sample = [*self.read_sample(), *self.forward(fail, late=True), *self.assign(backward)]
+            step = self.guard(update, full_batch, sample)
+            loss = self.root
+        step += self.assign((k, g) for k, g in zip(kept, grads) if k != g)
+        checks = self.test(
+            "check_finite",
+            [
+                *self.test(self.not_finite.format(loss), [fail("loss")]),
+                *self.unless_finite(kept, fail("gradient")),
+            ],
+        )
+        step += checks if full_batch else self.late_checks(loss, kept, checks, fail)
+        statements = update.step(kept, self.printer)
+        step += lines_of(statements, self.syntax)
+        step += self.test("check_finite", self.unless_finite(self.parameters, fail("update"), many=True))
+        step.append(self.record.format(loss))
+        gradients = [g for g in grads if g.startswith("g_")]  # the others are numbers or other variables
+        temporaries = [*(t for t, _ in backward), *gradients, *kept, *_targets(statements)]
+        return self.loop(update, full_batch, step, kept, temporaries)
+
+    def forward(self, fail: Fail, late: bool = False) -> list[str]:
+        """The forward pass, then ``fail("forward")`` unless every op node is finite.
+
+        With ``late`` a language that tests late (``tests_late``) leaves the test to ``late_checks``.
+        """
+        lines = self.forward_lines()
+        if (late and self.tests_late) or not self.values:
+            return lines
+        return lines + self.unless_finite(self.values, fail("forward"))
+
+    def assign(self, pairs: Iterable[tuple[str, str]]) -> list[str]:
+        """Assignments of sources to targets."""
+        return [self.syntax.assign.format(target=target, source=source) for target, source in pairs]
+
+    def test(self, condition: str, lines: list[str]) -> list[str]:
+        """The lines, run where the condition holds (nothing for no lines)."""
+        if not lines:
+            return []
+        if self.end is not None and len(lines) == 1:
+            return [f"{self.when.format(condition)} {lines[0]} {self.end}"]
+        return [self.when.format(condition), *indent(lines), *([self.end] if self.end else [])]
+
+    def kept_grads(self, grads: list[str]) -> list[str]:
+        """The variables holding a step's gradients until the loop returns."""
+        return grads
+
+    def late_checks(self, loss: str, grads: list[str], checks: list[str], fail: Fail) -> list[str]:
+        """The checks after a single-sample step's backward pass."""
+        return checks
+
+
+class PythonWriter(Writer):
+    """Python: function bodies for ``codegen.python.define``, parameters and state in and out as tuples."""
+
+    printer = PYTHON
+    syntax = PYTHON_SYNTAX
+    tests_late = False
+    when, end, not_finite = "if {}:", None, "not isfinite({})"
+    add_term, mean_loss, record = "terms.append({})", "fsum(terms) * scale", "record({})"
+
+    def __init__(self, tape: Tape):
+        super().__init__(tape, Lowering(tape, SCALARS))
+        self.previous = [f"{p}_grad" for p in self.parameters]  # the parameters' .grad before backward
+
+    def arguments(self, name: str) -> list[str]:
+        """The arguments of a generated function: a loop's, or one sample's (and the grads, for backward)."""
+        if name in ("single_sample", "full_batch"):
+            return LOOP_ARGUMENTS
+        return [*self.inputs, *self.parameters, *(self.previous if name == "backward" else [])]
+
+    def read_arguments(self) -> list[str]:
+        return []
+
+    @staticmethod
+    def one_sample_failure(stage: str) -> str:
+        return "engine_would_raise()"
+
+    def return_outputs(self, grads: list[str] | None) -> list[str]:
+        """Return the outputs, and for backward each parameter's grad plus the call's gradient."""
+        outputs = tuple_source(self.lowering.outputs())
+        if grads is None:
+            return [f"return {outputs}"]
+        totals = [p if g == "0.0" else f"{p} + {g}" for p, g in zip(self.previous, grads)]
+        return [f"return {outputs}, {tuple_source(totals)}"]
+
+    def function(self, name: str, body: list[str], temporaries: list[str]) -> list[str]:
+        return body
+
+    def forward_lines(self) -> list[str]:
+        """The forward pass, with comments naming where each node came from."""
+        return self.lowering.forward()
+
+    def unless_finite(self, names: Sequence[str], line: str, many: bool = False) -> list[str]:
+        """``line`` unless every variable is finite."""
+        return self.test(f"not {all_finite(names)}", [line])
+
+    def _state(self, update: UpdateCode) -> str:
+        """The parameters and the optimizer state, as returned by a loop."""
+        return f"{tuple_source(self.parameters)}, {tuple_source(update.state)}"
+
+    def loop_failure(self, update: UpdateCode, full_batch: bool, grads: list[str]) -> Fail:
+        """Return the stage and the results so far; raise for "forward", which ``guard`` reports."""
+        step = "epoch" if full_batch else "step"
+        result = f"losses, {self._state(update)}, {tuple_source(grads)}"
+
+        def fail(stage: str) -> str:
+            return "engine_would_raise()" if stage == "forward" else f'return "{stage}", {step}, {result}'
+
+        return fail
+
+    def _unpack(self) -> str:
+        """The target of an assignment from one sample's row."""
+        return ", ".join(self.inputs) + "," if self.inputs else "_"
+
+    def read_sample(self) -> list[str]:
+        return [f"{self._unpack()} = samples[i]"]
+
+    def each_row(self, lines: list[str]) -> list[str]:
+        return ["terms = []", f"for {self._unpack()} in samples:", *indent(lines)]
+
+    def guard(self, update: UpdateCode, full_batch: bool, lines: list[str]) -> list[str]:
+        """The lines, and the stage "forward" where they raise."""
+        return [
+            "try:",
+            *indent(lines),
+            "except (ArithmeticError, ValueError):",
+            f'    return "forward", {"epoch" if full_batch else "step"}, losses, {self._state(update)}, None',
+        ]
+
+    def loop(
+        self, update: UpdateCode, full_batch: bool, step: list[str], grads: list[str], temporaries
+    ) -> list[str]:
+        """Unpack the parameters, the optimizer state and the hyper-parameters; run the steps; return."""
+        unpack = [f"{tuple_source(self.parameters)} = params"] if self.parameters else []
+        unpack += [f"{tuple_source(update.state)} = state"] if update.state else []
+        header = "for epoch in range(schedule):" if full_batch else "for step, i in enumerate(schedule):"
+        count = "schedule" if full_batch else "len(schedule)"
+        return [
+            *unpack,
+            f"{tuple_source(update.hyper_names)} = hyper",
+            "losses = []",
+            "record = losses.append",
+            header,
+            *indent(step),
+            f"return None, {count}, losses, {self._state(update)}, {tuple_source(grads)}",
+        ]
+
+
+class CWriter(Writer):
+    """C: functions over arrays of doubles that return a status; generated names and numbers only."""
+
+    printer = C
+    syntax = C_SYNTAX
+    tests_late = True
+    when, end, not_finite = "if ({}) {{", "}", "!isfinite({})"
+    add_term, mean_loss, record = (
+        "terms[row] = {};",
+        "mg_fsum((int)n_rows, terms) * scale",
+        "losses[step] = {};",
+    )
+
+    def __init__(self, tape: Tape):
+        super().__init__(tape, Lowering(tape, C_DOUBLES))
+
+    def _read_inputs(self, row: str) -> list[str]:
+        """Assign the inputs from a row of doubles."""
+        return [f"{x} = {row}[{k}];" for k, x in enumerate(self.inputs)]
+
+    def read_arguments(self) -> list[str]:
+        return [*self._read_inputs("in"), *(f"{p} = par[{k}];" for k, p in enumerate(self.parameters))]
+
+    @staticmethod
+    def one_sample_failure(stage: str) -> str:
+        return "return 1;"
+
+    def return_outputs(self, grads: list[str] | None) -> list[str]:
+        """Write the outputs, and for backward add each parameter's gradient into its grad."""
+        lines = [f"out[{k}] = {o};" for k, o in enumerate(self.lowering.outputs())]
+        return lines + [f"grad[{k}] = grad[{k}] + {g};" for k, g in enumerate(grads or []) if g != "0.0"]
+
+    def function(self, name: str, body: list[str], temporaries: list[str]) -> list[str]:
+        grad = "double *grad, " if name == "backward" else ""
+        return [
+            f"int mg_{name}(const double *in, const double *par, {grad}double *out)",
+            "{",
+            *declare([*self.inputs, *self.parameters, *self.values, *temporaries]),
+            *indent(body),
+            "    return 0;",
+            "}",
+        ]
+
+    def forward_lines(self) -> list[str]:
+        """The forward pass."""
+        return self.assign(self.lowering.forward_assignments())
+
+    def unless_finite(self, names: Sequence[str], line: str, many: bool = False) -> list[str]:
+        """``line`` unless every variable is finite; for ``many`` variables, a cheap test first."""
+        exact = self.test(f"!({c_all_finite(names)})", [line])
+        return unless_finite(names, exact) if many else exact
+
+    def kept_grads(self, grads: list[str]) -> list[str]:
+        return [f"gr{k}" for k in range(len(grads))]
+
+    def loop_failure(self, update: UpdateCode, full_batch: bool, grads: list[str]) -> Fail:
+        status = {stage: code for code, stage in STAGES.items()}
+        return lambda stage: f"status = {status[stage]}; goto done;"
+
+    def read_sample(self) -> list[str]:
+        return self._read_inputs(f"(samples + order[step] * {len(self.inputs)})")
+
+    def each_row(self, lines: list[str]) -> list[str]:
+        read = self._read_inputs(f"(samples + row * {len(self.inputs)})")
+        return ["for (row = 0; row < n_rows; row++) {", *indent([*read, *lines]), "}"]
+
+    def guard(self, update: UpdateCode, full_batch: bool, lines: list[str]) -> list[str]:
+        return lines
+
+    def late_checks(self, loss: str, grads: list[str], checks: list[str], fail: Fail) -> list[str]:
+        """One cheap test of the op nodes, the loss and the grads; the slow path tells which failed."""
+        forward = self.unless_finite(self.values, fail("forward")) if self.values else []
+        return unless_finite(list(dict.fromkeys([*self.values, loss, *grads])), [*forward, *checks])
+
+    def loop(
+        self, update: UpdateCode, full_batch: bool, step: list[str], grads: list[str], temporaries
+    ) -> list[str]:
+        """Read the parameters, the state and the hyper-parameters into locals, run the steps, write back."""
+        state, hyper = update.state, update.hyper_names
+        variables = [*self.inputs, *self.values, *temporaries, "loss", "checked"]
+        variables = [v for v in dict.fromkeys(variables) if v not in (*self.parameters, *state, *hyper)]
+        if full_batch:
+            signature = ["int mg_full_batch(const double *samples, long n_rows, long steps, double scale,"]
+            signature.append("    double *terms,")
+        else:
+            signature = ["int mg_single_sample(const double *samples, const long *order, long steps,"]
+        return [
+            *signature,
+            "    double *par, double *state, const double *hyper, int check_finite,",
+            "    double *losses, double *grad, long *taken)",
+            "{",
+            *(f"    double {p} = par[{k}];" for k, p in enumerate(self.parameters)),
+            *(f"    double {s} = state[{k}];" for k, s in enumerate(state)),
+            *(f"    const double {h} = hyper[{k}];" for k, h in enumerate(hyper)),
+            *declare(variables),
+            "    long step, row = 0;",
+            "    int status = 0;",
+            "    (void)row;",
+            "    for (step = 0; step < steps; step++) {",
+            *indent(step, 2),
+            "    }",
+            "done:",
+            *(f"    par[{k}] = {p};" for k, p in enumerate(self.parameters)),
+            *(f"    state[{k}] = {s};" for k, s in enumerate(state)),
+            *(f"    grad[{k}] = {g};" for k, g in enumerate(grads)),
+            "    *taken = step;",
+            "    return status;",
+            "}",
+        ]
+
+
+def c_source(tape: Tape, update: UpdateCode | None = None, mode: str = "single_sample") -> str:
+    """The C source of a program's one-sample functions, or of one training loop (a mode) for an update."""
+    writer = CWriter(tape)
+    if update is None:
+        functions = [*writer.one_sample(backward=False), "", *writer.one_sample(backward=True)]
+    else:
+        functions = writer.training_loop(update, full_batch=mode == "full_batch")
+    return "\n".join([PRELUDE, *functions]) + "\n"
+
+
+def _targets(statements) -> list[str]:
+    """Every variable the statements assign, in order of first assignment."""
+    found: dict[str, None] = {}
+    for statement in statements:
+        if isinstance(statement, Assign):
+            found.setdefault(statement.target)
+        else:
+            for target in _targets([*statement.then, *statement.otherwise]):
+                found.setdefault(target)
+    return list(found)
