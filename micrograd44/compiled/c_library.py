@@ -19,7 +19,7 @@ import numpy as np
 from .. import codegen, optim
 from ..codegen.tape import Tape
 from ..core import ops
-from . import source
+from . import source, updates
 
 # pointers are passed as addresses of numpy arrays (faster than ctypes pointer objects)
 _DOUBLES = _LONGS = ctypes.c_void_p
@@ -61,9 +61,9 @@ def _generator_digest() -> str:
     """A digest of the code of every module that decides the generated C."""
     digest = hashlib.sha256()
     folder = Path(codegen.__file__).parent
-    names = ("expr", "statements", "python", "c", "lowering", "tape", "updates")
+    names = ("expr", "statements", "python", "c", "lowering", "tape")
     files = [folder / f"{name}.py" for name in names]
-    for path in [*files, *(Path(m.__file__) for m in (ops, optim, source, sys.modules[__name__]))]:
+    for path in [*files, *(Path(m.__file__) for m in (ops, optim, source, updates, sys.modules[__name__]))]:
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
