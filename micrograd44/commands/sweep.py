@@ -27,7 +27,7 @@ from ..sweep import (
     summarize,
     table,
 )
-from ..sweep.executors import all_cores
+from ..sweep.executors import all_cores, check_address
 from ..sweep.grid import SWEEP_DEFAULTS, field_names, format_value, read_fields
 from ..sweep.results import grid_path
 from ..train import Recipe
@@ -126,10 +126,15 @@ def _plot_fields(args: argparse.Namespace, grid: Grid) -> list[str]:
 
 
 def _check_counts(args: argparse.Namespace) -> None:
-    """--jobs and --batch are at least 1."""
+    """--jobs and --batch are at least 1; --scheduler has the form of an address."""
     for flag, value in (("--jobs", args.jobs), ("--batch", args.batch)):
         if value is not None and value < 1:
             raise CommandError(f"{flag} must be at least 1, got {value}")
+    if args.scheduler is not None:
+        try:
+            check_address(args.scheduler)
+        except (ValueError, SweepError) as error:
+            raise CommandError(f"--scheduler: {error}") from None
 
 
 def _where(args: argparse.Namespace) -> str:
@@ -164,9 +169,11 @@ def run_command(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     except SweepError as error:
         print(f"micrograd44 sweep: error: {error}", file=sys.stderr)
-        print(
-            f"The runs finished before it are in {out}; the same command goes on from there.", file=sys.stderr
-        )
+        if out.is_file():  # else nothing was written: no file to point to
+            print(
+                f"The runs finished before it are in {out}; the same command goes on from there.",
+                file=sys.stderr,
+            )
         return 1
     print(table(summarize(results)))
     if not args.quiet:

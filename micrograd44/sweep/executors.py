@@ -104,20 +104,52 @@ def _one_pool(
     return broken, finished
 
 
-def connect(scheduler):
-    """A ``distributed.Client`` for an address, or the Client given; (client, whether we opened it).
-
-    Raises:
-        SweepError: dask.distributed is not installed, or the scheduler cannot be reached.
-    """
+def _distributed():
+    """The dask.distributed module; SweepError saying how to install it when it is missing."""
     try:
         import distributed
     except ImportError as error:
         raise SweepError(
             f"a Dask scheduler needs dask.distributed ({error}): pip install 'micrograd44[dask]'"
         ) from None
+    return distributed
+
+
+def check_address(address: str) -> None:
+    """Check a scheduler address's form (``tcp://host:port``, ``host:port``...) without connecting.
+
+    Raises:
+        ValueError: one line saying what is wrong with it, e.g. a missing port.
+        SweepError: dask.distributed is not installed.
+    """
+    _distributed()
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    example = "an address such as tcp://10.0.0.5:8786"
+    if not address.strip():
+        raise ValueError(f"the scheduler address is empty; give {example}")
+    try:
+        scheme, location = parse_address(address)
+        if scheme in ("tcp", "tls"):
+            host, port = parse_host_port(location)
+            if not host or not 0 < port < 65536:
+                raise ValueError("it needs a host and a port from 1 to 65535")
+    except ValueError as error:
+        raise ValueError(f"{address!r} is not {example} ({error})") from None
+
+
+def connect(scheduler):
+    """A ``distributed.Client`` for an address, or the Client given; (client, whether we opened it).
+
+    Raises:
+        ValueError: the address is not one (see ``check_address``), checked before connecting.
+        SweepError: dask.distributed is not installed, or the scheduler cannot be reached.
+    """
+    distributed = _distributed()
     if isinstance(scheduler, distributed.Client):
         return scheduler, False
+    if isinstance(scheduler, str):
+        check_address(scheduler)
     try:
         return distributed.Client(scheduler, set_as_default=False), True
     except (OSError, TimeoutError, ValueError) as error:
@@ -142,7 +174,7 @@ def run_on_dask(batches: Sequence[list[Recipe]], client, deliver: Deliver, task:
 
     futures = [client.submit(task, batch, pure=False) for batch in batches]
     try:
-        for future in distributed.as_completed(futures):
+        for future in distributed.as_completed(futures, loop=client.loop):  # this client's, not a default one
             try:
                 results = future.result()
             except distributed.KilledWorker as error:
