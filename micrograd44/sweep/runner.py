@@ -109,8 +109,17 @@ def run_grid(
 
 
 def _run(recipes, grid, out, jobs, client, batch, progress, on_result, task) -> list[RunResult]:
-    """run_grid once the grid is checked and the cluster (if any) reached."""
+    """run_grid once the grid is checked and the cluster (if any) reached, holding the results file's lock."""
     store = ResultsFile.open(out, grid) if out is not None else None
+    try:
+        return _run_into(store, recipes, jobs, client, batch, progress, on_result, task)
+    finally:
+        if store:
+            store.release()
+
+
+def _run_into(store, recipes, jobs, client, batch, progress, on_result, task) -> list[RunResult]:
+    """Run the recipes not yet in the store (a ResultsFile, or None), adding each result as it comes."""
     finished: dict[Recipe, RunResult] = dict(store.finished) if store else {}
     bar = _progress_bar(len(recipes), len(finished), progress)
 
