@@ -126,10 +126,14 @@ def _plot_fields(args: argparse.Namespace, grid: Grid) -> list[str]:
 
 
 def _check_counts(args: argparse.Namespace) -> None:
-    """--jobs and --batch are at least 1; --scheduler has the form of an address."""
+    """--jobs and --batch are at least 1."""
     for flag, value in (("--jobs", args.jobs), ("--batch", args.batch)):
         if value is not None and value < 1:
             raise CommandError(f"{flag} must be at least 1, got {value}")
+
+
+def _check_scheduler(args: argparse.Namespace) -> None:
+    """--scheduler has the form of an address (checked before any connection is tried)."""
     if args.scheduler is not None:
         try:
             check_address(args.scheduler)
@@ -148,6 +152,7 @@ def _where(args: argparse.Namespace) -> str:
 def run_command(args: argparse.Namespace) -> int:
     """Run the grid, print the table, draw the picture; the exit status."""
     _check_counts(args)
+    _check_scheduler(args)
     grid = _grid(args)
     plot_fields = _plot_fields(args, grid)
     out = Path(args.out)

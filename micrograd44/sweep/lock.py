@@ -55,7 +55,7 @@ class ResultsLock:
             if not stat.S_ISREG(os.fstat(self._fd).st_mode):
                 raise NotARegularFileError(f"cannot lock {str(path)!r}: it is not a regular file")
             if not _try_lock(self._fd):
-                holder = os.read(self._fd, 32).decode("ascii", "replace").strip()
+                holder = _holder(self._fd)
                 who = f"process {holder}" if holder.isdigit() else "another process"
                 raise ResultsLocked(
                     f"{results} is being written by another sweep ({who}, per {path})", holder
@@ -83,3 +83,11 @@ def _try_lock(fd: int) -> bool:
     except (BlockingIOError, PermissionError):  # held: EWOULDBLOCK on POSIX, EACCES on Windows
         return False
     return True
+
+
+def _holder(fd: int) -> str:
+    """The pid a lock file holds, as text; "" when it cannot be read (Windows locks the byte read)."""
+    try:
+        return os.read(fd, 32).decode("ascii", "replace").strip()
+    except OSError:
+        return ""
