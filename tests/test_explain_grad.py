@@ -104,7 +104,7 @@ def test_bad_arguments_are_named():
 
 
 def test_a_first_layer_weight_of_the_44_parameter_model_has_four_paths():
-    from micrograd44.train import Recipe, build_model, forward_backward
+    from micrograd44.training.course import Recipe, build_model, forward_backward
 
     model = build_model(Recipe())
     loss = forward_backward(model, Recipe(), [2])

@@ -49,11 +49,13 @@ def test_a_diverged_run_leaves_no_file_of_the_earlier_run(tmp_path, capsys):
 
     status, _, err = train([*DIVERGES, "--out", str(tmp_path)], capsys)
     assert status == 1
-    assert manifest(tmp_path) == {
+    document = manifest(tmp_path)
+    assert {key: document[key] for key in ("format", "command", "files")} == {
         "format": "micrograd44.run",
         "command": "train",
         "files": ["history.csv", "model.json", "recipe.json"],
     }
+    assert sorted(document["stamps"]) == document["files"]
     assert listing(tmp_path) == ["history.csv", "manifest.json", "model.json", "recipe.json"]
     assert json.loads((tmp_path / "recipe.json").read_text())["lr"] == 100
 

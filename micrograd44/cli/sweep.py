@@ -26,7 +26,7 @@ from ..sweep import (
     summarize,
     table,
 )
-from ..sweep.executors import all_cores
+from ..sweep.executors import all_cores, check_address
 from ..sweep.grid import SWEEP_DEFAULTS, field_names, format_value, read_fields
 from ..sweep.results import grid_path
 from ..training.course import Recipe
@@ -132,6 +132,15 @@ def _check_counts(args: argparse.Namespace) -> None:
             raise CommandError(f"{flag} must be at least 1, got {value}")
 
 
+def _check_scheduler(args: argparse.Namespace) -> None:
+    """--scheduler has the form of an address (checked before any connection is tried)."""
+    if args.scheduler is not None:
+        try:
+            check_address(args.scheduler)
+        except (ValueError, SweepError) as error:
+            raise CommandError(f"--scheduler: {error}") from None
+
+
 def _where(args: argparse.Namespace) -> str:
     """Where the runs execute, in words."""
     if args.scheduler:
@@ -143,6 +152,7 @@ def _where(args: argparse.Namespace) -> str:
 def run_command(args: argparse.Namespace) -> int:
     """Run the grid, print the table, draw the picture; the exit status."""
     _check_counts(args)
+    _check_scheduler(args)
     grid = _grid(args)
     plot_fields = _plot_fields(args, grid)
     out = Path(args.out)
@@ -164,9 +174,11 @@ def run_command(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     except SweepError as error:
         print(f"micrograd44 sweep: error: {error}", file=sys.stderr)
-        print(
-            f"The runs finished before it are in {out}; the same command goes on from there.", file=sys.stderr
-        )
+        if out.is_file():  # else nothing was written: no file to point to
+            print(
+                f"The runs finished before it are in {out}; the same command goes on from there.",
+                file=sys.stderr,
+            )
         return 1
     print(table(summarize(results)))
     if not args.quiet:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -42,9 +43,26 @@ def run_here(recipes: Sequence[Recipe], deliver: Deliver, task: Task = run_batch
         deliver(task([recipe]))
 
 
-def _ignore_ctrl_c() -> None:
-    """In a worker: leave Ctrl-C to the main process, which stops the sweep."""
+def _start_worker(main_alive) -> None:
+    """In a worker: leave Ctrl-C to the main process, which stops the sweep, and exit when the pool is gone.
+
+    ``main_alive`` is the reading end of a pipe whose only writing end the main process
+    holds: it reads end-of-file once the main process closes it or dies in any way
+    (``kill -9`` included), and the worker then exits instead of waiting, orphaned, for
+    batches that will never come. (Its parent, the forkserver, exits only after all its
+    children do, so watching the parent would not do.)
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_when_closed, args=(main_alive,), daemon=True).start()
+
+
+def _exit_when_closed(main_alive) -> None:
+    """Wait for end-of-file on the pipe (nothing is ever sent on it), then exit the worker at once."""
+    try:
+        main_alive.recv_bytes()
+    except (EOFError, OSError):
+        pass
+    os._exit(1)
 
 
 def _start_method() -> str:
@@ -82,10 +100,11 @@ def _one_pool(
     context = multiprocessing.get_context(_start_method())
     if context.get_start_method() == "forkserver":
         context.set_forkserver_preload([run_batch.__module__])  # imported once, not by every worker
-    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_ignore_ctrl_c)
-    futures: dict[Future, list[Recipe]] = {pool.submit(task, batch): batch for batch in batches}
+    main_alive, keep_alive = context.Pipe(duplex=False)  # the workers get the reading end only
+    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(main_alive,))
     broken, finished = [], 0
     try:
+        futures: dict[Future, list[Recipe]] = {pool.submit(task, batch): batch for batch in batches}
         pending = set(futures)
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -97,27 +116,62 @@ def _one_pool(
                     continue
                 deliver(results)
                 finished += 1
+        pool.shutdown()
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
-    pool.shutdown()
+    finally:
+        keep_alive.close()  # any worker still there exits
+        main_alive.close()
     return broken, finished
 
 
-def connect(scheduler):
-    """A ``distributed.Client`` for an address, or the Client given; (client, whether we opened it).
-
-    Raises:
-        SweepError: dask.distributed is not installed, or the scheduler cannot be reached.
-    """
+def _distributed():
+    """The dask.distributed module; SweepError saying how to install it when it is missing."""
     try:
         import distributed
     except ImportError as error:
         raise SweepError(
             f"a Dask scheduler needs dask.distributed ({error}): pip install 'micrograd44[dask]'"
         ) from None
+    return distributed
+
+
+def check_address(address: str) -> None:
+    """Check a scheduler address's form (``tcp://host:port``, ``host:port``...) without connecting.
+
+    Raises:
+        ValueError: one line saying what is wrong with it, e.g. a missing port.
+        SweepError: dask.distributed is not installed.
+    """
+    _distributed()
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    example = "an address such as tcp://10.0.0.5:8786"
+    if not address.strip():
+        raise ValueError(f"the scheduler address is empty; give {example}")
+    try:
+        scheme, location = parse_address(address)
+        if scheme in ("tcp", "tls"):
+            host, port = parse_host_port(location)
+            if not host or not 0 < port < 65536:
+                raise ValueError("it needs a host and a port from 1 to 65535")
+    except ValueError as error:
+        raise ValueError(f"{address!r} is not {example} ({error})") from None
+
+
+def connect(scheduler):
+    """A ``distributed.Client`` for an address, or the Client given; (client, whether we opened it).
+
+    Raises:
+        ValueError: the address is not one (see ``check_address``), checked before connecting.
+        SweepError: dask.distributed is not installed, or the scheduler cannot be reached.
+    """
+    distributed = _distributed()
     if isinstance(scheduler, distributed.Client):
         return scheduler, False
+    if isinstance(scheduler, str):
+        check_address(scheduler)
     try:
         return distributed.Client(scheduler, set_as_default=False), True
     except (OSError, TimeoutError, ValueError) as error:
@@ -142,7 +196,7 @@ def run_on_dask(batches: Sequence[list[Recipe]], client, deliver: Deliver, task:
 
     futures = [client.submit(task, batch, pure=False) for batch in batches]
     try:
-        for future in distributed.as_completed(futures):
+        for future in distributed.as_completed(futures, loop=client.loop):  # this client's, not a default one
             try:
                 results = future.result()
             except distributed.KilledWorker as error:

@@ -7,7 +7,9 @@ sizes (``5-4``; ``none`` for no hidden layer). Several values are separated by c
 ``--lr 0.002,0.02,0.2``, ``--seed 0:10,20:30``, ``--hidden 5-4,8``.
 
 Every value is checked by building a Recipe with it, so the rules live in one place
-(``micrograd44.training.course.Recipe``) and a bad grid fails before any run starts.
+(``micrograd44.training.course.Recipe``) and a bad grid fails before any run starts. A grid has at
+most MAX_RUNS runs, counted before any list of values is built: ``--seeds 0:1000000000``
+is one line, not a list of a billion numbers.
 """
 
 from __future__ import annotations
@@ -20,11 +22,19 @@ import math
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from ..files import read_bounded
 from ..training.course import Recipe, RecipeError
 
 # The one departure of a sweep from Recipe's defaults: the compiled engine gives the same
 # results bit for bit and trains about ten times faster.
 SWEEP_DEFAULTS = {"engine": "compiled"}
+
+# The most runs a grid may have. A sweep holds every run's Recipe and result in memory (about
+# 1 kB a run), and 100,000 runs of the course recipe are hours of a cluster's time.
+MAX_RUNS = 100_000
+
+# A grid file is a short table; anything larger is refused before it is read.
+GRID_MAX_BYTES = 1024 * 1024
 
 _DEFAULT = Recipe()
 _FIELDS = {field.name: field for field in dataclasses.fields(Recipe)}
@@ -53,7 +63,16 @@ def field_names() -> list[str]:
 
 
 # what a value of each kind of field looks like, for errors
-_KIND_WORDS = {tuple: "layer sizes such as 5-4", int: "an integer", float: "a number"}
+_KIND_WORDS = {tuple: "layer sizes such as 5-4", int: "an integer", float: "a number", str: "a name"}
+
+# the Python types a grid file's value of each kind may have (one value, not a list of them)
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _short(value) -> str:
+    """A value's repr, cut to 60 characters for a one-line message."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _kind(name: str) -> type:
@@ -89,15 +108,15 @@ def parse_value(name: str, text: str):
         if kind in (int, float):
             return kind(text)
     except ValueError:
-        raise GridError(name, f"{text!r} is not {_KIND_WORDS[kind]}") from None
+        raise GridError(name, f"{_short(text)} is not {_KIND_WORDS[kind]}") from None
     if kind is str:
         return text
     raise GridError(name, f"fields of type {kind.__name__} cannot be swept yet")
 
 
 def _parse_text(name: str, text: str) -> list:
-    """The values of a comma-separated text; an integer field also takes ranges START:STOP."""
-    values = []
+    """The parts of a comma-separated text: values, and (unlisted) ranges START:STOP for an integer field."""
+    parts = []
     for part in text.split(","):
         if _kind(name) is int and ":" in part:
             start, _, stop = part.partition(":")
@@ -106,46 +125,70 @@ def _parse_text(name: str, text: str) -> list:
                 raise GridError(
                     name, f"the range {part.strip()} is empty (START:STOP runs START to STOP - 1)"
                 )
-            values.extend(range(*bounds))
+            parts.append(range(*bounds))
         else:
-            values.append(parse_value(name, part))
-    return values
+            parts.append(parse_value(name, part))
+    return parts
 
 
-def _native(name: str, item):
-    """One value given as a Python or JSON/TOML object rather than text."""
+def _native(name: str, item) -> list:
+    """The parts of one value given as a Python or JSON/TOML object rather than text."""
     if isinstance(item, str):
         return _parse_text(name, item)
     kind = _kind(name)
     if kind is tuple and isinstance(item, (list, tuple)):
+        if not all(isinstance(size, int) and not isinstance(size, bool) for size in item):
+            raise GridError(name, f"layer sizes must be integers, e.g. [5, 4], got {_short(item)}")
         return [tuple(item)]
+    if not isinstance(item, _SCALARS):
+        raise GridError(name, f"{_short(item)} is not {_KIND_WORDS.get(kind, 'a value of this field')}")
     if kind is float and isinstance(item, int) and not isinstance(item, bool):
         return [float(item)]
     return [item]
 
 
-def _values(name: str, given) -> tuple:
-    """Every value of one field, from text, a range, a list of values or a single value."""
+def _parts(name: str, given) -> list:
+    """The parts (values and ranges) of one field, from text, a range, a list of values or a single value."""
     if isinstance(given, str):
-        values = _parse_text(name, given)
-    elif isinstance(given, range):
-        values = list(given)
-    elif isinstance(given, (list, tuple)):
+        return _parse_text(name, given)
+    if isinstance(given, range):
+        return [given]
+    if isinstance(given, (list, tuple)):
         if _kind(name) is tuple and not all(isinstance(item, (list, tuple, str)) for item in given):
             raise GridError(
-                name, f"give each choice of layer sizes as a list, e.g. [[5, 4], [8]], got {given!r}"
+                name, f"give each choice of layer sizes as a list, e.g. [[5, 4], [8]], got {_short(given)}"
             )
-        values = [value for item in given for value in _native(name, item)]
-    else:
-        values = _native(name, given)
-    if not values:
+        return [part for item in given for part in _native(name, item)]
+    return _native(name, given)
+
+
+def _count(values: range) -> int:
+    """How many values a range holds, however large (len() stops at sys.maxsize)."""
+    return max(0, -(-(values.stop - values.start) // values.step))
+
+
+def _values(name: str, given) -> tuple:
+    """Every value of one field, counted before it is listed (at most MAX_RUNS) and checked by Recipe."""
+    parts = _parts(name, given)
+    count = sum(_count(part) if isinstance(part, range) else 1 for part in parts)
+    if count == 0:
         raise GridError(name, "has no values")
+    if count > MAX_RUNS:
+        raise GridError(name, f"has {count:,} values, more than the {MAX_RUNS:,} runs a sweep may have")
+    values = [value for part in parts for value in (part if isinstance(part, range) else [part])]
     seen = set()
     for value in values:
         if value in seen:
             raise GridError(name, f"{format_value(name, value)} is given twice")
         seen.add(value)
+    integers = [value for value in values if type(value) is int]
+    # Recipe's rule for an integer field is a bound (epochs >= 0...): its smallest and largest
+    # values stand for all the integers between; any other value is checked on its own.
+    for value in [min(integers), max(integers)] if integers else []:
         _check(name, value)
+    for value in values:
+        if type(value) is not int:
+            _check(name, value)
     return tuple(values)
 
 
@@ -172,7 +215,8 @@ class Grid:
 
     Raises:
         GridError: a ValueError naming the field: unknown, without values, a value given
-            twice, or a value Recipe rejects (its RecipeError's rule).
+            twice, a value Recipe rejects (its RecipeError's rule), or one that makes the
+            grid more than MAX_RUNS runs (counted before any list of values is built).
 
     Example:
         >>> grid = Grid({"seed": "0:3", "loss": ["l1", "mse"]})
@@ -185,15 +229,22 @@ class Grid:
     def __init__(self, fields: Mapping, *, source: str | None = None):
         self.values: dict[str, tuple] = {}
         try:
+            runs = 1
             for name, given in fields.items():
                 if name not in _FIELDS:
                     raise GridError(str(name), _unknown_field(str(name)))
                 self.values[name] = _values(name, given)
+                runs *= len(self.values[name])
+                if runs > MAX_RUNS:
+                    raise GridError(
+                        name, f"makes the grid {runs:,} runs, more than the {MAX_RUNS:,} a sweep may have"
+                    )
         except GridError as error:
             raise GridError(error.field, error.problem, source) from None
         for name in _FIELDS:
             if name not in self.values:
                 self.values[name] = (SWEEP_DEFAULTS.get(name, getattr(_DEFAULT, name)),)
+        self._members = {name: frozenset(values) for name, values in self.values.items()}
 
     @property
     def swept(self) -> list[str]:
@@ -202,6 +253,12 @@ class Grid:
 
     def __len__(self) -> int:
         return math.prod(len(values) for values in self.values.values())
+
+    def __contains__(self, recipe) -> bool:
+        """True for a Recipe that is one of the grid's runs: each field has one of the grid's values."""
+        if not isinstance(recipe, Recipe):
+            return False
+        return all(getattr(recipe, name) in members for name, members in self._members.items())
 
     def recipes(self) -> Iterator[Recipe]:
         """Every run's Recipe, the first field varying slowest."""
@@ -229,14 +286,26 @@ class Grid:
 def read_fields(path: str | Path) -> dict:
     """The {field: values} table of a TOML (``.toml``) or JSON grid file, not yet checked.
 
+    The file must be a regular file of at most GRID_MAX_BYTES of UTF-8 text (a FIFO or a
+    device is refused without reading or blocking).
+
     Raises:
         GridError: the file cannot be read or parsed, or does not hold a table.
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise GridError(str(path), f"cannot read it ({error.strerror or error})") from None
+        data = read_bounded(path, GRID_MAX_BYTES)
+    except ValueError:
+        raise GridError(
+            str(path), f"larger than {GRID_MAX_BYTES:,} bytes, too large for a grid file"
+        ) from None
+    except OSError as error:  # read_bounded's own refusals (a FIFO, a device) have no strerror
+        why = f"cannot read it ({error.strerror})" if error.strerror else str(error)
+        raise GridError(str(path), why.removeprefix(f"cannot read {str(path)!r}: ")) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise GridError(str(path), f"is not UTF-8 text (byte {error.start})") from None
     language = "TOML" if path.suffix == ".toml" else "JSON"
     try:
         if language == "TOML":
@@ -247,6 +316,8 @@ def read_fields(path: str | Path) -> dict:
             fields = json.loads(text)
     except ImportError:
         raise GridError(str(path), "TOML grids need Python 3.11 or later; write it as JSON") from None
+    except RecursionError:
+        raise GridError(str(path), f"is not readable as {language} (nested too deeply)") from None
     except ValueError as error:
         raise GridError(str(path), f"is not valid {language} ({error})") from None
     if not isinstance(fields, dict):

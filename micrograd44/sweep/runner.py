@@ -59,7 +59,8 @@ def run_grid(
     Each run depends only on its recipe, so its result is the same wherever it runs
     (only ``seconds`` differs). With ``out``, the results go to that CSV as they finish
     (the grid to ``NAME.grid.json`` beside it) and the runs already in it are not run
-    again: rerun the same call after an interruption to finish the sweep.
+    again: rerun the same call after an interruption to finish the sweep. The sweep
+    holds a lock on ``NAME.csv.lock`` meanwhile, so one sweep writes a file at a time.
 
     Args:
         grid: a Grid, or its fields as a mapping (see ``Grid``).
@@ -80,9 +81,12 @@ def run_grid(
         One RunResult per recipe of the grid, in ``grid.recipes()`` order.
 
     Raises:
-        GridError: the grid is invalid (before any run starts).
-        ValueError: jobs or batch below 1, or both jobs and scheduler given.
-        ResultsFileError: ``out`` holds another grid's results.
+        GridError: the grid is invalid or has more than ``grid.MAX_RUNS`` runs (before any run starts).
+        ValueError: jobs or batch below 1, both jobs and scheduler given, or a scheduler
+            address that is not one (``tcp://host:port``).
+        ResultsFileError: ``out`` holds another grid's results, is damaged (naming the
+            line), holds runs outside the grid, is not a regular file, or another sweep
+            is writing it (naming its process); all before any run starts.
         SweepError: a run failed (other than by diverging), workers kept dying, or the
             Dask scheduler cannot be reached. Finished runs stay in ``out``.
         SweepInterrupted: Ctrl-C; it carries the finished results, which stay in ``out``.
@@ -109,8 +113,17 @@ def run_grid(
 
 
 def _run(recipes, grid, out, jobs, client, batch, progress, on_result, task) -> list[RunResult]:
-    """run_grid once the grid is checked and the cluster (if any) reached."""
+    """run_grid once the grid is checked and the cluster (if any) reached, holding the results file's lock."""
     store = ResultsFile.open(out, grid) if out is not None else None
+    try:
+        return _run_into(store, recipes, jobs, client, batch, progress, on_result, task)
+    finally:
+        if store:
+            store.release()
+
+
+def _run_into(store, recipes, jobs, client, batch, progress, on_result, task) -> list[RunResult]:
+    """Run the recipes not yet in the store (a ResultsFile, or None), adding each result as it comes."""
     finished: dict[Recipe, RunResult] = dict(store.finished) if store else {}
     bar = _progress_bar(len(recipes), len(finished), progress)
 
