@@ -1,6 +1,6 @@
 """Write the table of ops in docs/ops.md from the op table itself: ``python docs/ops_table.py``.
 
-The page's table is the text between the two marker lines; tests/test_ops_page.py checks
+The page's table is the text between the two marker lines; tests/repository/test_ops_page.py checks
 that it is what this script writes, so the list of ops is never kept by hand.
 """
 

@@ -3,7 +3,7 @@
     python notebooks/execute.py                        # every notebook here
     python notebooks/execute.py notebooks/xor_44.ipynb
 
-The tests run them the same way (tests/test_notebooks.py), into a temporary folder.
+The tests run them the same way (tests/repository/test_notebooks_run.py), into a temporary folder.
 """
 
 import sys

@@ -51,7 +51,7 @@ def inline_html(svg: bytes, scale: float = 1.0) -> str:
     The picture is an ``<img>`` with the SVG as a data URI; below it, a "full size" fold
     holds the same picture at its natural size in a box that scrolls sideways. No ``<style>``,
     ``<svg>`` or script: JupyterLab shows an untrusted notebook's HTML without them, and this
-    shows the same trusted or not (tests/test_notebooks_in_jupyterlab.py).
+    shows the same trusted or not (tests/repository/test_notebooks_in_jupyterlab.py).
 
     Args:
         svg: the SVG document; its ``width`` (in pt, px or unitless px) is its natural size.

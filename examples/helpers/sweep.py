@@ -12,7 +12,8 @@ cluster) and keep only what they measure; this module gives them one command lin
 - ``finished``: the last line every sweep prints, its time and where it ran.
 
 The sweeps train with the compiled engine unless told ``--engine eager``: both give the same
-History bit for bit (``tests/test_train_compiled.py``), so every printed figure is the
+History bit for bit
+(``tests/training/test_course_recipe_compiled_equals_eager.py``), so every printed figure is the
 same, and the compiled engine is over a hundred times faster with a C compiler.
 
 A script run as ``python examples/NAME.py`` has examples/ on its import path, which is how

@@ -1,0 +1,27 @@
+"""Behaviour of single ops that the op table's generic tests take as given
+(tests/core/test_op_table_against_every_consumer.py).
+
+Every op is checked against PyTorch float64 and central differences at fixed points (domain
+edges, kinks, large magnitudes: tests/support/op_points.py) and at random ones in test_op_table.py;
+this file keeps the few promises that are about one op's formula.
+"""
+
+import math
+
+import pytest
+
+from micrograd44 import Value
+
+
+def test_kinks_follow_pytorch():
+    for fn in (Value.relu, Value.abs):
+        x = Value(0.0)
+        fn(x).backward()
+        assert x.grad == 0.0
+
+
+@pytest.mark.parametrize("x", [-1e308, -745.0, -40.0, 40.0, 745.0, 1e308])
+def test_sigmoid_and_softplus_never_overflow(x):
+    s = Value(x).sigmoid()
+    assert 0.0 <= s.data <= 1.0
+    assert math.isfinite(Value(x).softplus().data)
