@@ -2,64 +2,16 @@
 
 from __future__ import annotations
 
-import inspect
-import json
-import math
 import numbers
 import os
 import random
 from collections.abc import Iterator, Mapping, Sequence
 
-from . import init
+from . import init, model_files
 from .core import Value, enter_scope, leave_scope, linear
-from .core.errors import StateDictError
-from .files import read_json, write_text_atomic
 
 # activation name -> the Value method that applies it (None: no activation)
 ACTIVATIONS = {"tanh": Value.tanh, "relu": Value.relu, "sigmoid": Value.sigmoid, None: None}
-
-FILE_FORMAT = "micrograd44.module"
-
-# The largest model file Module.load reads (16 MiB), checked before reading: room for about
-# 300,000 parameters (a saved parameter takes about 52 bytes), far above any model this
-# project trains (the course's has 44).
-MAX_FILE_BYTES = 16 * 2**20
-
-# The most parameters a model file's config may ask for, checked before building it
-# (building 100,000 scalar parameters takes about half a second).
-MAX_PARAMETERS = 100_000
-
-# How many problems an error message lists before "and N more".
-_LISTED_PROBLEMS = 10
-
-
-def _shown(key: str, limit: int = 80) -> str:
-    """A key as repr() shows it (control and bidi characters escaped), cut to ``limit`` characters."""
-    text = repr(key)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _parameter_count(kind: type, config, path) -> int:
-    """How many parameters the file's config makes, without building it; StateDictError if it cannot."""
-    if not isinstance(config, Mapping):
-        raise StateDictError(f"{path}: bad config {config!r:.200}: not a mapping", ["bad config"])
-    accepted = inspect.signature(kind.parameter_count).parameters
-    unknown = [_shown(key) for key in config if key not in accepted]
-    if unknown:
-        raise StateDictError(f"{path}: bad config: unknown keys {_listing(unknown)}", ["bad config"])
-    try:
-        return kind.parameter_count(**config)
-    except (TypeError, ValueError) as error:
-        raise StateDictError(
-            f"{path}: bad config {config!r:.200}: {str(error):.200}", ["bad config"]
-        ) from None
-
-
-def _listing(items: list[str]) -> str:
-    """The first _LISTED_PROBLEMS items joined by '; ', then 'and N more' for the rest."""
-    shown = "; ".join(items[:_LISTED_PROBLEMS])
-    rest = len(items) - _LISTED_PROBLEMS
-    return f"{shown}; and {rest} more" if rest > 0 else shown
 
 
 def activation_function(name: str | None):
@@ -87,14 +39,6 @@ def _activation_name(activation: str | bool | None, nonlin: bool | None, where: 
         return "relu" if activation else None
     activation_function(activation)
     return activation
-
-
-def _fits_a_finite_float(value: numbers.Real) -> bool:
-    """True if float(value) is finite: not nan, not infinite, not an int beyond the float range."""
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an int too large to convert, as JSON's 1000-digit integers are
-        return False
 
 
 def _positive_int(value, what: str) -> int:
@@ -194,26 +138,8 @@ class Module:
             StateDictError: listing every missing, unexpected, non-numeric or non-finite
                 entry; the parameters are then left exactly as they were.
         """
-        if not isinstance(state, Mapping):
-            raise StateDictError(
-                f"load_state_dict: expected a mapping of names to numbers, got {type(state).__name__}",
-                [f"not a mapping: {type(state).__name__}"],
-            )
         params = dict(self.named_parameters())
-        problems = [f"missing: {name!r}" for name in params if name not in state]
-        problems += [f"unexpected: {_shown(name)}" for name in state if name not in params]
-        for name, value in state.items():
-            if name not in params:
-                continue
-            if not isinstance(value, numbers.Real) or isinstance(value, bool):
-                problems.append(f"not a number: {name!r} = {value!r:.40}")
-            elif not _fits_a_finite_float(value):
-                problems.append(f"not finite: {name!r} = {value!r:.40}")
-        if problems:
-            raise StateDictError(
-                f"load_state_dict: {len(problems)} problem(s), nothing was changed: {_listing(problems)}",
-                problems,
-            )
+        model_files.check_state(params, state)
         for name, p in params.items():
             p.data = float(state[name])
 
@@ -231,18 +157,7 @@ class Module:
                 FileNotFoundError (an empty path, a missing folder), IsADirectoryError
                 (a folder, '.', 'out/'), ``files.NotARegularFileError`` (a device, a FIFO).
         """
-        state = self.state_dict()
-        bad = [f"{name!r} = {value!r}" for name, value in state.items() if not math.isfinite(value)]
-        if bad:
-            raise ValueError(f"save: {path}: non-finite parameters cannot be saved: {_listing(bad)}")
-        document = {
-            "format": FILE_FORMAT,
-            "version": 1,
-            "module": type(self).__name__,
-            "config": self.config(),
-            "parameters": state,
-        }
-        write_text_atomic(path, json.dumps(document, indent=1) + "\n")
+        model_files.write(path, type(self).__name__, self.config(), self.state_dict())
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Module:
@@ -253,48 +168,15 @@ class Module:
 
         Raises:
             StateDictError: the file is not JSON, not a model file of this kind, larger than
-                ``MAX_FILE_BYTES`` (16 MiB, checked before reading), its config asks for more
-                than ``MAX_PARAMETERS`` (100,000, checked before building), or its parameters
-                do not fit (the first 10 problems listed in the message, all in ``problems``).
+                ``model_files.MAX_FILE_BYTES`` (16 MiB, checked before reading), its config asks
+                for more than ``model_files.MAX_PARAMETERS`` (100,000, checked before building),
+                or its parameters do not fit (the first 10 problems listed in the message, all
+                in ``problems``).
             OSError: the file cannot be read; ``files.NotARegularFileError`` for a device,
                 a FIFO or a socket (never read: it could block or never end).
         """
-        try:
-            document = read_json(path, MAX_FILE_BYTES)
-        except ValueError as error:
-            raise StateDictError(str(error), ["not JSON"]) from None
-        if not isinstance(document, dict) or document.get("format") != FILE_FORMAT:
-            raise StateDictError(f"{path}: not a micrograd44 model file", ["wrong format"])
         kinds = {k.__name__: k for k in (Neuron, Layer, MLP)}
-        module_name = document.get("module")
-        kind = kinds.get(module_name) if isinstance(module_name, str) else None
-        if kind is None or (cls is not Module and kind is not cls):
-            expected = cls.__name__ if cls is not Module else " or ".join(kinds)
-            raise StateDictError(
-                f"{path}: holds {module_name!r:.60}, expected {expected}",
-                ["wrong module"],
-            )
-        if document.get("version") != 1:
-            raise StateDictError(
-                f"{path}: file version {document.get('version')!r:.20}, this micrograd44 reads version 1",
-                ["unsupported version"],
-            )
-        config, parameters = document.get("config"), document.get("parameters")
-        count = _parameter_count(kind, config, path)
-        if not isinstance(parameters, Mapping):
-            raise StateDictError(f"{path}: no parameters in the file", ["no parameters"])
-        if count > MAX_PARAMETERS:
-            raise StateDictError(
-                f"{path}: the config makes {count} parameters (the file holds {len(parameters)}), "
-                f"more than the {MAX_PARAMETERS:,} a model file may have",
-                ["parameter count"],
-            )
-        module = kind(**config, seed=0)
-        try:
-            module.load_state_dict(parameters)
-        except StateDictError as error:
-            raise StateDictError(f"{path}: {error}", error.problems) from None
-        return module
+        return model_files.read(path, kinds, None if cls is Module else cls)
 
     def summary(self) -> str:
         """A table of the direct sub-modules: name, type, output size and parameters, with the total."""

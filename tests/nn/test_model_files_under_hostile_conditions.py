@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from micrograd44 import MLP, StateDictError, nn
+from micrograd44 import MLP, StateDictError, model_files
 from micrograd44.files import NotARegularFileError
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX special files")
@@ -167,7 +167,7 @@ def test_load_of_a_folder_is_refused(tmp_path):
 def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path, monkeypatch):
     path = tmp_path / "model.json"
     with open(path, "wb") as handle:  # sparse: no disk space used
-        handle.truncate(nn.MAX_FILE_BYTES + 1)
+        handle.truncate(model_files.MAX_FILE_BYTES + 1)
     monkeypatch.setattr(json, "loads", lambda *a, **k: pytest.fail("parsed the file"))
     with pytest.raises(StateDictError, match=r"larger than 16,777,216 bytes"):
         MLP.load(path)
@@ -175,18 +175,18 @@ def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path, monkeypa
 
 def test_the_size_limit_holds_a_model_of_the_largest_allowed_config(tmp_path):
     model = MLP(2, [316, 311, 1], seed=0)  # 99,856 parameters, the most below MAX_PARAMETERS here
-    assert model.num_parameters() <= nn.MAX_PARAMETERS
+    assert model.num_parameters() <= model_files.MAX_PARAMETERS
     path = tmp_path / "model.json"
     model.save(path)
-    assert path.stat().st_size < nn.MAX_FILE_BYTES / 2
+    assert path.stat().st_size < model_files.MAX_FILE_BYTES / 2
 
 
 def test_an_oversized_config_is_refused_before_building(tmp_path, monkeypatch):
     # a file that holds as many entries as its config asks for, more than MAX_PARAMETERS
     count = MLP.parameter_count(2, [400, 300, 1])
-    assert count > nn.MAX_PARAMETERS
+    assert count > model_files.MAX_PARAMETERS
     document = {
-        "format": nn.FILE_FORMAT,
+        "format": model_files.FILE_FORMAT,
         "version": 1,
         "module": "MLP",
         "config": {"nin": 2, "nouts": [400, 300, 1], "activation": "relu", "final_activation": None},
