@@ -18,6 +18,7 @@ MOVED = {
     "micrograd44.engine": "micrograd44.core.value",
     "micrograd44.ops": "micrograd44.core.ops",
     "micrograd44.errors": "micrograd44.core.errors",
+    "micrograd44.init": "micrograd44.weight_init",
     "micrograd44.train": "micrograd44.training.course",
     "micrograd44.trainer": "micrograd44.training",
     "micrograd44.session": "micrograd44.training.session",

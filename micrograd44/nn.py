@@ -7,8 +7,9 @@ import os
 import random
 from collections.abc import Iterator, Mapping, Sequence
 
-from . import init, model_files
+from . import model_files
 from .core import Value, enter_scope, leave_scope, linear
+from .weight_init import make_rng, scheme
 
 # activation name -> the Value method that applies it (None: no activation)
 ACTIVATIONS = {"tanh": Value.tanh, "relu": Value.relu, "sigmoid": Value.sigmoid, None: None}
@@ -204,7 +205,7 @@ class Neuron(Module):
             mean "relu" and None, as micrograd's positional ``nonlin``.
         nonlin: micrograd's keyword, instead of ``activation``: True for ReLU, False for
             a linear neuron.
-        weight_init: scheme for the weights (see ``micrograd44.init.SCHEMES``).
+        weight_init: scheme for the weights (see ``micrograd44.weight_init.SCHEMES``).
         bias_init: scheme for the bias.
         seed: an int or a random.Random for a private stream; None (the default) draws
             from Python's global ``random``, so ``random.seed(n)`` reproduces the neuron.
@@ -231,8 +232,8 @@ class Neuron(Module):
         self.nin = _positive_int(nin, "Neuron nin")
         self.activation = _activation_name(activation, nonlin, "Neuron")
         self._activate = activation_function(self.activation)
-        draw_weight, draw_bias = init.scheme(weight_init), init.scheme(bias_init)
-        rng = init.make_rng(seed)
+        draw_weight, draw_bias = scheme(weight_init), scheme(bias_init)
+        rng = make_rng(seed)
         self.w = [Value(draw_weight(rng, nin)) for _ in range(nin)]
         self.b = Value(draw_bias(rng, nin))
         self._assign_names()
@@ -290,7 +291,7 @@ class Layer(Module):
         self.nin = _positive_int(nin, "Layer nin")
         self.nout = _positive_int(nout, "Layer nout")
         self.activation = _activation_name(activation, nonlin, "Layer")
-        rng = init.make_rng(seed)
+        rng = make_rng(seed)
         self.neurons = [
             Neuron(nin, self.activation, weight_init=weight_init, bias_init=bias_init, seed=rng)
             for _ in range(nout)
@@ -331,7 +332,7 @@ class MLP(Module):
         nouts: sizes of the layers, the last one being the output layer.
         activation: activation of the hidden layers ("tanh", "relu", "sigmoid", None).
         final_activation: activation of the output layer.
-        weight_init, bias_init: init schemes (see ``micrograd44.init.SCHEMES``).
+        weight_init, bias_init: init schemes (see ``micrograd44.weight_init.SCHEMES``).
         seed: an int or random.Random for a private stream (the same seed gives the same
             weights); None (the default) draws from Python's global ``random`` in
             micrograd's order, so ``random.seed(n); MLP(nin, nouts)`` holds exactly the
@@ -360,7 +361,7 @@ class MLP(Module):
         self.nouts = _layer_sizes(nouts)
         self.activation = activation
         self.final_activation = final_activation
-        rng = init.make_rng(seed)
+        rng = make_rng(seed)
         sizes = [self.nin, *self.nouts]
         self.layers = [
             Layer(

@@ -15,11 +15,12 @@ import math
 import numbers
 from collections.abc import Callable, Sequence
 
-from .. import data, init
+from .. import data
 from ..core.value import Value
 from ..losses import l1_loss, mse_loss
 from ..nn import ACTIVATIONS, MLP
 from ..optim import SGD, Adam, Optimizer
+from ..weight_init import SCHEMES as INIT_SCHEMES
 from .history import History
 from .loop import ENGINES, SAMPLINGS, LogFunction, Trainer, TrainingDiverged, is_integer, step_loss
 
@@ -120,8 +121,12 @@ class Recipe:
         (5, 4), "sizes of the hidden layers; the output layer (1 neuron, no activation) is added after them"
     )
     activation: str | None = _field("tanh", "activation after each hidden layer, or None", ACTIVATIONS)
-    weight_init: str = _field("normal", "init scheme of the weights (micrograd44.init.SCHEMES)", init.SCHEMES)
-    bias_init: str = _field("torch", "init scheme of the biases (micrograd44.init.SCHEMES)", init.SCHEMES)
+    weight_init: str = _field(
+        "normal", "init scheme of the weights (micrograd44.weight_init.SCHEMES)", INIT_SCHEMES
+    )
+    bias_init: str = _field(
+        "torch", "init scheme of the biases (micrograd44.weight_init.SCHEMES)", INIT_SCHEMES
+    )
     sampling: str = _field(
         "random",
         "random: each epoch 4 steps on samples drawn at random with replacement (the course); cycle: "

@@ -21,9 +21,9 @@ from micrograd44 import (
     OverflowValueError,
     Value,
 )
-from micrograd44.init import SCHEMES
 from micrograd44.nn import ACTIVATIONS
 from micrograd44.testing import assert_module_matches_torch
+from micrograd44.weight_init import SCHEMES
 
 RTOL = 1e-9  # an MLP against PyTorch (one op alone agrees to ~1e-15)
 ATOL = 1e-9

@@ -7,8 +7,8 @@ import statistics
 import pytest
 
 from micrograd44 import MLP, Layer, Neuron, StateDictError, Value
-from micrograd44.init import SCHEMES
 from micrograd44.testing import assert_module_matches_torch
+from micrograd44.weight_init import SCHEMES
 
 
 def course_model(seed=2):
