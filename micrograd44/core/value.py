@@ -145,11 +145,11 @@ class Value(MicrogradNames, PicklesFlat):
         if not interior:  # a leaf: d(self)/d(self) = 1
             self.grad += 1.0
         else:
-            grad = chain_rule(interior, 1.0, Value._edges, start=0.0)
-            for node in interior:
-                node.grad = grad.get(node, 0.0)
-            for leaf in leaves:
-                leaf.grad += grad.get(leaf, 0.0)
+            for node, gradient in chain_rule(interior, 1.0, Value._edges, start=0.0).items():
+                if node._children:  # an interior node: its gradient belongs to this root alone
+                    node.grad = gradient
+                else:  # a leaf: this call's gradient adds to what it holds
+                    node.grad += gradient
         if create_graph:
             grads = gradient_graphs(interior) if interior else {self: Value(1.0)}
             for leaf in leaves:
