@@ -329,13 +329,18 @@ ERF = _unary(
 # ---- n-ary ops: a neuron's weighted sum and the sum of many terms, each one node ----
 
 
-def _dot_plus_bias(m, *args):
-    """w . x + b for inputs (*weights, *inputs, bias), summed left to right."""
-    n = len(args) // 2
+def weighted_sum(weights, inputs, bias):
+    """w . x + b, summed left to right from 0: linear's forward, on numbers of any vocabulary."""
     total = 0.0
-    for w, x in zip(args[:n], args[n:-1]):
+    for w, x in zip(weights, inputs):
         total = total + w * x
-    return total + args[-1]
+    return total + bias
+
+
+def _dot_plus_bias(m, *args):
+    """w . x + b for inputs (*weights, *inputs, bias)."""
+    n = len(args) // 2
+    return weighted_sum(args[:n], args[n:-1], args[-1])
 
 
 def _linear_local(m, out, *args):

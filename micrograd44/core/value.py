@@ -392,8 +392,8 @@ def linear(weights: Iterable, inputs: Iterable, bias: Value | float) -> Value:
     bias = bias if isinstance(bias, Value) else _constant(bias, "linear")
     if len(inputs) != len(weights):
         raise ValueError(f"linear: {len(weights)} weights but {len(inputs)} inputs")
-    children = (*weights, *inputs, bias)
-    return _result(ops.LINEAR.forward(FLOATS, *[c.data for c in children]), ops.LINEAR, children)
+    data = ops.weighted_sum([w.data for w in weights], [x.data for x in inputs], bias.data)
+    return _result(data, ops.LINEAR, (*weights, *inputs, bias))
 
 
 def sum_values(values: Iterable) -> Value:
