@@ -11,6 +11,7 @@ import importlib
 import importlib.abc
 import importlib.util
 import sys
+import types
 import warnings
 
 # old module path -> its new home
@@ -40,6 +41,14 @@ MOVED = {
 }
 
 
+# old module path -> modules that now hold the rest of its public names (the old module
+# re-exported them): importing the old path gives a module with the names of all of them
+ALSO = {
+    "micrograd44.train": ("micrograd44.training",),
+    "micrograd44.trainer": ("micrograd44.training.loop", "micrograd44.training.history"),
+}
+
+
 class _MovedModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Finds each old path of MOVED and loads the module at its new path in its place."""
 
@@ -51,7 +60,13 @@ class _MovedModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def create_module(self, spec):
         new = MOVED[spec.name]
         warnings.warn(f"{spec.name} moved to {new}; import it from there", DeprecationWarning, stacklevel=3)
-        return importlib.import_module(new)
+        home = importlib.import_module(new)
+        if spec.name not in ALSO:
+            return home
+        merged = types.ModuleType(spec.name, home.__doc__)
+        for source in (*map(importlib.import_module, ALSO[spec.name]), home):  # the home's names win
+            merged.__dict__.update((k, v) for k, v in vars(source).items() if not k.startswith("_"))
+        return merged
 
     def exec_module(self, module):
         """The module at the new path is already executed."""
