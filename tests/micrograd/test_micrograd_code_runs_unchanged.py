@@ -15,6 +15,7 @@ from micrograd_demo import (  # noqa: E402
     global_generators,  # noqa: F401  (a fixture)
     micrograd_names,
     moons_demo,
+    readme_expression,
 )
 
 import micrograd44  # noqa: E402
@@ -229,18 +230,7 @@ def sanity_check(Value):
 
 def more_ops(Value):
     """The expression of micrograd's test_more_ops (also its README's example): (g, dg/da, dg/db)."""
-    a = Value(-4.0)
-    b = Value(2.0)
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g += 10.0 / f
+    g, a, b = readme_expression(Value)
     g.backward()
     return g.data, a.grad, b.grad
 

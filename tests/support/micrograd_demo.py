@@ -94,3 +94,20 @@ def assert_prints_the_published_steps(printed):
         if step < len(printed):
             assert math.isclose(printed[step][0], loss, rel_tol=1e-12), step
             assert printed[step][1] == accuracy, step
+
+
+def readme_expression(Value):
+    """micrograd's README example (its test_more_ops) before backward: (g, a, b)."""
+    a = Value(-4.0)
+    b = Value(2.0)
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    return g, a, b
