@@ -67,7 +67,7 @@ def hand_written_loop():
     """The hand-written course loop, compiled now with the C backend's compiler and flags."""
     directory = Path(tempfile.mkdtemp(prefix="micrograd44-bench-"))
     library = directory / "course_step_by_hand.so"
-    command = [*toolchain.compiler(), *toolchain.FLAGS, "-o", str(library), str(HAND_WRITTEN), "-lm"]
+    command = [*toolchain.compiler(), "-O2", *toolchain.FLAGS, "-o", str(library), str(HAND_WRITTEN), "-lm"]
     subprocess.run(command, check=True)
     function = ctypes.CDLL(str(library)).course_steps
     pointer = ctypes.c_void_p

@@ -38,7 +38,6 @@ from . import cache
 # way) nor rewritten (pow(x, 2.0) as x * x): each call is libm's, as Python's math makes it.
 FLAGS = (
     "-std=c99",
-    "-O2",
     "-ffp-contract=off",
     "-fPIC",
     "-shared",
@@ -47,6 +46,19 @@ FLAGS = (
         for f in ("exp", "log", "log1p", "tanh", "sin", "cos", "tan", "atan", "erf", "pow")
     ),
 )
+
+# The optimisation level by the source's size: -O2 up to LARGE_SOURCE characters (the course
+# step's loop is about 26,000), -O0 beyond, where -O2's compile time grows much faster than the
+# source (the 2-32-32-1 training loop: about 1.3 s at -O0, 27 s at -O2, its steps 1.2x slower
+# at -O0; benchmarks/native.py's width sweep). The level changes no result: every operation is
+# an IEEE 754 double operation at either level, never contracted, folded or reordered.
+SMALL_LEVEL, LARGE_LEVEL, LARGE_SOURCE = "-O2", "-O0", 40_000
+
+
+def optimisation(source: str) -> str:
+    """The optimisation flag a source is compiled with, by its size."""
+    return SMALL_LEVEL if len(source) <= LARGE_SOURCE else LARGE_LEVEL
+
 
 # The symbol each library holds: the key it was built for.
 KEY_SYMBOL = "mg_cache_key"
@@ -156,8 +168,10 @@ def _cleaned_up_on_sigterm():
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _run_compiler(command: list[str], source: Path, output: Path, limit: float) -> tuple[int, str]:
-    """Run the compiler on the source in a session of its own: (exit status, stderr).
+def _run_compiler(
+    command: list[str], source: Path, output: Path, limit: float, level: str
+) -> tuple[int, str]:
+    """Run the compiler on the source (at the optimisation level) in a session of its own: (status, stderr).
 
     Raises:
         CompilerUnavailable: it cannot be run at all.
@@ -165,7 +179,7 @@ def _run_compiler(command: list[str], source: Path, output: Path, limit: float) 
     """
     try:
         process = subprocess.Popen(
-            [*command, *FLAGS, "-o", str(output), str(source), "-lm"],
+            [*command, level, *FLAGS, "-o", str(output), str(source), "-lm"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -197,7 +211,7 @@ def check_compiler(command: list[str]) -> None:
         with tempfile.TemporaryDirectory(prefix="micrograd44-probe-") as directory:
             source, library = Path(directory) / "probe.c", Path(directory) / "probe.so"
             source.write_text("#include <math.h>\ndouble mg_probe(double x) { return tanh(x); }\n")
-            status, errors = _run_compiler(command, source, library, compile_timeout())
+            status, errors = _run_compiler(command, source, library, compile_timeout(), SMALL_LEVEL)
             if status != 0:
                 _probed[key] = errors.strip() or f"it exited with status {status}"
             elif not cache.is_complete_library(library):
@@ -238,7 +252,8 @@ def build_from(fingerprint: str, make_source: Callable[[], str]) -> ctypes.CDLL:
     """
     command = compiler()
     limit = compile_timeout()
-    key = hashlib.sha256(f"{fingerprint}\0{_identity(command)}\0{FLAGS!r}".encode()).hexdigest()
+    levels = (SMALL_LEVEL, LARGE_LEVEL, LARGE_SOURCE)
+    key = hashlib.sha256(f"{fingerprint}\0{_identity(command)}\0{FLAGS!r}\0{levels!r}".encode()).hexdigest()
     directory = cache.folder()
     if directory is None:  # caching is off: built in a folder removed once the library is loaded
         with tempfile.TemporaryDirectory(prefix="micrograd44-") as private:
@@ -267,8 +282,9 @@ def _build(command: list[str], key: str, directory: Path, make_source: Callable[
         try:
             for path in (library, checksum):
                 cache.clear(path)
-            cache.write(kept, f'{make_source()}\nconst char {KEY_SYMBOL}[] = "{key}";\n'.encode())
-            status, errors = _run_compiler(command, kept, built, limit)
+            source = make_source()
+            cache.write(kept, f'{source}\nconst char {KEY_SYMBOL}[] = "{key}";\n'.encode())
+            status, errors = _run_compiler(command, kept, built, limit, optimisation(source))
             if status != 0:
                 check_compiler(command)
                 lines = "\n".join(errors.strip().splitlines()[:ERROR_LINES])

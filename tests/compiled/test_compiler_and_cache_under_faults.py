@@ -1,4 +1,4 @@
-"""The C toolchain under faults: a compiler that hangs, lies or cannot be read; a cache full, foreign, damaged.
+"""The C toolchain under faults: a compiler that hangs, lies or cannot be read; a full, foreign or bad cache.
 
 Each fault ends in a library that works or in one line saying why the compiled engine runs
 as Python (or why --engine c cannot run), never in a traceback, a hang, a crash or a file
