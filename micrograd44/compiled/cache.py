@@ -79,15 +79,22 @@ def digest(path: Path) -> str:
 
 
 def is_complete_library(path: Path) -> bool:
-    """False for a file that is not a regular file, or an ELF file cut short of its own headers' extent.
+    """False for a path that is not a regular file, or whose bytes are not a complete library."""
+    if not is_regular(path):
+        return False
+    try:
+        return complete(path.read_bytes())
+    except OSError:
+        return False
+
+
+def complete(data: bytes) -> bool:
+    """False for an empty file, or an ELF file cut short of its own headers' extent.
 
     The loader maps the segments an ELF header announces; one that ends past the end of
     the file kills the process with SIGBUS when touched. Files of other formats are not
     inspected.
     """
-    if not is_regular(path):
-        return False
-    data = path.read_bytes()
     if data[:4] != b"\x7fELF":
         return bool(data)
     if len(data) < 52 or data[4] not in (1, 2) or data[5] not in (1, 2):
@@ -114,7 +121,8 @@ def matches_checksum(library: Path, checksum: Path) -> bool:
     if not (is_regular(library) and is_regular(checksum)):
         return False
     try:
-        return checksum.read_text().strip() == digest(library) and is_complete_library(library)
+        data = library.read_bytes()
+        return checksum.read_text().strip() == hashlib.sha256(data).hexdigest() and complete(data)
     except (OSError, UnicodeDecodeError):
         return False
 

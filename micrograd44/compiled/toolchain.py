@@ -100,9 +100,13 @@ def compiler() -> list[str]:
 
 
 def _identity(command: list[str]) -> str:
-    """The compiler as part of a cache key: its command, and its executable's size and modification time."""
+    """The compiler in a cache key: its command, and its executable's file, size and modification time.
+
+    The file (behind any symbolic links) is named by its device and inode, which one stat
+    gives (resolving the links' path takes a call per link).
+    """
     info = os.stat(command[0])
-    return f"{command!r} {os.path.realpath(command[0])} {info.st_size} {info.st_mtime_ns}"
+    return f"{command!r} {info.st_dev}:{info.st_ino} {info.st_size} {info.st_mtime_ns}"
 
 
 def compile_timeout() -> float:
