@@ -49,9 +49,9 @@ FLAGS = (
 
 # The optimisation level by the source's size: -O2 up to LARGE_SOURCE characters (the course
 # step's loop is about 26,000), -O0 beyond, where -O2's compile time grows much faster than the
-# source (the 2-32-32-1 training loop: about 1.3 s at -O0, 27 s at -O2, its steps 1.2x slower
-# at -O0; benchmarks/native.py's width sweep). The level changes no result: every operation is
-# an IEEE 754 double operation at either level, never contracted, folded or reordered.
+# source while -O0's grows with it, for steps barely slower (benchmarks/native.py's width
+# sweep, quoted in docs/performance.md). The level changes no result: every operation is an
+# IEEE 754 double operation at either level, never contracted, folded or reordered.
 SMALL_LEVEL, LARGE_LEVEL, LARGE_SOURCE = "-O2", "-O0", 40_000
 
 
