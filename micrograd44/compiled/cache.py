@@ -11,6 +11,7 @@ removed once it is loaded.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -153,7 +154,12 @@ def remembered_timeout(directory: Path, key: str) -> float | None:
 
 def remember_timeout(directory: Path, key: str, limit: float) -> None:
     """Record that building the key took longer than the limit (nothing when the cache cannot be written)."""
-    try:
+    with contextlib.suppress(OSError):
         write(directory / f"{key}.timeout", f"{limit:g}\n".encode())
-    except OSError:
-        pass
+
+
+def forget_timeout(directory: Path, key: str) -> None:
+    """Remove the record of a timeout of the key (built since, under a longer limit)."""
+    with contextlib.suppress(OSError):
+        clear(directory / f"{key}.timeout")
+        (directory / f"{key}.timeout").unlink(missing_ok=True)

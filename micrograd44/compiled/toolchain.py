@@ -272,10 +272,12 @@ def build_from(fingerprint: str, make_source: Callable[[], str]) -> ctypes.CDLL:
             f"{directory / key}.timeout; a longer {TIMEOUT_VARIABLE} tries again)"
         )
     try:
-        return _build(command, key, directory, make_source, limit)
+        loaded = _build(command, key, directory, make_source, limit)
     except CompileTimeout:
         cache.remember_timeout(directory, key, limit)
         raise
+    cache.forget_timeout(directory, key)
+    return loaded
 
 
 def _build(command: list[str], key: str, directory: Path, make_source: Callable[[], str], limit: float):

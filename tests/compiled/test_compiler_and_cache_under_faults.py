@@ -95,6 +95,42 @@ def test_the_command_line_flag_sets_the_limit_and_says_so_in_one_line(tmp_path):
     assert gone(cc1)
 
 
+@needs_compiler
+def test_the_c_engine_past_the_limit_is_a_one_line_error(tmp_path):
+    cc, cc1 = slow_compiler(tmp_path)
+    environment = {
+        **os.environ,
+        "CC": cc,
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "MICROGRAD44_COMPILE_TIMEOUT": "1",
+    }
+    arguments = ["train", "--engine", "c", "--epochs", "2", "--quiet", "--out", str(tmp_path / "out")]
+    command = [sys.executable, "-m", "micrograd44", *arguments]
+    result = subprocess.run(command, capture_output=True, text=True, env=environment)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert "the C engine could not build its loop: compiling took longer than 1 s" in line
+    assert gone(cc1)
+
+
+@needs_compiler
+def test_a_build_under_a_longer_limit_forgets_the_timeout(private_cache, monkeypatch):
+    real = toolchain._run_compiler
+
+    def too_slow(command, source, output, limit, level):
+        raise toolchain.CompileTimeout(f"compiling took longer than {limit:g} s")
+
+    monkeypatch.setenv("MICROGRAD44_COMPILE_TIMEOUT", "1")
+    monkeypatch.setattr(toolchain, "_run_compiler", too_slow)
+    with pytest.raises(toolchain.CompileTimeout):
+        toolchain.build(SOURCE)
+    assert len(list(private_cache.glob("*.timeout"))) == 1
+    monkeypatch.setattr(toolchain, "_run_compiler", real)
+    monkeypatch.setenv("MICROGRAD44_COMPILE_TIMEOUT", "60")
+    toolchain.build(SOURCE)
+    assert list(private_cache.glob("*.timeout")) == []
+
+
 def test_a_time_limit_that_is_not_a_number_is_one_line(private_cache, monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("MICROGRAD44_COMPILE_TIMEOUT", "soon")
     with pytest.raises(toolchain.CompilerUnavailable, match="MICROGRAD44_COMPILE_TIMEOUT must be a number"):
