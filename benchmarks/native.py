@@ -11,17 +11,25 @@ repetition after repetition, and medians are reported):
 - cold compile: trace the step, generate its C, compile it into an empty cache, load it;
 - warm start: the same in a new process whose cache holds the library (timed inside it);
 - success rates: the training time of examples/success_rates.py's runs (the course recipe
-  for each seed, L1 and MSE) with the C engine, per 100 runs.
+  for each seed, L1 and MSE) with the C engine, per 100 runs;
+- width sweep: the course step on wider networks (hidden 5-4, 16-16, 32-32, 64-64 by
+  default): cold compile and warm start of the C loop (each in a new process; a cold compile
+  that takes longer than --compile-limit seconds is stopped and shown as such), the Python
+  engine's compile in this process, microseconds per step of the C and Python engines
+  taking turns, and JAX's compile and step when JAX is installed.
 
     python benchmarks/native.py [--quick] [--steps N] [--repeats N] [--seeds N]
+        [--widths 5-4,16-16,...] [--sweep-steps N] [--compile-limit SECONDS]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -33,12 +41,16 @@ import numpy as np
 from compiled import SAMPLES, compiled_course_loop, course_model
 from course_step import take_turns
 
+from micrograd44 import MLP
 from micrograd44.compiled import loop as compiled_loop
-from micrograd44.compiled import toolchain
+from micrograd44.compiled import toolchain, trace
+from micrograd44.losses import l1_loss
+from micrograd44.optim import SGD
 from micrograd44.training.course import Recipe, run
 
 QUICK = ["--quick"]
-QUICK_SIZES = {"steps": 1000, "repeats": 1, "seeds": 3}
+QUICK_SIZES = {"steps": 1000, "repeats": 1, "seeds": 3, "widths": "5-4", "sweep_steps": 200}
+WIDTHS = "5-4,16-16,32-32,64-64"
 HAND_WRITTEN = Path(__file__).resolve().parent / "course_step_by_hand.c"
 LIMIT = "hand-written C (-O2)"
 
@@ -55,7 +67,7 @@ def hand_written_loop():
     """The hand-written course loop, compiled now with the C backend's compiler and flags."""
     directory = Path(tempfile.mkdtemp(prefix="micrograd44-bench-"))
     library = directory / "course_step_by_hand.so"
-    command = [*toolchain.compiler(), *toolchain.FLAGS, "-o", str(library), str(HAND_WRITTEN), "-lm"]
+    command = [*toolchain.compiler(), "-O2", *toolchain.FLAGS, "-o", str(library), str(HAND_WRITTEN), "-lm"]
     subprocess.run(command, check=True)
     function = ctypes.CDLL(str(library)).course_steps
     pointer = ctypes.c_void_p
@@ -90,8 +102,12 @@ def micrograd44_loop(backend: str, check_finite: bool):
     return make
 
 
-def jax_scan():
-    """The course loop in JAX float64, one lax.scan over the steps, or None without JAX."""
+def jax_scan(hidden=(5, 4), flat=None):
+    """The course loop (of a network with these hidden sizes) in JAX float64, one lax.scan over the steps.
+
+    None without JAX. ``flat``: the initial parameters in named_parameters() order (the
+    course model's by default).
+    """
     try:
         import jax
     except ImportError:
@@ -101,10 +117,11 @@ def jax_scan():
     data = jnp.array(SAMPLES, dtype=jnp.float64)
 
     def loss(params, sample):
-        (w1, b1), (w2, b2), (w3, b3) = params
-        h = jnp.tanh(w1 @ sample[:2] + b1)
-        h = jnp.tanh(w2 @ h + b2)
-        return jnp.abs((w3 @ h + b3)[0] - sample[2])
+        h = sample[:2]
+        for w, b in params[:-1]:
+            h = jnp.tanh(w @ h + b)
+        w, b = params[-1]
+        return jnp.abs((w @ h + b)[0] - sample[2])
 
     def step(carry, index):
         params, buffers = carry
@@ -114,8 +131,9 @@ def jax_scan():
         return (params, buffers), value
 
     train = jax.jit(lambda carry, order: jax.lax.scan(step, carry, order))
-    flat, params, start = initial_parameters(), [], 0
-    for inputs, outputs in ((2, 5), (5, 4), (4, 1)):
+    flat = initial_parameters() if flat is None else flat
+    sizes, params, start = [2, *hidden, 1], [], 0
+    for inputs, outputs in zip(sizes, sizes[1:]):
         layer = flat[start : start + outputs * (inputs + 1)].reshape(outputs, inputs + 1)
         params.append((jnp.array(layer[:, :inputs]), jnp.array(layer[:, inputs])))
         start += layer.size
@@ -202,12 +220,116 @@ def success_rates(seeds: int) -> None:
     )
 
 
+def width_loop(hidden: tuple[int, ...], backend: str):
+    """The course step on a network with these hidden sizes, compiled into a training loop (not yet built)."""
+    model = MLP(2, [*hidden, 1], activation="tanh", weight_init="normal", bias_init="torch", seed=2)
+    optimizer = SGD(model.parameters(), lr=0.02, momentum=0.9)
+    program = trace(lambda x1, x2, t: l1_loss(model([x1, x2]), t), (0.0, 0.0, 0.0), parameters=model)
+    return model, program.training_loop(optimizer, backend)
+
+
+_TIMED_COMPILE = """
+import sys, time
+from native import width_loop
+_, loop = width_loop(tuple(int(h) for h in sys.argv[1].split("-")), "c")
+start = time.perf_counter()
+loop.compile()
+print(time.perf_counter() - start)
+"""
+
+
+def timed_compile(hidden: str, cache: str, limit: float) -> tuple[float | None, str]:
+    """Seconds the C loop takes to compile in a new process with this cache (None past the limit), and why.
+
+    The process runs in a session of its own, which is killed at the end (a compiler left
+    running by a timeout included).
+    """
+    environment = {**os.environ, "XDG_CACHE_HOME": cache, "MICROGRAD44_COMPILE_TIMEOUT": str(limit + 60)}
+    here = Path(__file__).resolve().parent
+    process = subprocess.Popen(
+        [sys.executable, "-c", _TIMED_COMPILE, hidden],
+        cwd=here,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, errors = process.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        out, errors = None, f"over the {limit:g} s limit"
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.communicate()
+    if out is None or process.returncode != 0:
+        return None, (errors.strip().splitlines() or ["no message"])[-1]
+    return float(out), ""
+
+
+def width_sweep(widths: str, steps: int, repeats: int, limit: float) -> None:
+    """Print compile times and microseconds per step of the C and Python engines (and JAX) per width."""
+    rng = random.Random(0)
+    order = [rng.randrange(4) for _ in range(steps)]
+    indices = np.array(order, dtype=np.int_)
+    print(f"Width sweep, the course step on 2-H1-H2-1 networks ({steps} steps, median of {repeats}):")
+    header = (
+        f"{'hidden':<8}{'params':>7}{'C cold s':>10}{'C warm ms':>10}{'Py build s':>11}"
+        f"{'C us/step':>11}{'Py us/step':>12}{'Py / C':>8}{'JAX build s':>12}{'JAX us/step':>12}"
+    )
+    print(header)
+    for hidden in widths.split(","):
+        sizes = tuple(int(h) for h in hidden.split("-"))
+        with tempfile.TemporaryDirectory() as cache:
+            cold, failure = timed_compile(hidden, cache, limit)
+            warm = timed_compile(hidden, cache, limit)[0] if cold is not None else None
+            model, python_loop = width_loop(sizes, "python")
+            start = time.perf_counter()
+            python_loop.compile()
+            python_build = time.perf_counter() - start
+            contenders = {"python": lambda loop=python_loop: lambda: loop.single_sample(SAMPLES, indices)}
+            if cold is not None:
+                os.environ["XDG_CACHE_HOME"] = cache
+                _, c_loop = width_loop(sizes, "c")
+                c_loop.compile()  # from the cache
+                del os.environ["XDG_CACHE_HOME"]
+                contenders["c"] = lambda loop=c_loop: lambda: loop.single_sample(SAMPLES, indices)
+            jax_make = jax_scan(sizes, np.array([p.data for p in model.parameters()]))
+            jax_build = None
+            if jax_make is not None:
+                start = time.perf_counter()
+                jax_run = jax_make(order)  # compiles
+                jax_build = time.perf_counter() - start
+                contenders["jax"] = lambda train=jax_run: train
+            us = {name: s / steps * 1e6 for name, s in take_turns(contenders, repeats).items()}
+        cells = [
+            f"{hidden:<8}{len(model.parameters()):>7}",
+            f"{cold:>10.2f}" if cold is not None else f"{'failed':>10}",
+            f"{warm * 1e3:>10.1f}" if warm is not None else f"{'-':>10}",
+            f"{python_build:>11.2f}",
+            f"{us['c']:>11.2f}" if "c" in us else f"{'-':>11}",
+            f"{us['python']:>12.1f}",
+            f"{us['python'] / us['c']:>8.1f}" if "c" in us else f"{'-':>8}",
+            f"{jax_build:>12.2f}" if jax_build is not None else f"{'-':>12}",
+            f"{us['jax']:>12.2f}" if "jax" in us else f"{'-':>12}",
+        ]
+        print("".join(cells), flush=True)
+        if failure:
+            print(f"  (the C compile of {hidden} failed: {failure})")
+    if jax_scan() is None:
+        print("(JAX is not installed: no JAX columns)")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a short smoke run (sizes still settable)")
     parser.add_argument("--steps", type=int, default=8004)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seeds", type=int, default=100, help="seeds per loss of the success-rate runs")
+    parser.add_argument("--widths", default=WIDTHS, help=f"hidden sizes to sweep (default: {WIDTHS})")
+    parser.add_argument("--sweep-steps", type=int, default=2000, help="steps per run of the width sweep")
+    parser.add_argument("--compile-limit", type=float, default=240, help="seconds a cold compile may take")
+    parser.add_argument("--only-sweep", action="store_true", help="print the width sweep only")
     args = parser.parse_args(argv)
     if args.quick:
         parser.set_defaults(**QUICK_SIZES)
@@ -217,11 +339,14 @@ def main(argv=None) -> None:
     except toolchain.CompilerUnavailable as error:
         print(f"No C backend figures: {error}")
         return
-    course_steps(args.steps, args.repeats)
-    print()
-    compile_times(args.repeats)
-    print()
-    success_rates(args.seeds)
+    if not args.only_sweep:
+        course_steps(args.steps, args.repeats)
+        print()
+        compile_times(args.repeats)
+        print()
+        success_rates(args.seeds)
+        print()
+    width_sweep(args.widths, args.sweep_steps, args.repeats, args.compile_limit)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..compiled import CompileError, CompilerUnavailable, check_compiler, compiler
+from ..compiled import CompileError, CompilerUnavailable, check_compiler, compiler, set_compile_timeout
 from ..nn import ACTIVATIONS, MLP
 from ..training import History, TrainingDiverged, TrainingInterrupted
 from ..training.course import (
@@ -55,6 +55,13 @@ def register(subparsers) -> None:
         help="folder for the files and pictures (default: %(default)s)",
     )
     parser.add_argument("--quiet", action="store_true", help="print only the result and any problem")
+    parser.add_argument(
+        "--compile-timeout",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        help="seconds the C compiler may take before the compiled engine runs as Python "
+        "(default: $MICROGRAD44_COMPILE_TIMEOUT, else 120)",
+    )
     report = parser.add_argument_group("training replay")
     report.add_argument(
         "--report",
@@ -96,6 +103,17 @@ def _positive_int(text: str) -> int:
         value = None
     if value is None or value < 1:
         raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    """'30' -> 30.0; argparse error for anything that is not a finite number above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text!r}")
     return value
 
 
@@ -180,6 +198,8 @@ def run_command(args: argparse.Namespace) -> int:
     SIGTERM is handled like Ctrl-C: what was trained is written, and the exit status is
     128 + the signal's number (130 for Ctrl-C, 143 for SIGTERM).
     """
+    if args.compile_timeout is not None:
+        set_compile_timeout(args.compile_timeout)
     with stop_signals_handled():
         try:
             return _train_and_write(args)
@@ -214,7 +234,7 @@ def _train_and_write(args: argparse.Namespace) -> int:
         return _finish_interrupted(stop, out, report)
     except TrainingDiverged as error:
         return _finish_diverged(error, out, report)
-    except CompileError as error:  # the generated C did not compile: the compiler's own lines
+    except (CompileError, CompilerUnavailable) as error:  # the compiler's own lines, or why it could not run
         raise CommandError(f"the C engine could not build its loop: {error}") from None
     seconds = time.perf_counter() - started
     print(_describe_result(history, seconds, table=not args.quiet))

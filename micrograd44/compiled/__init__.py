@@ -46,7 +46,15 @@ from .batched import BatchGradients
 from .capture import CaptureError, GraphMismatchError, parameter_list
 from .loop import StepFailed, TrainingLoop
 from .program import Program, capture
-from .toolchain import CompileError, CompilerUnavailable, announce_fallback, check_compiler, compiler
+from .toolchain import (
+    CompileError,
+    CompilerUnavailable,
+    CompileTimeout,
+    announce_fallback,
+    check_compiler,
+    compiler,
+    set_compile_timeout,
+)
 
 
 def _input_names(fn: Callable, n: int) -> list[str]:
@@ -118,6 +126,7 @@ __all__ = [
     "BatchGradients",
     "CaptureError",
     "CompileError",
+    "CompileTimeout",
     "CompilerUnavailable",
     "GraphMismatchError",
     "Program",
@@ -127,5 +136,6 @@ __all__ = [
     "capture",
     "check_compiler",
     "compiler",
+    "set_compile_timeout",
     "trace",
 ]

@@ -210,9 +210,7 @@ def test_without_a_compiler_compiled_falls_back_to_python_in_one_line(no_compile
     recipe = Recipe(epochs=40)
     fallback = run(dataclasses.replace(recipe, engine="compiled"))
     lines = capsys.readouterr().err.splitlines()
-    assert (
-        len(lines) == 1 and "the compiled engine runs as Python" in lines[0] and "/nonexistent/cc" in lines[0]
-    )
+    assert len(lines) == 1 and "using the Python engine" in lines[0] and "/nonexistent/cc" in lines[0]
     python = run(dataclasses.replace(recipe, engine="python"))
     assert fallback.step_losses == python.step_losses and fallback.final_state == python.final_state
     run(dataclasses.replace(recipe, engine="compiled"))
@@ -334,6 +332,7 @@ def test_the_benchmark_prints_every_figure():
         "cold compile",
         "warm start",
         "success_rates",
+        "Width sweep",
     ):
         assert words in result.stdout
 
