@@ -220,7 +220,7 @@ POW = OpRule(
 @lru_cache(maxsize=1024)
 def power(n: float) -> OpRule:
     """The op x ** n for a fixed number n, named like ``**2`` or ``**0.5``."""
-    shown = int(n) if n.is_integer() else n
+    shown = int(n) if n.is_integer() and abs(n) < 1e15 else n  # **2, **0.5, **1e+308: never 300 digits
     checks = []
     if n < 0.0:
         checks.append(

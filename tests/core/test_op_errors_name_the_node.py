@@ -91,3 +91,20 @@ def test_a_nan_written_into_data_is_caught_at_the_next_op():
     w.data = float("nan")
     with pytest.raises(OverflowValueError, match=r"\*: the result is nan.*'w' \(data nan\)"):
         w * 2
+
+
+def test_a_micrograd_style_node_with_the_wrong_number_of_children_says_how_many_its_op_takes():
+    a = Value(1.0)
+    node = Value(3.0, (a, a, a), "*")
+    with pytest.raises(OpError, match=r"'\*' takes 2 children, got 3") as caught:
+        node.backward()
+    assert "is not an op of this engine" not in str(caught.value)
+
+
+@pytest.mark.parametrize("exponent", [1e308, 10.0**20, 2.0**60])
+def test_a_huge_exponent_is_named_in_a_few_characters(exponent):
+    with pytest.raises(OpError) as caught:
+        Value(2.0) ** exponent
+    op = caught.value.op
+    # a float's shortest repr (at most 25 characters) names the exponent exactly
+    assert len(op) <= 25 and float(op[2:]) == exponent and len(str(caught.value)) < 200
