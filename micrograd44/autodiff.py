@@ -59,7 +59,7 @@ def grad(
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
             raise TypeError(f"grad: input {i} is a {type(x).__name__}, not a Value")
-    _, interior = sorted_graph(output)
+    _, interior = sorted_graph(output, with_leaves=False)
     if not interior:  # output is a leaf
         grads = {output: Value(1.0) if create_graph else 1.0}
     elif create_graph:

@@ -141,7 +141,7 @@ class Value(MicrogradNames, PicklesFlat):
             >>> a.grad
             6.0
         """
-        leaves, interior = sorted_graph(self)
+        leaves, interior = sorted_graph(self, with_leaves=create_graph)
         if not interior:  # a leaf: d(self)/d(self) = 1
             self.grad += 1.0
         else:
