@@ -11,6 +11,7 @@ import math
 import pytest
 
 from micrograd44 import Value
+from micrograd44.core import ops
 
 
 def test_kinks_follow_pytorch():
@@ -25,3 +26,16 @@ def test_sigmoid_and_softplus_never_overflow(x):
     s = Value(x).sigmoid()
     assert 0.0 <= s.data <= 1.0
     assert math.isfinite(Value(x).softplus().data)
+
+
+@pytest.mark.parametrize(
+    "n, doc",
+    [
+        (2.0, "x ** 2; d/dx = 2 x^1"),
+        (3.0, "x ** 3; d/dx = 3 x^2"),
+        (-1.0, "x ** -1; d/dx = -1 x^-2"),
+        (0.5, "x ** 0.5; d/dx = 0.5 x^-0.5"),
+    ],
+)
+def test_the_doc_line_of_x_to_the_n_states_its_derivative(n, doc):
+    assert ops.power(n).doc == doc
