@@ -37,6 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SESSIONS = ROOT / "out" / "mutation"
 SUMMARY = ROOT / "docs" / "mutation.md"
 EQUIVALENTS = ROOT / "scripts" / "equivalent-mutants.toml"
+# what follows this line in docs/mutation.md is written by hand and kept by every run
+NOTES_MARKER = "<!-- notes below are kept by scripts/mutate.py -->"
 
 # The tests run against each module's mutants: the tests of the layer the module belongs
 # to, the fastest killers first (pytest stops at the first failure).
@@ -224,15 +226,19 @@ def score(module: str) -> Score:
     return result
 
 
-def summary(scores: list[Score], command: str) -> str:
-    """docs/mutation.md: the table of scores, the equivalent mutants and the survivors."""
+def summary(scores: list[Score], command: str, notes: str) -> str:
+    """docs/mutation.md: the table of scores, the equivalent mutants, the survivors, then the notes."""
     today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# Mutation testing",
         "",
         f"Measured {today} with Cosmic Ray by `{command}` (scripts/mutate.py says how it works).",
-        "Score: killed / (killed + survived - equivalent), over the mutants that ran.",
-        "Timed-out mutants count as killed (and are also counted in their own column).",
+        "Score: killed / (killed + survived - equivalent), over the mutants that ran. Cosmic Ray",
+        "runs the mutants in a random order, so a run stopped by the time box measures a random",
+        "sample of them; `not run` counts the rest. Timed-out mutants count as killed (and are also",
+        "counted in their own column). Left out: the operators that turn float arithmetic into a",
+        "TypeError (`&`, `|`, `^`, `<<`, `>>`, `~` in place of arithmetic), which any test running",
+        "the line reports.",
         "",
         "| module | mutants | killed | survived | timed out | equivalent | not run | score |",
         "|---|---|---|---|---|---|---|---|",
@@ -250,7 +256,9 @@ def summary(scores: list[Score], command: str) -> str:
         if s.survivors:
             lines += ["", f"## Surviving mutants in {s.module} (tests to write)", ""]
             lines += [f"- line {e['line']}, {e['operator']}: `{e['source']}`" for e in s.survivors]
-    return "\n".join(lines) + "\n"
+    lines += ["", "## Tests run per mutant", ""]
+    lines += [f"- {s.module}: " + ", ".join(f"`{test}`" for test in TESTS[s.module]) for s in scores]
+    return "\n".join(lines) + "\n\n" + NOTES_MARKER + notes
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -274,7 +282,9 @@ def main(argv: list[str] | None = None) -> int:
     measured = [m for m in modules if (SESSIONS / f"{m.replace('/', '.')}.sqlite").exists()]
     scores = [score(m) for m in measured]
     command = "make mutate" + (f" MODULES={' '.join(args.modules)}" if args.modules else "")
-    SUMMARY.write_text(summary(scores, command))
+    old = SUMMARY.read_text() if SUMMARY.exists() else ""
+    notes = old.split(NOTES_MARKER, 1)[1] if NOTES_MARKER in old else "\n"
+    SUMMARY.write_text(summary(scores, command, notes))
     for s in scores:
         shown = "-" if s.score is None else f"{100 * s.score:.1f}%"
         print(f"{s.module}: {s.killed} killed, {s.survived} survived, {s.not_run} not run, score {shown}")
