@@ -52,8 +52,47 @@ TESTS = {
         "tests/core/test_op_table_against_every_consumer.py",
         "tests/autodiff/test_forward_mode_at_infinite_slopes.py",
     ],
+    "micrograd44/core/value.py": [
+        "tests/core/test_single_op_behaviour.py",
+        "tests/core/test_op_errors_name_the_node.py",
+        "tests/core/test_engine_under_hostile_input.py",
+        "tests/core/test_backward_graph_and_accumulation.py",
+        "tests/core/test_deep_graphs_and_existing_gradients.py",
+        "tests/core/test_op_table_against_every_consumer.py",
+    ],
+    "micrograd44/autodiff.py": [
+        "tests/autodiff/test_forward_mode_at_infinite_slopes.py",
+        "tests/autodiff/test_explain_grad.py",
+        "tests/autodiff/test_higher_order_against_pytorch.py",
+    ],
     "micrograd44/optim.py": [
         "tests/nn/test_optimizers_against_torch.py",
+    ],
+    **{
+        f"micrograd44/codegen/{name}.py": [
+            "tests/compiled/test_fan_in_order_on_every_engine.py",
+            "tests/compiled/test_zero_signs_on_every_engine.py",
+            "tests/compiled/test_python_replay_equals_eager.py",
+            "tests/compiled/test_c_backend.py",
+        ]
+        for name in ("expr", "statements", "python", "arrays", "c", "lowering")
+    },
+    "micrograd44/training/loop.py": [
+        "tests/training/test_general_trainer.py",
+        "tests/training/test_learning_rate_search_retries.py",
+        "tests/training/test_course_recipe.py",
+    ],
+    "micrograd44/training/draws.py": [
+        "tests/training/test_bulk_sample_draws.py",
+    ],
+    "micrograd44/files.py": [
+        "tests/nn/test_model_files.py",
+        "tests/nn/test_model_files_under_hostile_conditions.py",
+        "tests/training/test_history.py",
+    ],
+    "micrograd44/sweep/results.py": [
+        "tests/sweep/test_grids_results_and_summaries.py",
+        "tests/sweep/test_sweep_hostile_inputs.py",
     ],
 }
 
