@@ -163,3 +163,16 @@ def test_where_pytorch_is_not_finite_the_error_is_what_python_float_arithmetic_s
         with pytest.raises(OpError) as raised:
             apply_op(rule, [Value(x) for x in point])
         assert type(raised.value) is python_says(rule, point), point
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.name)
+def test_where_pytorch_is_finite_every_check_holds_and_the_engine_computes(rule):
+    for point in points(rule):
+        if finite_in_pytorch(rule, point):
+            assert failing_checks(rule, point) == [], point
+            assert math.isclose(
+                apply_op(rule, [Value(x) for x in point]).data,
+                pytorch(rule, point),
+                rel_tol=1e-15,
+                abs_tol=0.0,
+            ), point

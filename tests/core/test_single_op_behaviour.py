@@ -7,6 +7,7 @@ this file keeps the few promises that are about one op's formula.
 """
 
 import math
+from fractions import Fraction
 
 import pytest
 
@@ -39,3 +40,14 @@ def test_sigmoid_and_softplus_never_overflow(x):
 )
 def test_the_doc_line_of_x_to_the_n_states_its_derivative(n, doc):
     assert ops.power(n).doc == doc
+
+
+def test_a_reciprocal_slope_divides_the_upstream_gradient_whatever_its_type():
+    # floats divide as IEEE 754 says (t / 0 = inf); other numbers (an int seed, a Fraction) divide as they do
+    slope = ops.Reciprocal(4.0)
+    assert [slope * 2.0, slope * 2, slope * Fraction(1, 2)] == [0.5, 0.5, 0.125]
+    assert [ops.Reciprocal(0.0) * 3.0, ops.Reciprocal(-0.0) * 3.0, float(ops.Reciprocal(8.0))] == [
+        math.inf,
+        -math.inf,
+        0.125,
+    ]
