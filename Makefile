@@ -69,11 +69,13 @@ $(MUTATE_STAMP): $(TEST_STAMP)
 
 # Mutation testing of the core modules (not part of `make test`): each mutant runs its module's
 # tests only, at the lowest CPU priority; the scores go to docs/mutation.md (scripts/mutate.py).
-# MODULES picks some modules, TIME_BOX caps each module's run in seconds (a later run resumes it).
+# MODULES picks some modules, TIME_BOX caps each module's run in seconds (a later run resumes it),
+# MUTATE_FLAGS=--retest-survivors reruns only the survivors after tests were added.
 MODULES ?=
 TIME_BOX ?= 3600
+MUTATE_FLAGS ?=
 mutate: $(MUTATE_STAMP)
-	nice -n 19 $(BIN)/python scripts/mutate.py --time-box $(TIME_BOX) $(MODULES)
+	nice -n 19 $(BIN)/python scripts/mutate.py --time-box $(TIME_BOX) $(MUTATE_FLAGS) $(MODULES)
 
 bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -187,9 +187,6 @@ def run_module(module: str, time_box: float, retest_survivors: bool) -> None:
         old = stamp.read_text().split() if stamp.exists() else ["", ""]
         if old[0] != module_print or (old[1] != tests_print and not retest_survivors):
             session.unlink()
-        elif retest_survivors:
-            with sqlite3.connect(session) as db:
-                db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
     if copy.exists():
         shutil.rmtree(copy)
     tracked_copy(copy)
@@ -200,14 +197,51 @@ def run_module(module: str, time_box: float, retest_survivors: bool) -> None:
         subprocess.run([tool("cosmic-ray"), "init", str(config), str(session)], **run)
         subprocess.run([tool("cr-filter-operators"), str(session), str(config)], **run)
         subprocess.run([tool("cosmic-ray"), "baseline", str(config)], **run)
+    elif retest_survivors:  # the tests changed: they must pass on the module as it is
+        subprocess.run([tool("cosmic-ray"), "baseline", str(config)], **run)
     stamp.write_text(f"{module_print} {tests_print}\n")
+    survivors = SESSIONS / f"{slug}.survivors.sqlite"
     try:
-        subprocess.run([tool("cosmic-ray"), "exec", str(config), str(session)], timeout=time_box, **run)
+        if retest_survivors:
+            retest = survivors_only(session, survivors)
+            subprocess.run([tool("cosmic-ray"), "exec", str(config), str(survivors)], timeout=time_box, **run)
+            merge_results(survivors, session, retest)
+        else:
+            subprocess.run([tool("cosmic-ray"), "exec", str(config), str(session)], timeout=time_box, **run)
     except subprocess.TimeoutExpired:
         print(f"{module}: stopped at the time box of {time_box:.0f} s; the next run resumes it")
+        if retest_survivors:
+            merge_results(survivors, session, retest)
     finally:
         # a run stopped mid-mutant leaves that mutant in the copy; the copy is made afresh each run
         shutil.rmtree(copy, ignore_errors=True)
+        survivors.unlink(missing_ok=True)
+
+
+def survivors_only(session: Path, survivors: Path) -> list[str]:
+    """A copy of the session holding only its surviving mutants, not yet run; their job ids."""
+    shutil.copyfile(session, survivors)
+    with sqlite3.connect(survivors) as db:
+        jobs = [
+            row[0] for row in db.execute("SELECT job_id FROM work_results WHERE test_outcome = 'SURVIVED'")
+        ]
+        db.execute("CREATE TEMP TABLE keep (job_id VARCHAR PRIMARY KEY)")
+        db.executemany("INSERT INTO keep VALUES (?)", [(job,) for job in jobs])
+        db.execute("DELETE FROM work_results")
+        db.execute("DELETE FROM mutation_specs WHERE job_id NOT IN (SELECT job_id FROM keep)")
+        db.execute("DELETE FROM work_items WHERE job_id NOT IN (SELECT job_id FROM keep)")
+    return jobs
+
+
+def merge_results(survivors: Path, session: Path, jobs: list[str]) -> None:
+    """Copy the retested survivors' results back into the session."""
+    with sqlite3.connect(session) as db:
+        db.execute("ATTACH DATABASE ? AS retest", (str(survivors),))
+        rows = db.execute("SELECT * FROM retest.work_results").fetchall()
+        columns = [row[1] for row in db.execute("PRAGMA retest.table_info(work_results)")]
+        marks = ", ".join("?" * len(columns))
+        db.executemany(f"INSERT OR REPLACE INTO work_results ({', '.join(columns)}) VALUES ({marks})", rows)
+    print(f"retested {len(rows)} of {len(jobs)} survivors")
 
 
 def equivalents() -> list[dict]:
