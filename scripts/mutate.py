@@ -355,7 +355,14 @@ def main(argv: list[str] | None = None) -> int:
             run_module(module, args.time_box, args.retest_survivors)
     measured = [m for m in modules if (SESSIONS / f"{m.replace('/', '.')}.sqlite").exists()]
     scores = [score(m) for m in measured]
-    command = "make mutate" + (f" MODULES={' '.join(args.modules)}" if args.modules else "")
+    command = " ".join(
+        [
+            "make mutate",
+            *([f"MODULES='{' '.join(args.modules)}'"] if args.modules else []),
+            *([f"TIME_BOX={args.time_box:g}"] if args.time_box != 3600.0 else []),
+            *(["MUTATE_FLAGS=--retest-survivors"] if args.retest_survivors else []),
+        ]
+    )
     old = SUMMARY.read_text() if SUMMARY.exists() else ""
     notes = old.split(NOTES_MARKER, 1)[1] if NOTES_MARKER in old else "\n"
     SUMMARY.write_text(summary(scores, command, notes))
