@@ -47,6 +47,7 @@ TESTS = {
         "tests/core/test_single_op_behaviour.py",
         "tests/core/test_op_errors_name_the_node.py",
         "tests/core/test_op_domain_boundaries.py",
+        "tests/core/test_op_forwards_against_pytorch_functions.py",
         "tests/core/test_engine_under_hostile_input.py",
         "tests/core/test_backward_graph_and_accumulation.py",
         "tests/core/test_op_table_against_every_consumer.py",

@@ -51,3 +51,12 @@ def test_a_reciprocal_slope_divides_the_upstream_gradient_whatever_its_type():
         -math.inf,
         0.125,
     ]
+
+
+def test_an_exact_sum_beyond_the_largest_float_is_an_infinity_of_its_sign():
+    big = 1.7e308
+    assert [ops.exact_sum([big, big]), ops.exact_sum([-big, -big]), ops.exact_sum([big, big, -big])] == [
+        math.inf,
+        -math.inf,
+        big,
+    ]
