@@ -60,3 +60,19 @@ def test_an_exact_sum_beyond_the_largest_float_is_an_infinity_of_its_sign():
         -math.inf,
         big,
     ]
+
+
+def test_a_masked_slope_reads_as_zero_and_a_reciprocal_as_one_over_its_denominator():
+    x = Value(-2.0)
+    assert float(ops.MASKED) == 0.0
+    assert [x.relu().local_grads(), (x**0.0).local_grads(), Value(4.0).log().local_grads()] == [
+        (0.0,),
+        (0.0,),
+        (0.25,),
+    ]
+
+
+@pytest.mark.parametrize("name", ["**x", "exp2", "**1e", "**-"])
+def test_rule_for_an_unknown_name_raises_key_error(name):
+    with pytest.raises(KeyError):
+        ops.rule_for(name)
