@@ -31,7 +31,11 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import tomllib
+try:
+    from tomllib import loads as toml_loads
+except ImportError:  # Python 3.10: the toml package, which Cosmic Ray depends on
+    from toml import loads as toml_loads
+
 
 ROOT = Path(__file__).resolve().parent.parent
 SESSIONS = ROOT / "out" / "mutation"
@@ -249,7 +253,7 @@ def equivalents() -> list[dict]:
     """The surviving mutants judged equivalent: module, line, operator, source and why."""
     if not EQUIVALENTS.exists():
         return []
-    return tomllib.loads(EQUIVALENTS.read_text())["mutant"]
+    return toml_loads(EQUIVALENTS.read_text())["mutant"]
 
 
 def score(module: str) -> Score:
