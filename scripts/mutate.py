@@ -368,6 +368,8 @@ def main(argv: list[str] | None = None) -> int:
             *(["MUTATE_FLAGS=--retest-survivors"] if args.retest_survivors else []),
         ]
     )
+    if args.report_only:  # the sessions' results, from the runs that made them
+        command = "python scripts/mutate.py --report-only"
     old = SUMMARY.read_text() if SUMMARY.exists() else ""
     notes = old.split(NOTES_MARKER, 1)[1] if NOTES_MARKER in old else "\n"
     SUMMARY.write_text(summary(scores, command, notes))
