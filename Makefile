@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 DEMO_STAMP := $(VENV)/.installed-demo
 TEST_STAMP := $(VENV)/.installed-test
 DOCS_STAMP := $(VENV)/.installed-docs
+MUTATE_STAMP := $(VENV)/.installed-mutate
 
 # Where pip also looks for PyTorch: the index of PyTorch's CPU-only builds keeps `make test`
 # from downloading the CUDA build on Linux (README.md, "Two commands").
@@ -16,7 +17,7 @@ TORCH_INDEX ?=
 INSTALL_LOG := $(VENV)/install.log
 PIP_INSTALL = $(BIN)/python -m pip install --quiet $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
 
-.PHONY: demo test lint bench docs clean
+.PHONY: demo test lint bench docs mutate clean
 
 $(DEMO_STAMP): setup.cfg pyproject.toml
 	@$(PYTHON) -m venv $(VENV)
@@ -60,6 +61,21 @@ $(DOCS_STAMP): $(DEMO_STAMP)
 # it: python -m http.server -d site). mkdocs.yml says what goes in it.
 docs: $(DOCS_STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --site-dir site
+
+$(MUTATE_STAMP): $(TEST_STAMP)
+	@echo "installing the mutate extra into $(VENV)/ (log: $(INSTALL_LOG))"
+	@$(PIP_INSTALL) -e '.[viz,plot,test,mutate]' >>$(INSTALL_LOG) 2>&1 || { cat $(INSTALL_LOG); exit 1; }
+	@touch $@
+
+# Mutation testing of the core modules (not part of `make test`): each mutant runs its module's
+# tests only, at the lowest CPU priority; the scores go to docs/mutation.md (scripts/mutate.py).
+# MODULES picks some modules, TIME_BOX caps each module's run in seconds (a later run resumes it),
+# MUTATE_FLAGS=--retest-survivors reruns only the survivors after tests were added.
+MODULES ?=
+TIME_BOX ?= 3600
+MUTATE_FLAGS ?=
+mutate: $(MUTATE_STAMP)
+	nice -n 19 $(BIN)/python scripts/mutate.py --time-box $(TIME_BOX) $(MUTATE_FLAGS) $(MODULES)
 
 bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/run.py

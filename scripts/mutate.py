@@ -1,0 +1,383 @@
+"""Mutation testing of the core modules with Cosmic Ray; writes the summary to docs/mutation.md.
+
+Each module is mutated in a copy of the repository's tracked files (Cosmic Ray edits the
+module on disk, one mutant at a time), and each mutant runs only the tests of that module's
+layer (TESTS below), stopping at the first failure. Run it through `make mutate`:
+
+    make mutate                                  # every module of TESTS
+    make mutate MODULES=micrograd44/core/ops.py  # some of them
+    make mutate TIME_BOX=1800                    # stop each module's run after 30 minutes
+
+A module whose run stops at the time box is reported with the mutants it reached; its
+session file (under out/mutation/) resumes where it stopped on the next run, as long as
+the module and its tests are unchanged (otherwise the module starts afresh). After adding
+tests, `--retest-survivors` runs only the survivors again (a killed mutant stays killed
+when tests are only added); that is how a before/after score is measured cheaply.
+Surviving mutants judged equivalent (they cannot change a result) are listed, each with
+the reason, in scripts/equivalent-mutants.toml; the score leaves them out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+try:
+    from tomllib import loads as toml_loads
+except ImportError:  # Python 3.10: the toml package, which Cosmic Ray depends on
+    from toml import loads as toml_loads
+
+
+ROOT = Path(__file__).resolve().parent.parent
+SESSIONS = ROOT / "out" / "mutation"
+SUMMARY = ROOT / "docs" / "mutation.md"
+EQUIVALENTS = ROOT / "scripts" / "equivalent-mutants.toml"
+# what follows this line in docs/mutation.md is written by hand and kept by every run
+NOTES_MARKER = "<!-- notes below are kept by scripts/mutate.py -->"
+
+# The tests run against each module's mutants: the tests of the layer the module belongs
+# to, the fastest killers first (pytest stops at the first failure).
+TESTS = {
+    "micrograd44/core/ops.py": [
+        "tests/core/test_single_op_behaviour.py",
+        "tests/core/test_op_errors_name_the_node.py",
+        "tests/core/test_op_domain_boundaries.py",
+        "tests/core/test_op_forwards_against_pytorch_functions.py",
+        "tests/core/test_engine_under_hostile_input.py",
+        "tests/core/test_backward_graph_and_accumulation.py",
+        "tests/core/test_op_table_against_every_consumer.py",
+        "tests/autodiff/test_forward_mode_at_infinite_slopes.py",
+        "tests/compiled/test_c_helpers_equal_the_engines.py",
+    ],
+    "micrograd44/core/value.py": [
+        "tests/core/test_single_op_behaviour.py",
+        "tests/core/test_op_errors_name_the_node.py",
+        "tests/core/test_engine_under_hostile_input.py",
+        "tests/core/test_backward_graph_and_accumulation.py",
+        "tests/core/test_deep_graphs_and_existing_gradients.py",
+        "tests/core/test_op_table_against_every_consumer.py",
+    ],
+    "micrograd44/autodiff.py": [
+        "tests/autodiff/test_forward_mode_at_infinite_slopes.py",
+        "tests/autodiff/test_explain_grad.py",
+        "tests/autodiff/test_higher_order_against_pytorch.py",
+    ],
+    "micrograd44/optim.py": [
+        "tests/nn/test_optimizers_against_torch.py",
+    ],
+    **{
+        f"micrograd44/codegen/{name}.py": [
+            "tests/compiled/test_fan_in_order_on_every_engine.py",
+            "tests/compiled/test_zero_signs_on_every_engine.py",
+            "tests/compiled/test_python_replay_equals_eager.py",
+            "tests/compiled/test_c_backend.py",
+        ]
+        for name in ("expr", "statements", "python", "arrays", "c", "lowering")
+    },
+    "micrograd44/training/loop.py": [
+        "tests/training/test_general_trainer.py",
+        "tests/training/test_learning_rate_search_retries.py",
+        "tests/training/test_course_recipe.py",
+    ],
+    "micrograd44/training/draws.py": [
+        "tests/training/test_bulk_sample_draws.py",
+    ],
+    "micrograd44/files.py": [
+        "tests/nn/test_model_files.py",
+        "tests/nn/test_model_files_under_hostile_conditions.py",
+        "tests/training/test_history.py",
+    ],
+    "micrograd44/sweep/results.py": [
+        "tests/sweep/test_grids_results_and_summaries.py",
+        "tests/sweep/test_sweep_hostile_inputs.py",
+    ],
+}
+
+# Operators left out: they turn float arithmetic into a TypeError (float & float, float << n,
+# ~float), which every test that runs the line reports; the time goes to mutants that can hide.
+EXCLUDED_OPERATORS = [
+    r"core/ReplaceBinaryOperator_\w+_(BitAnd|BitOr|BitXor|LShift|RShift)$",
+    r"core/ReplaceUnaryOperator_\w+_Invert$",
+]
+
+TIMEOUT_SECONDS = 120.0  # one mutant's test run; a mutant that loops forever counts as killed
+
+
+@dataclass
+class Score:
+    """The outcome counts of one module's run."""
+
+    module: str
+    mutants: int = 0
+    killed: int = 0
+    survived: int = 0
+    timed_out: int = 0
+    not_run: int = 0
+    equivalent: list[dict] = field(default_factory=list)
+    survivors: list[dict] = field(default_factory=list)
+
+    @property
+    def score(self) -> float | None:
+        """Killed over the mutants that ran, equivalent ones left out (None before any ran)."""
+        counted = self.killed + self.survived - len(self.equivalent)
+        return None if counted <= 0 else self.killed / counted
+
+
+def tracked_copy(destination: Path) -> None:
+    """Copy the files git knows or would add (the working tree's versions) into destination."""
+    names = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split("\0")
+    for name in filter(None, names):
+        source = ROOT / name
+        if source.is_file():
+            target = destination / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+
+
+def config_text(module: str) -> str:
+    """The Cosmic Ray configuration for one module: its tests, the timeout, the filters."""
+    tests = " ".join(TESTS[module])
+    command = f"{sys.executable} -m pytest -x -q -p no:cacheprovider {tests}"
+    excluded = ", ".join(json.dumps(pattern) for pattern in EXCLUDED_OPERATORS)
+    return (
+        "[cosmic-ray]\n"
+        f'module-path = "{module}"\n'
+        f"timeout = {TIMEOUT_SECONDS}\n"
+        "excluded-modules = []\n"
+        f"test-command = {json.dumps(command)}\n"
+        "[cosmic-ray.distributor]\n"
+        'name = "local"\n'
+        "[cosmic-ray.filters.operators-filter]\n"
+        f"exclude-operators = [{excluded}]\n"
+    )
+
+
+def tool(name: str) -> str:
+    """A Cosmic Ray command of this Python's environment."""
+    return str(Path(sys.executable).parent / name)
+
+
+def fingerprint(paths: list[str]) -> str:
+    """A hash of the files' contents."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update((ROOT / path).read_bytes())
+    return digest.hexdigest()
+
+
+def run_module(module: str, time_box: float, retest_survivors: bool) -> None:
+    """Mutate one module in a copy of the repository, resuming its session if it is still valid."""
+    slug = module.replace("/", ".")
+    copy = SESSIONS / f"{slug}.tree"
+    session = SESSIONS / f"{slug}.sqlite"
+    config = SESSIONS / f"{slug}.toml"
+    stamp = SESSIONS / f"{slug}.fingerprint"
+    module_print, tests_print = fingerprint([module]), fingerprint(TESTS[module])
+    if session.exists():
+        old = stamp.read_text().split() if stamp.exists() else ["", ""]
+        if old[0] != module_print or (old[1] != tests_print and not retest_survivors):
+            session.unlink()
+    if copy.exists():
+        shutil.rmtree(copy)
+    tracked_copy(copy)
+    config.write_text(config_text(module))
+    env = {**os.environ, "PYTHONPATH": str(copy)}
+    run = dict(cwd=copy, env=env, check=True)
+    if not session.exists():
+        subprocess.run([tool("cosmic-ray"), "init", str(config), str(session)], **run)
+        subprocess.run([tool("cr-filter-operators"), str(session), str(config)], **run)
+        subprocess.run([tool("cosmic-ray"), "baseline", str(config)], **run)
+    elif retest_survivors:  # the tests changed: they must pass on the module as it is
+        subprocess.run([tool("cosmic-ray"), "baseline", str(config)], **run)
+    stamp.write_text(f"{module_print} {tests_print}\n")
+    survivors = SESSIONS / f"{slug}.survivors.sqlite"
+    try:
+        if retest_survivors:
+            retest = survivors_only(session, survivors)
+            subprocess.run([tool("cosmic-ray"), "exec", str(config), str(survivors)], timeout=time_box, **run)
+            merge_results(survivors, session, retest)
+        else:
+            subprocess.run([tool("cosmic-ray"), "exec", str(config), str(session)], timeout=time_box, **run)
+    except subprocess.TimeoutExpired:
+        print(f"{module}: stopped at the time box of {time_box:.0f} s; the next run resumes it")
+        if retest_survivors:
+            merge_results(survivors, session, retest)
+    finally:
+        # a run stopped mid-mutant leaves that mutant in the copy; the copy is made afresh each run
+        shutil.rmtree(copy, ignore_errors=True)
+        survivors.unlink(missing_ok=True)
+
+
+def survivors_only(session: Path, survivors: Path) -> list[str]:
+    """A copy of the session holding only its surviving mutants, not yet run; their job ids."""
+    shutil.copyfile(session, survivors)
+    with sqlite3.connect(survivors) as db:
+        jobs = [
+            row[0] for row in db.execute("SELECT job_id FROM work_results WHERE test_outcome = 'SURVIVED'")
+        ]
+        db.execute("CREATE TEMP TABLE keep (job_id VARCHAR PRIMARY KEY)")
+        db.executemany("INSERT INTO keep VALUES (?)", [(job,) for job in jobs])
+        db.execute("DELETE FROM work_results")
+        db.execute("DELETE FROM mutation_specs WHERE job_id NOT IN (SELECT job_id FROM keep)")
+        db.execute("DELETE FROM work_items WHERE job_id NOT IN (SELECT job_id FROM keep)")
+    return jobs
+
+
+def merge_results(survivors: Path, session: Path, jobs: list[str]) -> None:
+    """Copy the retested survivors' results back into the session."""
+    with sqlite3.connect(session) as db:
+        db.execute("ATTACH DATABASE ? AS retest", (str(survivors),))
+        rows = db.execute("SELECT * FROM retest.work_results").fetchall()
+        columns = [row[1] for row in db.execute("PRAGMA retest.table_info(work_results)")]
+        marks = ", ".join("?" * len(columns))
+        db.executemany(f"INSERT OR REPLACE INTO work_results ({', '.join(columns)}) VALUES ({marks})", rows)
+    print(f"retested {len(rows)} of {len(jobs)} survivors")
+
+
+def equivalents() -> list[dict]:
+    """The surviving mutants judged equivalent: module, line, operator, source and why."""
+    if not EQUIVALENTS.exists():
+        return []
+    return toml_loads(EQUIVALENTS.read_text())["mutant"]
+
+
+def score(module: str) -> Score:
+    """The counts of one module's session (cosmic-ray dump: one JSON pair per mutant)."""
+    slug = module.replace("/", ".")
+    dump = subprocess.run(
+        [tool("cosmic-ray"), "dump", str(SESSIONS / f"{slug}.sqlite")],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    source = (ROOT / module).read_text().splitlines()
+    judged = [entry for entry in equivalents() if entry["module"] == module]
+    result = Score(module)
+    for line in dump.splitlines():
+        item, outcome = json.loads(line)
+        if outcome is not None and outcome["worker_outcome"] == "skipped":
+            continue
+        result.mutants += 1
+        if outcome is None:
+            result.not_run += 1
+            continue
+        if outcome["test_outcome"] == "survived":
+            result.survived += 1
+            mutation = item["mutations"][0]
+            row = mutation["start_pos"][0]
+            survivor = {
+                "line": row,
+                "operator": mutation["operator_name"],
+                "occurrence": mutation["occurrence"],
+                "source": source[row - 1].strip(),
+            }
+            match = next(
+                (
+                    entry
+                    for entry in judged
+                    if entry["operator"] == survivor["operator"] and entry["source"] == survivor["source"]
+                ),
+                None,
+            )
+            if match is None:
+                result.survivors.append(survivor)
+            else:
+                result.equivalent.append({**survivor, "why": match["why"]})
+        else:
+            result.killed += 1
+            if outcome["output"] == "timeout":
+                result.timed_out += 1
+    return result
+
+
+def summary(scores: list[Score], command: str, notes: str) -> str:
+    """docs/mutation.md: the table of scores, the equivalent mutants, the survivors, then the notes."""
+    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Mutation testing",
+        "",
+        f"Measured {today} with Cosmic Ray by `{command}` (scripts/mutate.py says how it works).",
+        "Score: killed / (killed + survived - equivalent), over the mutants that ran. Cosmic Ray",
+        "runs the mutants in a random order, so a run stopped by the time box measures a random",
+        "sample of them; `not run` counts the rest. Timed-out mutants count as killed (and are also",
+        "counted in their own column). Left out: the operators that turn float arithmetic into a",
+        "TypeError (`&`, `|`, `^`, `<<`, `>>`, `~` in place of arithmetic), which any test running",
+        "the line reports.",
+        "",
+        "| module | mutants | killed | survived | timed out | equivalent | not run | score |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for s in scores:
+        shown = "-" if s.score is None else f"{100 * s.score:.1f}%"
+        lines.append(
+            f"| {s.module} | {s.mutants} | {s.killed} | {s.survived} | {s.timed_out} "
+            f"| {len(s.equivalent)} | {s.not_run} | {shown} |"
+        )
+    for s in scores:
+        if s.equivalent:
+            lines += ["", f"## Equivalent survivors in {s.module}", ""]
+            lines += [f"- line {e['line']}, {e['operator']}: {e['why']}" for e in s.equivalent]
+        if s.survivors:
+            lines += ["", f"## Surviving mutants in {s.module} (tests to write)", ""]
+            lines += [f"- line {e['line']}, {e['operator']}: `{e['source']}`" for e in s.survivors]
+    lines += ["", "## Tests run per mutant", ""]
+    lines += [f"- {s.module}: " + ", ".join(f"`{test}`" for test in TESTS[s.module]) for s in scores]
+    return "\n".join(lines) + "\n\n" + NOTES_MARKER + notes
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the modules asked for (every module of TESTS by default) and write docs/mutation.md."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help="module paths (default: every module of TESTS)")
+    parser.add_argument("--time-box", type=float, default=3600.0, help="seconds per module")
+    parser.add_argument(
+        "--retest-survivors", action="store_true", help="run the survivors again (tests added)"
+    )
+    parser.add_argument("--report-only", action="store_true", help="only rewrite docs/mutation.md")
+    args = parser.parse_args(argv)
+    unknown = [m for m in args.modules if m not in TESTS]
+    if unknown:
+        parser.error(f"no tests listed for {', '.join(unknown)} (scripts/mutate.py, TESTS)")
+    modules = args.modules or list(TESTS)
+    SESSIONS.mkdir(parents=True, exist_ok=True)
+    if not args.report_only:
+        for module in modules:
+            run_module(module, args.time_box, args.retest_survivors)
+    measured = [m for m in modules if (SESSIONS / f"{m.replace('/', '.')}.sqlite").exists()]
+    scores = [score(m) for m in measured]
+    command = " ".join(
+        [
+            "make mutate",
+            *([f"MODULES='{' '.join(args.modules)}'"] if args.modules else []),
+            *([f"TIME_BOX={args.time_box:g}"] if args.time_box != 3600.0 else []),
+            *(["MUTATE_FLAGS=--retest-survivors"] if args.retest_survivors else []),
+        ]
+    )
+    if args.report_only:  # the sessions' results, from the runs that made them
+        command = "python scripts/mutate.py --report-only"
+    old = SUMMARY.read_text() if SUMMARY.exists() else ""
+    notes = old.split(NOTES_MARKER, 1)[1] if NOTES_MARKER in old else "\n"
+    SUMMARY.write_text(summary(scores, command, notes))
+    for s in scores:
+        shown = "-" if s.score is None else f"{100 * s.score:.1f}%"
+        print(f"{s.module}: {s.killed} killed, {s.survived} survived, {s.not_run} not run, score {shown}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
