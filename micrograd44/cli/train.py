@@ -18,6 +18,7 @@ from ..nn import ACTIVATIONS, MLP
 from ..training import History, TrainingDiverged, TrainingInterrupted
 from ..training.course import (
     INPUTS,
+    LEARNING_RATE_TRIES,
     TARGETS,
     Recipe,
     RecipeError,
@@ -289,7 +290,7 @@ def _checked_learning_rate(error: TrainingDiverged) -> str:
     epochs = min(recipe.epochs, max(100, 2 * (error.epoch + 1)))
     lr = stable_learning_rate(recipe, epochs)
     if lr is None:
-        lowest = recipe.lr / 10**6
+        lowest = recipe.lr / 10**LEARNING_RATE_TRIES
         return f"No learning rate down to {lowest:g} trains its first {epochs} epochs: check the recipe."
     return f"--lr {lr:g} trains the first {epochs} epochs of this recipe without diverging (checked): try it."
 

@@ -261,7 +261,11 @@ def forward_backward(model: MLP, recipe: Recipe, indices: Sequence[int]) -> Valu
     return loss
 
 
-def stable_learning_rate(recipe: Recipe, epochs: int, *, tries: int = 6) -> float | None:
+# How many learning rates stable_learning_rate tries, each ten times smaller than the last.
+LEARNING_RATE_TRIES = 6
+
+
+def stable_learning_rate(recipe: Recipe, epochs: int, *, tries: int = LEARNING_RATE_TRIES) -> float | None:
     """The largest of lr/10, lr/100, ... (``tries`` of them) that trains the first ``epochs`` epochs.
 
     Each candidate is checked by training the recipe for ``epochs`` epochs (with the
@@ -358,6 +362,7 @@ def run(recipe: Recipe, *, on_log: LogFunction | None = None, snapshot_every: in
 
 __all__ = [
     "INPUTS",
+    "LEARNING_RATE_TRIES",
     "LOSSES",
     "OPTIMIZERS",
     "TARGETS",
