@@ -6,7 +6,7 @@ built on top, with optimizers in ``micrograd44.optim`` and losses in
 ``micrograd44.losses``. Data sets (numpy) live in ``micrograd44.data``.
 """
 
-from . import _moved, losses, optim
+from . import _moved, losses, optim  # noqa: F401  (_moved installs the old module paths on import)
 from .autodiff import grad, hessian, hvp, jacobian, jvp
 from .core import ops
 from .core.errors import DivisionByZeroError, DomainError, OpError, OverflowValueError, StateDictError
@@ -17,7 +17,6 @@ from .nn import MLP, Layer, Module, Neuron
 
 __version__ = "0.1.0"
 
-_moved.install()
 
 __all__ = [
     "Value",
