@@ -346,10 +346,13 @@ class CProgram(Program):
         self._c_backward = load_function(library, "mg_backward")
 
     def _functions(self) -> tuple:
-        """(forward, backward, source): the C functions, called as the generated Python ones are."""
-        if self._compiled is None:
-            self._compiled = (self._forward, self._backward, c_source(self._tape))
-        return self._compiled
+        """(forward, backward, None): the C functions, called as the generated Python ones are."""
+        return self._forward, self._backward, None
+
+    @property
+    def source(self) -> str:
+        """The generated C, made when asked for (a library found in the cache is loaded without it)."""
+        return c_source(self._tape)
 
     def _forward(self, *arguments) -> list[float]:
         """The outputs, from the inputs then the parameters; EagerWouldRaise where the engine would raise."""
