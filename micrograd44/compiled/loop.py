@@ -100,6 +100,8 @@ class TrainingLoop:
         self._positions = [position[p] for p in parameters]  # optimizer index of each program parameter
         self._names = slot_names(program._tape)
         self._functions: dict[tuple, Callable] = {}
+        self._update_settings: tuple | None = None  # those of _update_code
+        self._update_code: UpdateCode | None = None
 
     # ---- the public steps ----
 
@@ -197,9 +199,14 @@ class TrainingLoop:
         """The source names of the parameters."""
         return [self._names[s] for s in self.program._tape.parameters]
 
-    def _update(self):
-        """The optimizer's update, for its current settings."""
-        return UpdateCode(self.optimizer, self._parameter_names())
+    def _update(self) -> UpdateCode:
+        """The optimizer's update, for its current settings (made again only when they change)."""
+        optimizer = self.optimizer
+        settings = (type(optimizer), optimizer.structure(), tuple(vars(optimizer.hyper()).values()))
+        if self._update_settings != settings:
+            self._update_code = UpdateCode(optimizer, self._parameter_names())
+            self._update_settings = settings
+        return self._update_code
 
     def _run(self, function, update, rows: list, schedule, scale: float, check_finite: bool, failing_samples):
         """Call a generated loop, store its results, and raise StepFailed if it stopped early."""
