@@ -1,4 +1,4 @@
-"""Many random sample indices at once, the same numbers as drawing them one by one.
+"""The sample indices of a run's steps: random ones many at once, the same numbers as drawn one by one.
 
 A training run draws one sample index per step with ``rng.randrange(n)``: 8,004 calls for
 the course recipe, which cost more than the compiled loop that takes the steps. For a plain
@@ -6,6 +6,8 @@ the course recipe, which cost more than the compiled loop that takes the steps. 
 top ``n.bit_length()`` bits and reads again while they are >= n. ``draw_indices`` reads the
 words in bulk with ``getrandbits``, makes the same choices with numpy, and then advances the
 generator by exactly the words those choices read, so every later draw is unchanged too.
+``SampleDraws`` draws a run's steps a chunk at a time without that rewind: it keeps the words
+it read ahead for its next chunk.
 """
 
 from __future__ import annotations
@@ -15,8 +17,27 @@ import random
 
 import numpy as np
 
+from .history import FULL_BATCH
+
 # randrange(n) reads one 32-bit word per try while n.bit_length() <= 32
 _WORD_BITS = 32
+
+
+def sampler(seed: int) -> random.Random:
+    """The random stream of the sample draws of ``seed``, separate from any weights' stream."""
+    return random.Random(f"micrograd44 samples {seed}")
+
+
+def draw_steps(sampling: str, n: int, epochs: int, draws: SampleDraws) -> np.ndarray:
+    """The sample index of every step of some epochs over n samples (random ones taken from draws).
+
+    A full-batch step's index is ``FULL_BATCH``.
+    """
+    if sampling == "full-batch":
+        return np.full(epochs, FULL_BATCH)
+    if sampling == "cycle":
+        return np.tile(np.arange(n), epochs)
+    return draws.take(epochs * n)
 
 
 def draw_indices(rng: random.Random, n: int, count: int) -> np.ndarray:
@@ -52,3 +73,39 @@ def _words(rng: random.Random, count: int) -> np.ndarray:
         return np.empty(0, dtype=np.uint32)
     number = rng.getrandbits(_WORD_BITS * count)  # the first word read is the lowest
     return np.frombuffer(number.to_bytes(4 * count, "little"), dtype="<u4")
+
+
+class SampleDraws:
+    """The sample indices of a run, drawn from one generator a chunk at a time: ``randrange(n)``'s numbers.
+
+    ``take(count)`` gives the next ``count`` of ``[rng.randrange(n) for ...]``, as one
+    ``draw_indices`` call would, but the words it reads beyond them are kept for the next
+    call instead of being read again after a rewind of the generator, so nothing else may
+    draw from ``rng`` in between. Generators that ``draw_indices`` takes one draw at a
+    time are taken one draw at a time here too.
+
+    Example:
+        >>> draws, plain = SampleDraws(random.Random(1), 4), random.Random(1)
+        >>> [*draws.take(3), *draws.take(2)] == [plain.randrange(4) for _ in range(5)]
+        True
+    """
+
+    def __init__(self, rng: random.Random, n: int):
+        self._rng, self._n = rng, n
+        self._bulk = type(rng) is random.Random and 1 <= n < 2**_WORD_BITS
+        self._tries = np.empty(0, dtype=np.uint32)  # read ahead: each word's top n.bit_length() bits
+
+    def take(self, count: int) -> np.ndarray:
+        """The next ``count`` sample indices, an int array."""
+        if not self._bulk:
+            return draw_indices(self._rng, self._n, count)
+        n, shift = self._n, _WORD_BITS - self._n.bit_length()
+        tries = self._tries
+        kept = np.flatnonzero(tries < n)
+        while len(kept) < count:
+            words = _words(self._rng, _enough_words(count - len(kept), n / 2 ** (_WORD_BITS - shift)))
+            tries = np.concatenate([tries, words >> shift])
+            kept = np.flatnonzero(tries < n)
+        used = int(kept[count - 1]) + 1 if count else 0
+        self._tries = tries[used:]
+        return tries[kept[:count]].astype(np.int_)

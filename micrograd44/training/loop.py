@@ -13,21 +13,21 @@ The course recipe (``micrograd44.training.course``) is a preset over this loop.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import math
 import numbers
-import random
 from collections.abc import Callable, Container, Iterable, Sequence
 from typing import NoReturn
 
 import numpy
 
-from ..compiled import CompilerUnavailable, StepFailed, TrainingLoop, announce_fallback, trace
+from ..compiled import CompilerUnavailable, Program, StepFailed, TrainingLoop, announce_fallback, trace
 from ..core.errors import OpError
 from ..core.value import Value
 from ..nn import Module
 from ..optim import Optimizer
-from .draws import draw_indices
+from .draws import SampleDraws, draw_steps, sampler
 from .history import FULL_BATCH, Column, History, Snapshot, predict
 from .signals import TrainingInterrupted, signal_of, stops_deferred_to_step_end
 
@@ -59,23 +59,6 @@ class TrainingDiverged(FloatingPointError):
         self.history = history
         self.epoch = epoch
         self.step = step
-
-
-def _sampler(seed: int) -> random.Random:
-    """The random stream of the sample draws of ``seed``, separate from any weights' stream."""
-    return random.Random(f"micrograd44 samples {seed}")
-
-
-def _draw_steps(sampling: str, n: int, epochs: int, rng: random.Random) -> numpy.ndarray:
-    """The sample index of every step of some epochs over n samples (random ones drawn from rng).
-
-    A full-batch step's index is ``FULL_BATCH``.
-    """
-    if sampling == "full-batch":
-        return numpy.full(epochs, FULL_BATCH)
-    if sampling == "cycle":
-        return numpy.tile(numpy.arange(n), epochs)
-    return draw_indices(rng, n, epochs * n)
 
 
 def is_integer(value) -> bool:
@@ -211,8 +194,10 @@ class Trainer:
         )
         self.history._finish(self.samples)
         self.epoch = 0
-        self._rng = _sampler(seed)
+        self._draws = SampleDraws(sampler(seed), len(self.samples))
+        self._parameters = list(model.named_parameters())  # for the Snapshots
         self._loop: TrainingLoop | None = None  # compiled at the first train() call
+        self._snapshot_program: Program | None = None  # traced at the first compiled Snapshot
         self._stop_if_pressed: Callable[[], None] = lambda: None
 
     def train(self, epochs: int) -> None:
@@ -260,7 +245,7 @@ class Trainer:
                 self.optimizer.lr = self.lr_schedule(start)
             elif self.on_log is not None:
                 end = min(end, -(-start // every) * every + 1)  # just after the first logged epoch >= start
-            steps = _draw_steps(self.sampling, len(self.samples), end - start, self._rng)
+            steps = draw_steps(self.sampling, len(self.samples), end - start, self._draws)
             if self._loop is None:
                 self._take_eagerly(steps)
             else:
@@ -290,7 +275,19 @@ class Trainer:
 
         ``sample`` is the index of the step's sample, or FULL_BATCH for all of them.
         """
-        params = self.optimizer.params
+        loss = self._checked_backward(sample)
+        step = len(self.history.step_losses)
+        if step in snapshot_at:
+            model = self.history.model
+            predictions = [predict(model, x) for x in self.samples]
+            self.history.snapshots.append(self._snapshot(step, sample, loss, predictions))
+        self.optimizer.step()
+        if not _all_finite(p.data for p in self.optimizer.params):
+            raise self._diverged(_NONFINITE_UPDATE)
+        self.history._record_steps([sample], [loss])
+
+    def _checked_backward(self, sample: int) -> float:
+        """Zero grads, forward, backward: the step's loss; TrainingDiverged unless all is finite."""
         indices = list(range(len(self.samples))) if sample == FULL_BATCH else [sample]
         self.optimizer.zero_grad()
         try:
@@ -299,20 +296,13 @@ class Trainer:
             raise self._diverged(f"the forward pass failed ({error})") from None
         if not math.isfinite(loss):
             raise self._diverged(f"the loss is {loss!r}")
-        if not _all_finite(p.grad for p in params):
+        if not _all_finite(p.grad for p in self.optimizer.params):
             raise self._diverged("a gradient is not finite")
-        step = len(self.history.step_losses)
-        if step in snapshot_at:
-            self.history.snapshots.append(self._snapshot(step, sample, loss))
-        self.optimizer.step()
-        if not _all_finite(p.data for p in params):
-            raise self._diverged(_NONFINITE_UPDATE)
-        self.history._record_steps([sample], [loss])
+        return loss
 
-    def _snapshot(self, step: int, sample: int, loss: float) -> Snapshot:
-        """The model's parameters, grads and predictions now, after the step's backward on ``sample``."""
-        model = self.history.model
-        parameters = list(model.named_parameters())
+    def _snapshot(self, step: int, sample: int, loss: float, predictions: list[float]) -> Snapshot:
+        """The Snapshot of the parameters and grads now, after the step's backward on ``sample``."""
+        parameters = self._parameters
         return Snapshot(
             epoch=step // self.history.steps_per_epoch,
             step=step,
@@ -320,7 +310,7 @@ class Trainer:
             loss=loss,
             values={name: p.data for name, p in parameters},
             grads={name: p.grad for name, p in parameters},
-            predictions=[predict(model, x) for x in self.samples],
+            predictions=predictions,
         )
 
     def _diverged(self, cause: str) -> TrainingDiverged:
@@ -366,20 +356,72 @@ class Trainer:
     def _take_compiled(self, steps: numpy.ndarray) -> None:
         """Take the steps (the sample index of each) in calls of the compiled loop, Ctrl-C after them.
 
-        A step due for a Snapshot ends the run before it and is taken eagerly, which
-        records the snapshot; the next run continues from its update.
+        A step due for a Snapshot ends the call before it; the snapshot is taken there
+        (``_snapshot_compiled``) and the next call takes the step itself, its update included.
         """
         first = len(self.history.step_losses)
         done = 0
         for step in sorted(s for s in self.snapshot_at if first <= s < first + len(steps)):
             self._run_compiled(steps[done : step - first])
-            self._step(int(steps[step - first]), self.snapshot_at)
-            done = step - first + 1
+            self._snapshot_compiled(step, int(steps[step - first]))
+            done = step - first
         self._run_compiled(steps[done:])
         self._stop_if_pressed()
 
+    def _snapshot_compiled(self, step: int, sample: int) -> None:
+        """Record the Snapshot of the step about to be taken, computed by the snapshot program.
+
+        The program replays the eager graph of the step's loss and of the model on every
+        sample, so its loss, grads and predictions are eager's, bit for bit. Where it
+        fails (the engine would raise) or a loss or grad is not finite, the eager engine
+        computes the snapshot instead, raising TrainingDiverged word for word where the
+        eager step would.
+        """
+        program = self._snapshot_program or self._trace_snapshot_program()
+        self.optimizer.zero_grad()
+        inputs = () if sample == FULL_BATCH else self._rows[sample]
+        try:
+            loss, *predictions = program.backward(*inputs)
+        except (OpError, ArithmeticError, ValueError):
+            loss = math.nan
+        if not (math.isfinite(loss) and _all_finite(p.grad for p in self.optimizer.params)):
+            loss = self._checked_backward(sample)
+            predictions = [predict(self.history.model, x) for x in self.samples]
+        self.history.snapshots.append(self._snapshot(step, sample, loss, predictions))
+
+    def _trace_snapshot_program(self) -> Program:
+        """Trace (once) the loss of a step and the model's prediction on every sample.
+
+        It runs as C beside a C loop (whose compiler it uses; its library is cached as the
+        loop's is), else as generated Python.
+        """
+        model, loss, samples = self.history.model, self.loss, self.samples
+        if self.sampling == "full-batch":
+
+            def snapshot_outputs() -> list[Value]:
+                """The full-batch loss, as step_loss builds it over every sample, then its predictions."""
+                predictions = [model(x) for x in samples]
+                return [loss(predictions, self.targets), *predictions]
+
+            self._snapshot_program = trace(snapshot_outputs, example=(), parameters=model)
+        else:
+
+            def snapshot_outputs(*inputs: Value) -> list[Value]:
+                """The loss of a single-sample step on traced inputs (x..., target), then the predictions."""
+                step = step_loss(model, loss, [list(inputs[:-1])], [inputs[-1]], [0])
+                return [step, *(model(x) for x in samples)]
+
+            snapshot_outputs.__signature__ = inspect.Signature(_traced_inputs(len(samples[0])))
+            self._snapshot_program = trace(snapshot_outputs, example=self._rows[0], parameters=model)
+        if self._loop.backend == "c":
+            with contextlib.suppress(CompilerUnavailable):  # e.g. a compile timeout: Python then
+                self._snapshot_program = self._snapshot_program.c_program()
+        return self._snapshot_program
+
     def _run_compiled(self, steps: numpy.ndarray) -> None:
         """Take the steps in one call of the compiled loop and record them; TrainingDiverged as eager's."""
+        if len(steps) == 0:
+            return
         failed = None
         rows = self._rows
         try:
