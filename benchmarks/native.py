@@ -169,6 +169,23 @@ def course_steps(steps: int, repeats: int) -> None:
     else:
         ratio = medians["JAX lax.scan float64"] / medians["micrograd44 C, checks on"]
         print(f"micrograd44 C (checks on) is {ratio:.1f}x faster than JAX lax.scan float64")
+    # the whole run() (History recorded) beside the C loop alone (TrainingLoop.single_sample) over its steps
+    runs = {}
+    for epochs in (2001, 20001):
+        recipe = Recipe(epochs=epochs, engine="c")
+        same_steps = list(run(recipe).samples)  # also compiles before the clock starts
+        runs[f"C loop alone, {epochs:,} epochs"] = lambda o=same_steps: micrograd44_loop("c", True)(o)
+        runs[f"run() at {epochs:,} epochs"] = lambda r=recipe: lambda: run(r)
+        runs[f"run() at {epochs:,} epochs, snapshot_every=50"] = lambda r=recipe: (
+            lambda: run(r, snapshot_every=50)
+        )
+    seconds = take_turns(runs, repeats)
+    print(f"\nThe course recipe's run() with the C engine (median of {repeats}):")
+    print(f"{'what':<44}{'ms':>10}{'x the C loop alone':>22}")
+    for name, time_taken in seconds.items():
+        epochs = name.split(" at ")[-1].split(" epochs")[0] if name.startswith("run()") else None
+        alone = seconds[f"C loop alone, {epochs} epochs"] if epochs else time_taken
+        print(f"{name:<44}{time_taken * 1e3:>10.2f}{time_taken / alone:>22.2f}")
 
 
 _WARM_START = """
