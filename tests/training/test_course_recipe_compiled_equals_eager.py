@@ -1,8 +1,8 @@
 """Recipe(engine="compiled"): the same History as the eager engine, bit for bit, in every case run() has.
 
 Every comparison is exact equality (0.0 == -0.0 aside): the compiled loop performs the
-eager engine's float operations in the same order, and the steps that need the model
-itself (snapshots, a failing step) are taken by the eager engine.
+eager engine's float operations in the same order, snapshots come from a compiled replay
+of the eager graph, and a failing step is taken again by the eager engine.
 """
 
 from __future__ import annotations
