@@ -7,7 +7,7 @@ import graphviz
 from micrograd44 import MLP, Neuron
 
 from . import legend, style
-from .picture import Picture
+from .picture import new_picture
 
 WIDTH_BY = ("grad", "weight")
 
@@ -52,19 +52,7 @@ def draw_network(model: MLP, *, width_by: str = "grad", title: str | None = None
         return w.grad if width_by == "grad" else w.data
 
     largest = style.largest_magnitude(shown(w) for w in weights)
-    graph = Picture(
-        name="network",
-        graph_attr={
-            "rankdir": "LR",
-            "fontname": style.FONT,
-            "ranksep": "1.4",
-            "nodesep": "0.25",
-            "labelloc": "t",
-            "labeljust": "l",
-        },
-        node_attr={"fontname": style.FONT, "fontsize": "11"},
-        edge_attr={"arrowsize": "0.6"},
-    )
+    graph = new_picture("network", {"ranksep": "1.4", "nodesep": "0.25"})
     sources = [f"x{i}" for i in range(model.nin)]
     with graph.subgraph(name="cluster_inputs") as inputs:
         inputs.attr(label="inputs", style="rounded", color="#7F7F7F")

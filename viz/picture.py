@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 
 import graphviz
 
+from . import style
 from .render import INSTALL_HINT
 
 PIXELS_PER_POINT = 96 / 72
@@ -35,6 +36,17 @@ class Picture(graphviz.Digraph):
             "text/html": inline_html(svg, NOTEBOOK_SCALE),
             "text/plain": f"<picture {self.name}: viz.save() writes it to a file>",
         }
+
+
+def new_picture(name: str, graph_attr: dict | None = None, node_size: int = 11, **edge_attr) -> Picture:
+    """A Picture in the look every draw_* shares: Helvetica, left to right, the caption at the top left.
+
+    ``graph_attr`` adds to or overrides the graph's attributes, ``node_size`` is the nodes'
+    type size in points, ``edge_attr`` adds to the edges' (small arrow heads).
+    """
+    look = {"rankdir": "LR", "fontname": style.FONT, "labelloc": "t", "labeljust": "l", **(graph_attr or {})}
+    nodes = {"fontname": style.FONT, "fontsize": str(node_size)}
+    return Picture(name=name, graph_attr=look, node_attr=nodes, edge_attr={"arrowsize": "0.6", **edge_attr})
 
 
 def missing_dot_hint() -> str:
