@@ -1,7 +1,7 @@
 """How a picture shows in Jupyter: at one scale for all, never wider than the cell, full size a click away.
 
-``Picture`` is the ``graphviz.Digraph`` every ``draw_*`` returns; it changes only what a
-notebook displays. Without Graphviz's ``dot`` the cell shows the install hint that
+``Picture`` is the ``graphviz.Digraph`` every ``draw_*`` returns (made by ``new_picture``,
+in the look they share); it changes only what a notebook displays. Without Graphviz's ``dot`` the cell shows the install hint that
 ``viz.save`` gives, not graphviz's raw ExecutableNotFound.
 """
 
