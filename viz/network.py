@@ -9,7 +9,8 @@ from micrograd44 import MLP, Neuron
 from . import legend, style
 from .picture import new_picture
 
-WIDTH_BY = ("grad", "weight")
+# width_by -> what the caption calls the quantity that colours and widens a weight's edge
+WIDTH_BY = {"grad": "weight's grad", "weight": "weight"}
 
 
 def draw_network(model: MLP, *, width_by: str = "grad", title: str | None = None) -> graphviz.Digraph:
@@ -43,7 +44,7 @@ def draw_network(model: MLP, *, width_by: str = "grad", title: str | None = None
     """
     if not isinstance(model, MLP):
         raise TypeError(f"draw_network draws an MLP, got {type(model).__name__}")
-    style.check_choice("width_by", width_by, WIDTH_BY)
+    style.check_choice("width_by", width_by, tuple(WIDTH_BY))
     names = {p: name for name, p in model.named_parameters()}
     weights = [w for layer in model.layers for neuron in layer.neurons for w in neuron.w]
 
@@ -89,9 +90,7 @@ def draw_network(model: MLP, *, width_by: str = "grad", title: str | None = None
     rows.append(
         legend.text_row("edge = one weight; it ends at its row w.k (value, grad g) in the neuron it feeds")
     )
-    rows += legend.sign_rows(
-        "weight's grad" if width_by == "grad" else "weight", largest, [shown(w) for w in weights]
-    )
+    rows += legend.sign_rows(WIDTH_BY[width_by], largest, [shown(w) for w in weights])
     rows.append(legend.kind_row(["input", "parameter", "neuron"], {"neuron": "neuron: its weights and bias"}))
     graph.attr(label=legend.caption(rows))
     return graph

@@ -1,8 +1,9 @@
 """How a picture shows in Jupyter: at one scale for all, never wider than the cell, full size a click away.
 
 ``Picture`` is the ``graphviz.Digraph`` every ``draw_*`` returns (made by ``new_picture``,
-in the look they share); it changes only what a notebook displays. Without Graphviz's ``dot`` the cell shows the install hint that
-``viz.save`` gives, not graphviz's raw ExecutableNotFound.
+in the look they share); it changes only what a notebook displays. Without Graphviz's
+``dot`` the cell shows the install hint that ``viz.save`` gives, not graphviz's raw
+ExecutableNotFound.
 """
 
 from __future__ import annotations
