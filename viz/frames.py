@@ -10,9 +10,10 @@ from micrograd44.data import XOR_INPUTS, XOR_TARGETS
 from micrograd44.training.history import History, Snapshot
 
 from . import legend, style
+from .network import WIDTH_BY
 
 # what the caption of draw_network(width_by="grad") calls the quantity of an edge
-EDGE_QUANTITY = "weight's grad"
+EDGE_QUANTITY = WIDTH_BY["grad"]
 
 
 def weight_names(model: MLP) -> list[str]:

@@ -14,7 +14,7 @@ from micrograd44.explain import GradientExplanation, explain_grad
 from . import legend, style
 from .clusters import GROUPS, add_clustered
 from .flowgraph import FlowGraph, Node, build_flow_graph, neuron_slice, op_key, value_key
-from .picture import Picture
+from .picture import new_picture
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
 COLLAPSES = (None, "neuron")
@@ -152,7 +152,7 @@ def _derivative_keys(root: Value, forward: Value) -> frozenset[str]:
         key
         for i, node in enumerate(topological_order(root))
         if node not in forward_nodes
-        for key in (f"v{i}", f"op{i}")
+        for key in (value_key(i), op_key(i))
     )
 
 
@@ -224,22 +224,12 @@ def _render(
     path_rows: list[str] = (),
 ) -> graphviz.Digraph:
     """The Digraph of a FlowGraph: its nodes (in clusters), gradient-carrying edges and caption."""
-    graph_attr = {
-        "rankdir": rankdir,
-        "fontname": style.FONT,
-        "nodesep": "0.15",
-        "ranksep": "0.4",
-        "labelloc": "t",
-        "labeljust": "l",
-    }
+    graph_attr = {"rankdir": rankdir, "nodesep": "0.15", "ranksep": "0.4"}
     sizes = SLIDE_FONTS if slide else FONTS
     if slide:
         graph_attr.update(size=SLIDE_SIZE, ratio="compress", ranksep="0.6", nodesep="0.25")
-    graph = Picture(
-        name="computation_graph",
-        graph_attr=graph_attr,
-        node_attr={"fontname": style.FONT, "fontsize": str(sizes["value"])},
-        edge_attr={"fontname": style.FONT, "fontsize": str(sizes["edge"]), "arrowsize": "0.6"},
+    graph = new_picture(
+        "computation_graph", graph_attr, sizes["value"], fontname=style.FONT, fontsize=str(sizes["edge"])
     )
     add_node = partial(_add_node, show_grad=flow.backpropagated, sizes=sizes, derivative=derivative)
     add_clustered(graph, flow.nodes, group, add_node)

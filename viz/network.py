@@ -7,9 +7,10 @@ import graphviz
 from micrograd44 import MLP, Neuron
 
 from . import legend, style
-from .picture import Picture
+from .picture import new_picture
 
-WIDTH_BY = ("grad", "weight")
+# width_by -> what the caption calls the quantity that colours and widens a weight's edge
+WIDTH_BY = {"grad": "weight's grad", "weight": "weight"}
 
 
 def draw_network(model: MLP, *, width_by: str = "grad", title: str | None = None) -> graphviz.Digraph:
@@ -43,7 +44,7 @@ def draw_network(model: MLP, *, width_by: str = "grad", title: str | None = None
     """
     if not isinstance(model, MLP):
         raise TypeError(f"draw_network draws an MLP, got {type(model).__name__}")
-    style.check_choice("width_by", width_by, WIDTH_BY)
+    style.check_choice("width_by", width_by, tuple(WIDTH_BY))
     names = {p: name for name, p in model.named_parameters()}
     weights = [w for layer in model.layers for neuron in layer.neurons for w in neuron.w]
 
@@ -52,19 +53,7 @@ def draw_network(model: MLP, *, width_by: str = "grad", title: str | None = None
         return w.grad if width_by == "grad" else w.data
 
     largest = style.largest_magnitude(shown(w) for w in weights)
-    graph = Picture(
-        name="network",
-        graph_attr={
-            "rankdir": "LR",
-            "fontname": style.FONT,
-            "ranksep": "1.4",
-            "nodesep": "0.25",
-            "labelloc": "t",
-            "labeljust": "l",
-        },
-        node_attr={"fontname": style.FONT, "fontsize": "11"},
-        edge_attr={"arrowsize": "0.6"},
-    )
+    graph = new_picture("network", {"ranksep": "1.4", "nodesep": "0.25"})
     sources = [f"x{i}" for i in range(model.nin)]
     with graph.subgraph(name="cluster_inputs") as inputs:
         inputs.attr(label="inputs", style="rounded", color="#7F7F7F")
@@ -101,9 +90,7 @@ def draw_network(model: MLP, *, width_by: str = "grad", title: str | None = None
     rows.append(
         legend.text_row("edge = one weight; it ends at its row w.k (value, grad g) in the neuron it feeds")
     )
-    rows += legend.sign_rows(
-        "weight's grad" if width_by == "grad" else "weight", largest, [shown(w) for w in weights]
-    )
+    rows += legend.sign_rows(WIDTH_BY[width_by], largest, [shown(w) for w in weights])
     rows.append(legend.kind_row(["input", "parameter", "neuron"], {"neuron": "neuron: its weights and bias"}))
     graph.attr(label=legend.caption(rows))
     return graph

@@ -7,7 +7,7 @@ import graphviz
 from micrograd44 import Module
 
 from . import style
-from .picture import Picture
+from .picture import new_picture
 
 HEADER_FILL = "#E0E0E0"
 MODULE_FILL = style.FILLS["neuron"]
@@ -68,7 +68,7 @@ def draw_parameters(model: Module, *, title: str | None = None) -> graphviz.Digr
         )
     rows.append(_spanning_row(f"<B>total: {len(parameters)} parameters</B>", HEADER_FILL))
     table = f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">{"".join(rows)}</TABLE>'
-    graph = Picture(name="parameters", node_attr={"fontname": style.FONT, "fontsize": "11"})
+    graph = new_picture("parameters")
     graph.node("parameters", label=style.html_label(table), shape="plaintext", margin="0")
     return graph
 

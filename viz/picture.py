@@ -1,8 +1,9 @@
 """How a picture shows in Jupyter: at one scale for all, never wider than the cell, full size a click away.
 
-``Picture`` is the ``graphviz.Digraph`` every ``draw_*`` returns; it changes only what a
-notebook displays. Without Graphviz's ``dot`` the cell shows the install hint that
-``viz.save`` gives, not graphviz's raw ExecutableNotFound.
+``Picture`` is the ``graphviz.Digraph`` every ``draw_*`` returns (made by ``new_picture``,
+in the look they share); it changes only what a notebook displays. Without Graphviz's
+``dot`` the cell shows the install hint that ``viz.save`` gives, not graphviz's raw
+ExecutableNotFound.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import xml.etree.ElementTree as ET
 
 import graphviz
 
+from . import style
 from .render import INSTALL_HINT
 
 PIXELS_PER_POINT = 96 / 72
@@ -35,6 +37,17 @@ class Picture(graphviz.Digraph):
             "text/html": inline_html(svg, NOTEBOOK_SCALE),
             "text/plain": f"<picture {self.name}: viz.save() writes it to a file>",
         }
+
+
+def new_picture(name: str, graph_attr: dict | None = None, node_size: int = 11, **edge_attr) -> Picture:
+    """A Picture in the look every draw_* shares: Helvetica, left to right, the caption at the top left.
+
+    ``graph_attr`` adds to or overrides the graph's attributes, ``node_size`` is the nodes'
+    type size in points, ``edge_attr`` adds to the edges' (small arrow heads).
+    """
+    look = {"rankdir": "LR", "fontname": style.FONT, "labelloc": "t", "labeljust": "l", **(graph_attr or {})}
+    nodes = {"fontname": style.FONT, "fontsize": str(node_size)}
+    return Picture(name=name, graph_attr=look, node_attr=nodes, edge_attr={"arrowsize": "0.6", **edge_attr})
 
 
 def missing_dot_hint() -> str:

@@ -10,7 +10,8 @@ from ..core.value import Value
 from ..nn import MLP
 from ..training.course import INPUTS, TARGETS, Recipe, build_model, forward_backward, run
 from . import run_folder
-from .errors import CommandError, viz_import_problem
+from .errors import CommandError, Skipped, viz_import_problem
+from .pictures import save_drawing
 
 # --what -> the file names it writes (without the format suffix)
 PICTURES = {
@@ -106,8 +107,8 @@ def write_pictures(out: Path, names: list[str], fmt: str, group: str | None = No
     written = []
     for name in names:
         try:
-            written.append(viz.save(drawings[name](), out / f"{name}.{fmt}"))
-        except viz.DotNotFoundError as error:
+            written.append(save_drawing(viz, drawings[name], out / f"{name}.{fmt}"))
+        except Skipped as error:  # Graphviz's dot is missing
             raise CommandError(str(error)) from None
         except OSError as error:
             raise CommandError(f"cannot write {out / name}.{fmt}: {error.strerror or error}") from None

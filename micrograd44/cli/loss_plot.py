@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy
 
 from ..training import History, block_means
-from .errors import Skipped
+from .errors import matplotlib_missing
 
 # the most points training.png draws as a line; a longer series is drawn as a band
 MOST_POINTS_DRAWN = 20_000
@@ -35,7 +35,7 @@ def write_plot(history: History, path: Path) -> None:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError as error:
-        raise Skipped(f"matplotlib is not installed ({error}); pip install 'micrograd44[plot]'") from None
+        raise matplotlib_missing(error) from None
     figure = Figure(figsize=(8, 4.5), layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()

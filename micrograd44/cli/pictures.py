@@ -54,17 +54,15 @@ def step_picture_writers(history: History) -> dict[str, Callable[[Path], None]]:
         "graph.svg": lambda: _draw_step_graph(viz, root, f"{step} = {root.data:.4f}"),
         "parameters.svg": lambda: viz.draw_parameters(model, title=f"{model!r}, grads of {step}"),
     }
+    return {name: functools.partial(save_drawing, viz, draw) for name, draw in drawings.items()}
 
-    def writer(draw: Callable) -> Callable[[Path], None]:
-        def write(path: Path) -> None:
-            try:
-                viz.save(draw(), path)
-            except (viz.DotNotFoundError, viz.GraphTooLargeError) as error:
-                raise Skipped(str(error)) from None
 
-        return write
-
-    return {name: writer(draw) for name, draw in drawings.items()}
+def save_drawing(viz, draw: Callable, path: Path) -> Path:
+    """viz.save(draw(), path); Skipped, saying why, when Graphviz's dot is missing or the graph too large."""
+    try:
+        return viz.save(draw(), path)
+    except (viz.DotNotFoundError, viz.GraphTooLargeError) as error:
+        raise Skipped(str(error)) from None
 
 
 def _skipped(reason: str, path: Path) -> NoReturn:

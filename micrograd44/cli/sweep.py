@@ -30,18 +30,13 @@ from ..sweep.executors import all_cores, check_address
 from ..sweep.grid import SWEEP_DEFAULTS, field_names, format_value, read_fields
 from ..sweep.results import grid_path
 from ..training.course import Recipe
-from .errors import EXIT_INTERRUPTED, CommandError
+from .errors import EXIT_INTERRUPTED, CommandError, flag, matplotlib_missing, skip
 
 # what a field means for a sweep, where its name does not say it
 FIELD_NOTES = {
     "seed": "seeds the weights and the sample draws; ranges such as 0:1000",
     "print_every": "epochs between the looks for the first solved epoch",
 }
-
-
-def _flag(name: str) -> str:
-    """A field's flag: weight_init -> --weight-init."""
-    return "--" + name.replace("_", "-")
 
 
 def register(subparsers) -> None:
@@ -59,7 +54,7 @@ def register(subparsers) -> None:
     )
     default = Recipe(**SWEEP_DEFAULTS)
     for name in field_names():
-        flags = [_flag(name), "--seeds"] if name == "seed" else [_flag(name)]
+        flags = [flag(name), "--seeds"] if name == "seed" else [flag(name)]
         note = f"(default: {format_value(name, getattr(default, name))})"
         if name in FIELD_NOTES:
             note = f"{FIELD_NOTES[name]} {note}"
@@ -106,7 +101,7 @@ def _grid(args: argparse.Namespace) -> Grid:
     try:
         return Grid({**fields, **flags})
     except GridError as error:
-        where = _flag(error.field) if error.field in flags else f"{args.grid}: {error.field}"
+        where = flag(error.field) if error.field in flags else f"{args.grid}: {error.field}"
         raise CommandError(f"{where}: {error.problem}") from None
 
 
@@ -127,9 +122,9 @@ def _plot_fields(args: argparse.Namespace, grid: Grid) -> list[str]:
 
 def _check_counts(args: argparse.Namespace) -> None:
     """--jobs and --batch are at least 1."""
-    for flag, value in (("--jobs", args.jobs), ("--batch", args.batch)):
+    for name, value in (("--jobs", args.jobs), ("--batch", args.batch)):
         if value is not None and value < 1:
-            raise CommandError(f"{flag} must be at least 1, got {value}")
+            raise CommandError(f"{name} must be at least 1, got {value}")
 
 
 def _check_scheduler(args: argparse.Namespace) -> None:
@@ -193,15 +188,12 @@ def _draw(results, path: Path, fields: list[str], *, quiet: bool) -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError as error:
-        print(
-            f"skipped {path}: matplotlib is not installed ({error}); pip install 'micrograd44[plot]'",
-            file=sys.stderr,
-        )
+        skip(str(path), str(matplotlib_missing(error)))
         return
     try:
         plot_success(results, path, *fields)
     except ValueError as error:
-        print(f"skipped {path}: {error}", file=sys.stderr)
+        skip(str(path), str(error))
         return
     if not quiet:
         print(f"Wrote {path}: the success rate over {' and '.join(fields)}.")

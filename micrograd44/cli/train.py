@@ -11,6 +11,7 @@ import dataclasses
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from ..compiled import CompileError, CompilerUnavailable, check_compiler, compiler, set_compile_timeout
@@ -28,7 +29,7 @@ from ..training.course import (
 )
 from ..training.signals import signal_of, stop_signals_handled
 from . import outputs, pictures, run_folder
-from .errors import CommandError
+from .errors import CommandError, flag
 from .outputs import FILES
 
 # activation as typed on the command line -> as in the Recipe ("none": no activation)
@@ -48,7 +49,7 @@ def register(subparsers) -> None:
     )
     recipe = parser.add_argument_group("recipe")
     for field in dataclasses.fields(Recipe):
-        recipe.add_argument("--" + field.name.replace("_", "-"), **_flag_options(field))
+        recipe.add_argument(flag(field.name), **_flag_options(field))
     parser.add_argument(
         "--out",
         default="out/",
@@ -96,26 +97,24 @@ def _flag_options(field: dataclasses.Field) -> dict:
     return options
 
 
-def _positive_int(text: str) -> int:
-    """'50' -> 50; argparse error for anything that is not an integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = None
-    if value is None or value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
-    return value
+def _number_type(convert: Callable[[str], float], accepts: Callable, expected: str) -> Callable:
+    """An argparse type: the text converted, an argparse error naming what was ``expected`` otherwise."""
+
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not accepts(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    return parse
 
 
-def _positive_seconds(text: str) -> float:
-    """'30' -> 30.0; argparse error for anything that is not a finite number above 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = None
-    if value is None or not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text!r}")
-    return value
+# '50' -> 50; '30' -> 30.0 seconds
+_positive_int = _number_type(int, lambda n: n >= 1, "an integer >= 1")
+_positive_seconds = _number_type(float, lambda s: 0 < s < float("inf"), "a number of seconds above 0")
 
 
 def _engine(text: str) -> str:
@@ -145,8 +144,7 @@ def _recipe(args: argparse.Namespace) -> Recipe:
     try:
         return Recipe(**values)
     except RecipeError as error:
-        flag = "--" + error.field.replace("_", "-")
-        raise CommandError(f"{flag} {error.rule}, got {error.value!r}") from None
+        raise CommandError(f"{flag(error.field)} {error.rule}, got {error.value!r}") from None
 
 
 def _snapshot_every(args: argparse.Namespace) -> int | None:
