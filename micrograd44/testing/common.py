@@ -1,9 +1,11 @@
-"""What the assertions share: the tolerance test, the failure they raise, gradients computed afresh."""
+"""What the assertions share: the failure they raise and how it shows two numbers.
+
+The tolerance test is ``gradcheck.allclose``, the gradients compared ``micrograd44.grad``'s.
+"""
 
 from __future__ import annotations
 
 import math
-import numbers
 
 from ..core.value import Value
 
@@ -40,20 +42,6 @@ class TorchMismatch(AssertionError):
         self.origin: Value | None = more.get("origin")
 
 
-def check_tolerances(rtol, atol) -> None:
-    """ValueError naming the keyword unless rtol and atol are finite numbers >= 0."""
-    for keyword, value in (("rtol", rtol), ("atol", atol)):
-        if not isinstance(value, numbers.Real) or isinstance(value, bool) or not 0.0 <= value < math.inf:
-            raise ValueError(f"{keyword} must be a finite number >= 0, got {value!r}")
-
-
-def agree(ours: float, theirs: float, rtol: float, atol: float) -> bool:
-    """|ours - theirs| <= atol + rtol * |theirs| (torch.allclose's test); inf and nan must match exactly."""
-    if math.isfinite(ours) and math.isfinite(theirs):
-        return abs(ours - theirs) <= atol + rtol * abs(theirs)
-    return ours == theirs or (math.isnan(ours) and math.isnan(theirs))
-
-
 def difference(ours: float, theirs: float, rtol: float, atol: float) -> str:
     """How two numbers differ, for a message: both numbers, the relative difference, the tolerances."""
     if math.isfinite(ours) and math.isfinite(theirs) and theirs != 0.0:
@@ -61,16 +49,3 @@ def difference(ours: float, theirs: float, rtol: float, atol: float) -> str:
     else:
         relative = f"difference {abs(ours - theirs)!r}"
     return f"micrograd44 {ours!r}, PyTorch {theirs!r}, {relative} (rtol {rtol:g}, atol {atol:g})"
-
-
-def fresh_gradients(root: Value, nodes: list[Value]) -> dict[Value, float]:
-    """d(root)/d(node) for each node, by ``root.backward()`` from zero grads; every .grad is then put back."""
-    saved = [node.grad for node in nodes]
-    try:
-        for node in nodes:
-            node.grad = 0.0
-        root.backward()
-        return {node: node.grad for node in nodes}
-    finally:
-        for node, grad in zip(nodes, saved):
-            node.grad = grad
