@@ -1,4 +1,4 @@
-"""What the assertions share: the failure they raise and how it shows two numbers.
+"""What the assertions share: the failure they raise, with its one-line message.
 
 The tolerance test is ``gradcheck.allclose``, the gradients compared ``micrograd44.grad``'s.
 """
@@ -42,10 +42,18 @@ class TorchMismatch(AssertionError):
         self.origin: Value | None = more.get("origin")
 
 
-def difference(ours: float, theirs: float, rtol: float, atol: float) -> str:
-    """How two numbers differ, for a message: both numbers, the relative difference, the tolerances."""
+def mismatch(quantity, node, name, ours, theirs, tolerances, *details, **more) -> TorchMismatch:
+    """The failure of an assertion, in one line: "micrograd44 and PyTorch differ in the <quantity> of
+    <name>: <both numbers, their relative difference, the tolerances>", then each detail.
+
+    An output names itself (no "the output of"); ``more`` gives TorchMismatch's path and origin.
+    """
+    rtol, atol = tolerances
     if math.isfinite(ours) and math.isfinite(theirs) and theirs != 0.0:
         relative = f"relative difference {abs(ours - theirs) / abs(theirs):.3g}"
     else:
         relative = f"difference {abs(ours - theirs)!r}"
-    return f"micrograd44 {ours!r}, PyTorch {theirs!r}, {relative} (rtol {rtol:g}, atol {atol:g})"
+    what = name if quantity == "output" else f"the {quantity} of {name}"
+    numbers = f"micrograd44 {ours!r}, PyTorch {theirs!r}, {relative} (rtol {rtol:g}, atol {atol:g})"
+    message = "; ".join([f"micrograd44 and PyTorch differ in {what}: {numbers}", *details])
+    return TorchMismatch(message, quantity, node, name, ours, theirs, **more)

@@ -9,7 +9,7 @@ import torch
 from ..autodiff import grad
 from ..core.value import Value, topological_order
 from ..gradcheck import allclose, check_tolerance
-from .common import TorchMismatch, difference
+from .common import TorchMismatch, mismatch
 from .twin import torch_twin
 
 # A path with more nodes than twice this (plus one) shows this many at each end.
@@ -171,28 +171,24 @@ def _named(node: Value, nodes: list[Value]) -> str:
 def _mismatch(
     quantity, node, ours, theirs, nodes, path, tolerances, origin=None, count=None
 ) -> TorchMismatch:
-    """The failure of assert_matches_torch, with its one-line message."""
-    name = _named(node, nodes)
-    parts = [
-        f"micrograd44 and PyTorch differ in the {quantity} of {name}: "
-        + difference(ours, theirs, *tolerances),
-        f"path: {_shown(path)}",
-    ]
+    """The failure of assert_matches_torch: the path, and where the difference starts and how many differ."""
+    details = [f"path: {_shown(path)}"]
     if origin is not None:
         parent, index, local_ours, local_theirs = origin
-        parts.append(
+        details.append(
             f"the difference starts at {_named(parent, nodes)}, whose local derivative "
             f"d({parent.op})/d(input {index}) is {local_ours!r} in micrograd44, {local_theirs!r} in PyTorch"
         )
     if count is not None:
-        parts.append(count)
-    return TorchMismatch(
-        "; ".join(parts),
+        details.append(count)
+    return mismatch(
         quantity,
         node,
-        name,
+        _named(node, nodes),
         ours,
         theirs,
+        tolerances,
+        *details,
         path=tuple(path),
         origin=None if origin is None else origin[0],
     )

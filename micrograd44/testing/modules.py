@@ -11,7 +11,7 @@ from ..autodiff import grad
 from ..core.value import Value, linear, topological_order
 from ..gradcheck import allclose, check_tolerance
 from ..nn import ACTIVATIONS, MLP, Layer, Neuron
-from .common import TorchMismatch, difference
+from .common import mismatch
 
 # The torch.nn module of each activation of micrograd44.nn (None, a linear layer, has none).
 TORCH_ACTIVATIONS = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU, "sigmoid": torch.nn.Sigmoid}
@@ -225,7 +225,7 @@ def assert_module_matches_torch(
         for j, (out, theirs) in enumerate(zip(row, expected)):
             if not allclose(out.data, theirs, *tolerances, equal_nan=True):
                 name = f"output {j} of sample {s}"
-                raise _mismatch("output", out, name, out.data, theirs, tolerances)
+                raise mismatch("output", out, name, out.data, theirs, tolerances)
     torch_grads = _torch_numbers(module, net, grad=True)
     named = list(module.named_parameters())
     differing = [
@@ -237,7 +237,7 @@ def assert_module_matches_torch(
         name, p = differing[0]
         theirs, torch_name = torch_grads[p]
         count = f"{len(differing)} of {len(named)} parameter gradients differ"
-        raise _mismatch(
+        raise mismatch(
             "gradient",
             p,
             f"parameter {name!r} (PyTorch {torch_name})",
@@ -249,7 +249,7 @@ def assert_module_matches_torch(
     for row, expected in zip(xs, x_torch.grad.tolist()):
         for x, theirs in zip(row, expected):
             if not allclose(ours.get(x, 0.0), theirs, *tolerances, equal_nan=True):
-                raise _mismatch("gradient", x, x.label, ours.get(x, 0.0), theirs, tolerances)
+                raise mismatch("gradient", x, x.label, ours.get(x, 0.0), theirs, tolerances)
 
 
 def _output_grads(output_grads, outputs: list[list[Value]], single: bool) -> list[list[float]]:
@@ -261,12 +261,3 @@ def _output_grads(output_grads, outputs: list[list[Value]], single: bool) -> lis
         )
         raise ValueError(f"output_grads must be shaped like the outputs ({shape}), got {output_grads!r:.60}")
     return seeds
-
-
-def _mismatch(quantity, node, name, ours, theirs, tolerances, count=None) -> TorchMismatch:
-    """The failure of assert_module_matches_torch, with its one-line message."""
-    what = name if quantity == "output" else f"the {quantity} of {name}"
-    message = f"micrograd44 and PyTorch differ in {what}: {difference(ours, theirs, *tolerances)}"
-    if count is not None:
-        message += f"; {count}"
-    return TorchMismatch(message, quantity, node, name, ours, theirs)
