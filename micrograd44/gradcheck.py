@@ -1,4 +1,10 @@
-"""A gradient checker shaped like ``torch.autograd.gradcheck``: backward() against finite differences."""
+"""A gradient checker shaped like ``torch.autograd.gradcheck``: backward() against finite differences.
+
+Its pieces serve every other comparison of the package: ``central_differences`` (also
+``formula.central_difference``), ``allclose``, torch.allclose's rule for one pair of numbers
+(also ``check_derivatives``, ``check_backward`` and the PyTorch assertions of
+``micrograd44.testing``), and ``check_tolerance`` for their tolerances.
+"""
 
 from __future__ import annotations
 
@@ -152,7 +158,7 @@ def _output_values(f, inputs: tuple[Value, ...]) -> tuple[Value, ...]:
     return outputs
 
 
-def central_differences(f, inputs: tuple[Value, ...], i: int, eps: float, n_outputs: int = 1) -> list[float]:
+def central_differences(f, inputs: Sequence[Value], i: int, eps: float, n_outputs: int = 1) -> list[float]:
     """(y(x + eps) - y(x - eps)) / (2 eps) for each output y of f, x = inputs[i], the other inputs held fixed.
 
     x's data is moved and put back (also when f raises); f is called with all the inputs.
