@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from . import grad
 from .core import OpError, Value, topological_order
 from .formula import FormulaError, parse
+from .gradcheck import allclose
 
 # Points besides the given one: each variable moves by one of these, a different one per variable.
 OFFSETS = (0.25, -0.5, 1.0, -1.5, 2.5, -3.0)
@@ -311,7 +312,7 @@ def check_derivatives(
             except OpError as error:
                 report.checks.append(PointCheck(name, point, engine, None, False, f"no value ({error.op})"))
                 continue
-            agree = abs(yours - engine) <= ABS_TOL + REL_TOL * abs(engine)
+            agree = allclose(yours, engine, REL_TOL, ABS_TOL)
             report.checks.append(PointCheck(name, point, engine, yours, agree))
     return report
 

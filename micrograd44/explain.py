@@ -21,7 +21,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from .core import Value, topological_order
+from .core import Value, chain_rule, topological_order
 
 # explain_grad refuses graphs with more paths than this (each path is a row of the table)
 DEFAULT_MAX_PATHS = 1000
@@ -255,20 +255,22 @@ def _paths(root: Value, leaf: Value, counts: dict[Value, int]) -> list[GradientP
 
 
 def _node_steps(order: list[Value], counts: dict[Value, int]) -> list[NodeStep]:
-    """The per-node form: d(root)/d(node) x local for every edge on a path to leaf, root's first."""
-    root = order[-1]
-    grads = {root: 1.0}
-    steps = []
-    for node in reversed(order):
-        if not counts[node] or not node.children:
-            continue
-        upstream = grads.get(node, 0.0)
-        for child, local in zip(node.children, node.local_grads()):
-            if counts[child]:
-                product = upstream * local
-                steps.append(NodeStep(node, child, upstream, local, product))
-                grads[child] = grads.get(child, 0.0) + product
-    return steps
+    """The per-node form: d(root)/d(node) x local for every edge on a path to leaf, root's first.
+
+    The engine's walk (``chain_rule``) on floats, along the edges that lead to leaf; a
+    node's gradient is complete when its edges are walked, so each step reads it then.
+    """
+    edges = []
+
+    def edges_to_leaf(node: Value) -> list[tuple[Value, float]]:
+        if not counts[node]:
+            return []
+        mine = [(child, local) for child, local in zip(node.children, node.local_grads()) if counts[child]]
+        edges.extend((node, child, local) for child, local in mine)
+        return mine
+
+    grads = chain_rule(order, 1.0, edges_to_leaf, start=0.0)
+    return [NodeStep(node, child, grads[node], local, local * grads[node]) for node, child, local in edges]
 
 
 def _name(node: Value, index: int) -> str:

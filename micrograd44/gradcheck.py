@@ -1,12 +1,20 @@
-"""A gradient checker shaped like ``torch.autograd.gradcheck``: backward() against finite differences."""
+"""A gradient checker shaped like ``torch.autograd.gradcheck``: backward() against finite differences.
+
+Its pieces serve every other comparison of the package: ``central_differences`` (also
+``formula.central_difference``), ``allclose``, torch.allclose's rule for one pair of numbers
+(also ``check_derivatives``, ``check_backward`` and the PyTorch assertions of
+``micrograd44.testing``), and ``check_tolerance`` for their tolerances.
+"""
 
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .core.value import Value, topological_order
+from .autodiff import grad
+from .core.value import Value
 
 
 @dataclass(frozen=True)
@@ -104,19 +112,20 @@ def gradcheck(
         True
     """
     inputs = _input_values(inputs)
-    _check_tolerance("eps", eps, positive=True)
-    _check_tolerance("atol", atol, positive=False)
-    _check_tolerance("rtol", rtol, positive=False)
+    check_tolerance("eps", eps, positive=True, where="gradcheck: ")
+    check_tolerance("atol", atol, where="gradcheck: ")
+    check_tolerance("rtol", rtol, where="gradcheck: ")
 
     outputs = _output_values(f, inputs)
-    analytical = _analytical_jacobian(outputs, inputs)
-    numerical = _numerical_jacobian(f, inputs, eps, len(outputs))
+    analytical = [list(grad(y, inputs)) for y in outputs]  # backward()'s walk, leaving every .grad as it was
+    columns = [central_differences(f, inputs, i, eps, len(outputs)) for i in range(len(inputs))]
+    numerical = [[column[j] for column in columns] for j in range(len(outputs))]
 
     mismatches = [
         Mismatch(j, i, x.label, numerical[j][i], analytical[j][i])
         for j in range(len(outputs))
         for i, x in enumerate(inputs)
-        if not _close(analytical[j][i], numerical[j][i], atol, rtol)
+        if not allclose(analytical[j][i], numerical[j][i], rtol, atol)
     ]
     if not mismatches:
         return True
@@ -139,13 +148,6 @@ def _input_values(inputs) -> tuple[Value, ...]:
     return values
 
 
-def _check_tolerance(name: str, value: float, *, positive: bool) -> None:
-    """ValueError unless value is a finite number > 0 (positive) or >= 0."""
-    if not (math.isfinite(value) and (value > 0.0 if positive else value >= 0.0)):
-        rule = "> 0" if positive else ">= 0"
-        raise ValueError(f"gradcheck: {name} must be a finite number {rule}, got {value!r}")
-
-
 def _output_values(f, inputs: tuple[Value, ...]) -> tuple[Value, ...]:
     """f(*inputs) as a tuple of Values; TypeError naming the index of anything else."""
     result = f(*inputs)
@@ -156,49 +158,45 @@ def _output_values(f, inputs: tuple[Value, ...]) -> tuple[Value, ...]:
     return outputs
 
 
-def _analytical_jacobian(outputs: tuple[Value, ...], inputs: tuple[Value, ...]) -> list[list[float]]:
-    """dy/dx from backward() for each output y (rows) and input x (columns).
+def central_differences(f, inputs: Sequence[Value], i: int, eps: float, n_outputs: int = 1) -> list[float]:
+    """(y(x + eps) - y(x - eps)) / (2 eps) for each output y of f, x = inputs[i], the other inputs held fixed.
 
-    Every grad that backward() touches is restored afterwards.
+    x's data is moved and put back (also when f raises); f is called with all the inputs.
+    ValueError when f returns other than ``n_outputs`` outputs for a moved input.
     """
-    saved = {node: node.grad for y in outputs for node in topological_order(y)}
-    saved.update((x, x.grad) for x in inputs)
+    x = inputs[i]
+    original = x.data
     try:
-        jacobian = []
-        for y in outputs:
-            for x in inputs:
-                x.grad = 0.0
-            y.backward()
-            jacobian.append([x.grad for x in inputs])
-        return jacobian
+        x.data = original + eps
+        plus = [y.data for y in _output_values(f, inputs)]  # read now: an output may be x itself
+        x.data = original - eps
+        minus = [y.data for y in _output_values(f, inputs)]
     finally:
-        for node, grad in saved.items():
-            node.grad = grad
+        x.data = original
+    if len(plus) != n_outputs or len(minus) != n_outputs:
+        raise ValueError(
+            f"gradcheck: f returned {n_outputs} output(s), but {len(plus)} and {len(minus)} "
+            f"when input {i} was moved by +-eps"
+        )
+    return [(p - m) / (2.0 * eps) for p, m in zip(plus, minus)]
 
 
-def _numerical_jacobian(f, inputs: tuple[Value, ...], eps: float, n_outputs: int) -> list[list[float]]:
-    """(y(x + eps) - y(x - eps)) / (2 eps) for each output y (rows) and input x (columns)."""
-    columns = []
-    for i, x in enumerate(inputs):
-        original = x.data
-        try:
-            x.data = original + eps
-            plus = [y.data for y in _output_values(f, inputs)]  # read now: an output may be x itself
-            x.data = original - eps
-            minus = [y.data for y in _output_values(f, inputs)]
-        finally:
-            x.data = original
-        if len(plus) != n_outputs or len(minus) != n_outputs:
-            raise ValueError(
-                f"gradcheck: f returned {n_outputs} output(s), but {len(plus)} and {len(minus)} "
-                f"when input {i} was moved by +-eps"
-            )
-        columns.append([(p - m) / (2.0 * eps) for p, m in zip(plus, minus)])
-    return [[column[j] for column in columns] for j in range(n_outputs)]
+def check_tolerance(name: str, value, *, positive: bool = False, where: str = "") -> None:
+    """ValueError unless value is a finite real number (not a bool), > 0 (positive) or >= 0.
+
+    The message names the keyword, after ``where`` (e.g. "gradcheck: ").
+    """
+    real = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if not (real and (0.0 < value < math.inf if positive else 0.0 <= value < math.inf)):
+        rule = "> 0" if positive else ">= 0"
+        raise ValueError(f"{where}{name} must be a finite number {rule}, got {value!r}")
 
 
-def _close(analytical: float, numerical: float, atol: float, rtol: float) -> bool:
-    """torch.allclose's rule for one pair; infinities match only themselves, nan nothing."""
-    if math.isfinite(analytical) and math.isfinite(numerical):
-        return abs(analytical - numerical) <= atol + rtol * abs(numerical)
-    return analytical == numerical
+def allclose(ours: float, theirs: float, rtol: float, atol: float, *, equal_nan: bool = False) -> bool:
+    """torch.allclose's rule for one pair: |ours - theirs| <= atol + rtol * |theirs|.
+
+    Infinities match only themselves; nan matches nothing, or nan with ``equal_nan``.
+    """
+    if math.isfinite(ours) and math.isfinite(theirs):
+        return abs(ours - theirs) <= atol + rtol * abs(theirs)
+    return ours == theirs or (equal_nan and math.isnan(ours) and math.isnan(theirs))

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ..core import Value
+from ..gradcheck import central_differences
 from .parser import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, FormulaError, Node, Token, post_order, read, tokenize
 
 # Labels longer than this are shortened in Value labels (pictures and error messages).
@@ -173,12 +174,11 @@ def central_difference(formula: Formula, values: Mapping[str, float], name: str,
     """
     if not eps > 0:
         raise ValueError(f"eps must be > 0, got {eps!r}")
-    moved = dict(values)
-    moved[name] = values[name] + eps
-    above = formula.evaluate(moved).data
-    moved[name] = values[name] - eps
-    below = formula.evaluate(moved).data
-    return (above - below) / (2.0 * eps)
+    leaves = [Value(value, label=variable) for variable, value in values.items()]
+    (estimate,) = central_differences(
+        lambda *xs: formula.evaluate(dict(zip(values, xs))), leaves, list(values).index(name), eps
+    )
+    return estimate
 
 
 __all__ = [

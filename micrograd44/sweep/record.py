@@ -7,9 +7,7 @@ import time
 from collections.abc import Sequence
 
 from ..training import History, TrainingDiverged
-from ..training.course import TARGETS, Recipe, run
-
-_XOR = [int(target) for target in TARGETS]
+from ..training.course import Recipe, run
 
 
 class SweepError(RuntimeError):
@@ -80,7 +78,7 @@ def run_recipe(recipe: Recipe, *, solved_epoch: bool = True) -> RunResult:
 def _first_solved_epoch(history: History) -> int | None:
     """The epoch of the first snapshot that solves XOR; the last epoch when only the final model does."""
     for snapshot in history.snapshots:
-        if snapshot.rounded == _XOR:
+        if snapshot.rounded == list(history.targets):  # as History.solved compares
             return snapshot.epoch
     if history.solved and history.epoch_losses:
         return len(history.epoch_losses) - 1

@@ -9,7 +9,7 @@ import statistics
 from collections.abc import Sequence
 from pathlib import Path
 
-from .grid import format_value
+from .grid import field_names, format_value
 from .record import RunResult
 
 # the most panels plot_success draws (one per combination of the fields not on its axes)
@@ -75,8 +75,7 @@ class Cell:
 
 def cell_fields(results: Sequence[RunResult]) -> list[str]:
     """The fields that take more than one value among the results, except the seed, in Recipe's order."""
-    names = [field.name for field in dataclasses.fields(results[0].recipe)] if results else []
-    return [n for n in names if n != "seed" and len({getattr(r.recipe, n) for r in results}) > 1]
+    return [n for n in field_names() if n != "seed" and len({getattr(r.recipe, n) for r in results}) > 1]
 
 
 def _median(values) -> float | None:
@@ -165,7 +164,7 @@ def plot_success(results: Sequence[RunResult], path: str | Path, x: str, y: str 
     from matplotlib.figure import Figure
 
     axes_fields = [x] if y is None else [x, y]
-    names = [field.name for field in dataclasses.fields(results[0].recipe)]
+    names = field_names()
     for name in axes_fields:
         if name not in names:
             raise ValueError(f"cannot plot over {name!r}: not a Recipe field ({', '.join(names)})")

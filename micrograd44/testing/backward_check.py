@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from ..core import Value, topological_order
 from ..formula import parse
+from ..gradcheck import allclose
 
 # where an op is checked unless told otherwise: both signs, near 0 and away from it
 POINTS = (-1.3, -0.4, 0.5, 1.2)
@@ -155,9 +156,8 @@ def _truth(function, p: float, source: str) -> tuple[float, float]:
 
 
 def _close(yours: float, right: float) -> bool:
-    if math.isnan(right):
-        return math.isnan(yours)
-    return abs(yours - right) <= ABS_TOL + REL_TOL * abs(right)
+    """yours equals right within REL_TOL and ABS_TOL (torch.allclose's rule; nan equals nan)."""
+    return allclose(yours, right, REL_TOL, ABS_TOL, equal_nan=True)
 
 
 def _run_backward(out: Value, x: Value) -> float:

@@ -1,9 +1,11 @@
-"""What the assertions share: the tolerance test, the failure they raise, gradients computed afresh."""
+"""What the assertions share: the failure they raise, with its one-line message.
+
+The tolerance test is ``gradcheck.allclose``, the gradients compared ``micrograd44.grad``'s.
+"""
 
 from __future__ import annotations
 
 import math
-import numbers
 
 from ..core.value import Value
 
@@ -40,37 +42,18 @@ class TorchMismatch(AssertionError):
         self.origin: Value | None = more.get("origin")
 
 
-def check_tolerances(rtol, atol) -> None:
-    """ValueError naming the keyword unless rtol and atol are finite numbers >= 0."""
-    for keyword, value in (("rtol", rtol), ("atol", atol)):
-        if not isinstance(value, numbers.Real) or isinstance(value, bool) or not 0.0 <= value < math.inf:
-            raise ValueError(f"{keyword} must be a finite number >= 0, got {value!r}")
+def mismatch(quantity, node, name, ours, theirs, tolerances, *details, **more) -> TorchMismatch:
+    """The failure of an assertion, in one line: "micrograd44 and PyTorch differ in the <quantity> of
+    <name>: <both numbers, their relative difference, the tolerances>", then each detail.
 
-
-def agree(ours: float, theirs: float, rtol: float, atol: float) -> bool:
-    """|ours - theirs| <= atol + rtol * |theirs| (torch.allclose's test); inf and nan must match exactly."""
-    if math.isfinite(ours) and math.isfinite(theirs):
-        return abs(ours - theirs) <= atol + rtol * abs(theirs)
-    return ours == theirs or (math.isnan(ours) and math.isnan(theirs))
-
-
-def difference(ours: float, theirs: float, rtol: float, atol: float) -> str:
-    """How two numbers differ, for a message: both numbers, the relative difference, the tolerances."""
+    An output names itself (no "the output of"); ``more`` gives TorchMismatch's path and origin.
+    """
+    rtol, atol = tolerances
     if math.isfinite(ours) and math.isfinite(theirs) and theirs != 0.0:
         relative = f"relative difference {abs(ours - theirs) / abs(theirs):.3g}"
     else:
         relative = f"difference {abs(ours - theirs)!r}"
-    return f"micrograd44 {ours!r}, PyTorch {theirs!r}, {relative} (rtol {rtol:g}, atol {atol:g})"
-
-
-def fresh_gradients(root: Value, nodes: list[Value]) -> dict[Value, float]:
-    """d(root)/d(node) for each node, by ``root.backward()`` from zero grads; every .grad is then put back."""
-    saved = [node.grad for node in nodes]
-    try:
-        for node in nodes:
-            node.grad = 0.0
-        root.backward()
-        return {node: node.grad for node in nodes}
-    finally:
-        for node, grad in zip(nodes, saved):
-            node.grad = grad
+    what = name if quantity == "output" else f"the {quantity} of {name}"
+    numbers = f"micrograd44 {ours!r}, PyTorch {theirs!r}, {relative} (rtol {rtol:g}, atol {atol:g})"
+    message = "; ".join([f"micrograd44 and PyTorch differ in {what}: {numbers}", *details])
+    return TorchMismatch(message, quantity, node, name, ours, theirs, **more)

@@ -6,8 +6,10 @@ from collections.abc import Callable
 
 import torch
 
+from ..autodiff import grad
 from ..core.value import Value, topological_order
-from .common import TorchMismatch, agree, check_tolerances, difference, fresh_gradients
+from ..gradcheck import allclose, check_tolerance
+from .common import TorchMismatch, mismatch
 from .twin import torch_twin
 
 # A path with more nodes than twice this (plus one) shows this many at each end.
@@ -56,20 +58,23 @@ def assert_matches_torch(root: Value, *, rtol: float = 1e-12, atol: float = 0.0,
     """
     if not isinstance(root, Value):
         raise TypeError(f"assert_matches_torch: root must be a Value, got {type(root).__name__}")
-    check_tolerances(rtol, atol)
+    check_tolerance("rtol", rtol)
+    check_tolerance("atol", atol)
     nodes = topological_order(root)
     twin = torch_twin(root)
     for node in nodes:
         theirs = twin[node].item()
-        if not agree(node.data, theirs, rtol, atol):
+        if not allclose(node.data, theirs, rtol, atol, equal_nan=True):
             path = _path(node, lambda leaf: bool(leaf.label))
             raise _mismatch("value", node, node.data, theirs, nodes, path, (rtol, atol))
     if not grads:
         return
-    ours = fresh_gradients(root, nodes)
+    ours = dict(zip(nodes, grad(root, nodes)))  # as root.backward() from zero grads, .grad untouched
     twin[root].backward(retain_graph=True)  # kept, so that a failure can ask for one local derivative
     theirs = {node: _grad_of(twin[node]) for node in nodes}
-    differing = [node for node in reversed(nodes) if not agree(ours[node], theirs[node], rtol, atol)]
+    differing = [
+        node for node in reversed(nodes) if not allclose(ours[node], theirs[node], rtol, atol, equal_nan=True)
+    ]
     if not differing:
         return
     first = differing[0]
@@ -120,7 +125,7 @@ def _origin(node: Value, nodes: list[Value], twin: dict, tolerances: tuple) -> t
         ours = sum(local for child, local in zip(parent.children, parent.local_grads()) if child is node)
         (slope,) = torch.autograd.grad(twin[parent], twin[node], retain_graph=True, allow_unused=True)
         theirs = 0.0 if slope is None else slope.item()
-        if not agree(ours, theirs, *tolerances):
+        if not allclose(ours, theirs, *tolerances, equal_nan=True):
             index = next(i for i, child in enumerate(parent.children) if child is node)
             return parent, index, ours, theirs
     return None
@@ -166,28 +171,24 @@ def _named(node: Value, nodes: list[Value]) -> str:
 def _mismatch(
     quantity, node, ours, theirs, nodes, path, tolerances, origin=None, count=None
 ) -> TorchMismatch:
-    """The failure of assert_matches_torch, with its one-line message."""
-    name = _named(node, nodes)
-    parts = [
-        f"micrograd44 and PyTorch differ in the {quantity} of {name}: "
-        + difference(ours, theirs, *tolerances),
-        f"path: {_shown(path)}",
-    ]
+    """The failure of assert_matches_torch: the path, and where the difference starts and how many differ."""
+    details = [f"path: {_shown(path)}"]
     if origin is not None:
         parent, index, local_ours, local_theirs = origin
-        parts.append(
+        details.append(
             f"the difference starts at {_named(parent, nodes)}, whose local derivative "
             f"d({parent.op})/d(input {index}) is {local_ours!r} in micrograd44, {local_theirs!r} in PyTorch"
         )
     if count is not None:
-        parts.append(count)
-    return TorchMismatch(
-        "; ".join(parts),
+        details.append(count)
+    return mismatch(
         quantity,
         node,
-        name,
+        _named(node, nodes),
         ours,
         theirs,
+        tolerances,
+        *details,
         path=tuple(path),
         origin=None if origin is None else origin[0],
     )

@@ -7,9 +7,11 @@ from collections.abc import Sequence
 
 import torch
 
+from ..autodiff import grad
 from ..core.value import Value, linear, topological_order
+from ..gradcheck import allclose, check_tolerance
 from ..nn import ACTIVATIONS, MLP, Layer, Neuron
-from .common import TorchMismatch, agree, check_tolerances, difference, fresh_gradients
+from .common import mismatch
 
 # The torch.nn module of each activation of micrograd44.nn (None, a linear layer, has none).
 TORCH_ACTIVATIONS = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU, "sigmoid": torch.nn.Sigmoid}
@@ -192,7 +194,8 @@ def assert_module_matches_torch(
         >>> model = MLP(2, [5, 4, 1], activation="tanh", weight_init="normal", seed=2)
         >>> assert_module_matches_torch(model, [[0.0, 1.0], [1.0, 1.0]])
     """
-    check_tolerances(rtol, atol)
+    check_tolerance("rtol", rtol)
+    check_tolerance("atol", atol)
     tolerances = (rtol, atol)
     net = torch_module(module)
     samples, single = _batch(inputs, "inputs")
@@ -212,7 +215,7 @@ def assert_module_matches_torch(
     flat = [out for row in outputs for out in row]
     root = linear(flat, [g for row in seeds for g in row], 0.0)
     nodes = topological_order(root)
-    ours = fresh_gradients(root, nodes)
+    ours = dict(zip(nodes, grad(root, nodes)))  # as root.backward() from zero grads, .grad untouched
 
     x_torch = torch.tensor(samples, dtype=torch.float64, requires_grad=True)
     y_torch = net(x_torch)
@@ -220,19 +223,21 @@ def assert_module_matches_torch(
 
     for s, (row, expected) in enumerate(zip(outputs, y_torch.tolist())):
         for j, (out, theirs) in enumerate(zip(row, expected)):
-            if not agree(out.data, theirs, *tolerances):
+            if not allclose(out.data, theirs, *tolerances, equal_nan=True):
                 name = f"output {j} of sample {s}"
-                raise _mismatch("output", out, name, out.data, theirs, tolerances)
+                raise mismatch("output", out, name, out.data, theirs, tolerances)
     torch_grads = _torch_numbers(module, net, grad=True)
     named = list(module.named_parameters())
     differing = [
-        (name, p) for name, p in named if not agree(ours.get(p, 0.0), torch_grads[p][0], *tolerances)
+        (name, p)
+        for name, p in named
+        if not allclose(ours.get(p, 0.0), torch_grads[p][0], *tolerances, equal_nan=True)
     ]
     if differing:
         name, p = differing[0]
         theirs, torch_name = torch_grads[p]
         count = f"{len(differing)} of {len(named)} parameter gradients differ"
-        raise _mismatch(
+        raise mismatch(
             "gradient",
             p,
             f"parameter {name!r} (PyTorch {torch_name})",
@@ -243,8 +248,8 @@ def assert_module_matches_torch(
         )
     for row, expected in zip(xs, x_torch.grad.tolist()):
         for x, theirs in zip(row, expected):
-            if not agree(ours.get(x, 0.0), theirs, *tolerances):
-                raise _mismatch("gradient", x, x.label, ours.get(x, 0.0), theirs, tolerances)
+            if not allclose(ours.get(x, 0.0), theirs, *tolerances, equal_nan=True):
+                raise mismatch("gradient", x, x.label, ours.get(x, 0.0), theirs, tolerances)
 
 
 def _output_grads(output_grads, outputs: list[list[Value]], single: bool) -> list[list[float]]:
@@ -256,12 +261,3 @@ def _output_grads(output_grads, outputs: list[list[Value]], single: bool) -> lis
         )
         raise ValueError(f"output_grads must be shaped like the outputs ({shape}), got {output_grads!r:.60}")
     return seeds
-
-
-def _mismatch(quantity, node, name, ours, theirs, tolerances, count=None) -> TorchMismatch:
-    """The failure of assert_module_matches_torch, with its one-line message."""
-    what = name if quantity == "output" else f"the {quantity} of {name}"
-    message = f"micrograd44 and PyTorch differ in {what}: {difference(ours, theirs, *tolerances)}"
-    if count is not None:
-        message += f"; {count}"
-    return TorchMismatch(message, quantity, node, name, ours, theirs)

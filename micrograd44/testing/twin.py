@@ -20,35 +20,16 @@ def _fsum(terms):
     return torch.stack(list(terms)).sum()
 
 
-# The op table's vocabulary on float64 tensors.
-TORCH = SimpleNamespace(
-    exp=torch.exp,
-    log=torch.log,
-    log1p=torch.log1p,
-    sqrt=torch.sqrt,
-    tanh=torch.tanh,
-    sin=torch.sin,
-    cos=torch.cos,
-    tan=torch.tan,
-    atan=torch.atan,
-    erf=torch.erf,
-    sigmoid=torch.sigmoid,
+# The op table's vocabulary on float64 tensors: each function is torch's of the same name,
+# except these.
+_NOT_TORCH_NAMES = {
     # threshold 700: log1p(exp(x)) for every x where the engine's formula differs from x
-    softplus=lambda x: torch.nn.functional.softplus(x, beta=1.0, threshold=700.0),
-    abs=torch.abs,
-    sign=torch.sign,
-    floor=torch.floor,
-    fsum=_fsum,
-    reciprocal=torch.reciprocal,
-    where=torch.where,
-    gt=torch.gt,
-    ge=torch.ge,
-    eq=torch.eq,
-    ne=torch.ne,
-    and_=torch.logical_and,
-    or_=torch.logical_or,
-)
-assert set(vars(TORCH)) == set(VOCABULARY), "the tensor vocabulary must match ops.VOCABULARY"
+    "softplus": lambda x: torch.nn.functional.softplus(x, beta=1.0, threshold=700.0),
+    "fsum": _fsum,
+    "and_": torch.logical_and,
+    "or_": torch.logical_or,
+}
+TORCH = SimpleNamespace(**{name: _NOT_TORCH_NAMES.get(name) or getattr(torch, name) for name in VOCABULARY})
 
 
 def torch_twin(root: Value, leaves: dict[Value, torch.Tensor] | None = None) -> dict[Value, torch.Tensor]:
