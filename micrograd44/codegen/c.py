@@ -124,6 +124,16 @@ PRELUDE = r"""
 /* sign(x) with sign(0) = 0 (and sign(nan) = 0), ops.sign */
 static double mg_sign(double x) { return x > 0.0 ? 1.0 : (x < 0.0 ? -1.0 : 0.0); }
 
+/* 1 when every element of x[0..n) is finite (x - x is 0 for a finite x, nan otherwise) */
+static int mg_all_finite(const double *x, long n)
+{
+    int bad = 0;
+    long k;
+    for (k = 0; k < n; k++)
+        bad |= !(x[k] - x[k] == 0.0);
+    return !bad;
+}
+
 /* 1 / (1 + exp(-x)) without overflow, ops.sigmoid */
 static double mg_sigmoid(double x)
 {

@@ -21,7 +21,8 @@ from ..codegen.tape import Tape
 from ..core.value import sum_values
 from ..optim import Optimizer
 from .c_library import address, doubles, fingerprint, load_function
-from .source import LOOP_ARGUMENTS, STAGES, PythonWriter, c_source
+from .c_source import c_source
+from .source import LOOP_ARGUMENTS, STAGES, PythonWriter
 from .toolchain import build_from
 from .updates import UpdateCode
 
