@@ -21,7 +21,7 @@ from ..codegen.loops import LoopedLowering
 from ..codegen.python import indent
 from ..codegen.statements import lines_of
 from ..codegen.tape import Tape
-from .source import STAGES, Fail, Writer, _targets
+from .source import STAGES, Fail, Writer, _targets, zeroed
 from .updates import UpdateCode
 
 # an element of an array: "G[12]"
@@ -186,6 +186,7 @@ class CWriter(Writer):
             "    }",
             "done:",
             *(f"    state[0] = {s};" for s in flag),
+            *([] if full_batch else indent(_each_parameter(count, [f"G[k] = {zeroed(['G[k]'])[0]};"]))),
             "    *taken = step;",
             "    return status;",
             "}",

@@ -208,12 +208,17 @@ class PythonWriter(Writer):
     def loop_failure(self, update: UpdateCode, full_batch: bool, grads: list[str]) -> Fail:
         """Return the stage and the results so far; raise for "forward", which ``guard`` reports."""
         step = "epoch" if full_batch else "step"
-        result = f"losses, {self._state(update)}, {tuple_source(grads)}"
+        result = f"losses, {self._state(update)}, {self._grads_out(grads, full_batch)}"
 
         def fail(stage: str) -> str:
             return "engine_would_raise()" if stage == "forward" else f'return "{stage}", {step}, {result}'
 
         return fail
+
+    @staticmethod
+    def _grads_out(grads: list[str], full_batch: bool) -> str:
+        """The gradients a loop returns, as ``.grad`` holds them: 0.0 plus each (see ``zeroed``)."""
+        return tuple_source(grads if full_batch else zeroed(grads))
 
     def _unpack(self) -> str:
         """The target of an assignment from one sample's row."""
@@ -249,8 +254,20 @@ class PythonWriter(Writer):
             "record = losses.append",
             header,
             *indent(step),
-            f"return None, {count}, losses, {self._state(update)}, {tuple_source(grads)}",
+            f"return None, {count}, losses, {self._state(update)}, {self._grads_out(grads, full_batch)}",
         ]
+
+
+def zeroed(grads: Sequence[str]) -> list[str]:
+    """``0.0 + g`` for each gradient: what the engine's ``.grad`` holds after zero_grad() and backward().
+
+    A step's gradient starts from its first contribution where the engine starts from 0.0
+    and adds it; they differ only for a zero, which 0.0 + g turns into the engine's +0.0
+    (a sum that starts from 0.0 is -0.0 only when every term is). The updates are the same
+    either way: with either zero as the gradient each gives the same numbers, unless the
+    parameter itself is -0.0.
+    """
+    return [f"0.0 + {g}" for g in grads]
 
 
 def _targets(statements) -> list[str]:
