@@ -249,34 +249,50 @@ class LoopedLowering(Lowering):
         weight, weight_table = _index(tuple(layer.weights[j] for j in neurons), f"weights{k}")
         bias, bias_table = _index(tuple(layer.biases[j] for j in neurons), f"biases{k}")
         neuron, neuron_table = _index(tuple(neurons), f"neurons{k}")
-        tables = [*weight_table, *bias_table, *neuron_table]
-        body = functools.partial(
-            self._neuron_backward, k, neuron("j"), weight("j"), bias("j"), any(inputs), accumulate
-        )
-        lines += ["{", "    const long j = 0;", "    (void)j;", *tables, *body(True), "}"]
-        if len(neurons) > 1:
-            lines += [f"for (long j = 1; j < {len(neurons)}; j++) {{", *tables, *body(False), "}"]
+        indices = (neuron, weight, bias)
+        body = functools.partial(self._neurons_backward, k, indices, any(inputs), accumulate)
+        count, first = len(neurons), min(JAMMED, len(neurons))
+        lines += [
+            "{",
+            *indent([*weight_table, *bias_table, *neuron_table, "long j = 0;", *body(first, True)]),
+        ]
+        if count - first >= JAMMED:
+            header = f"for (j = {first}; j + {JAMMED} <= {count}; j += {JAMMED}) {{"
+            lines += [f"    {header}", *indent(body(JAMMED, False), 2), "    }"]
+        if (count - first) % JAMMED:
+            start = first + (count - first) // JAMMED * JAMMED
+            lines += [f"    for (j = {start}; j < {count}; j++) {{", *indent(body(1, False), 2), "    }"]
+        lines.append("}")
         for i, x in enumerate(layer.inputs):
             if inputs[i]:
                 gradients.add(x, f"gX{k}[{i}]")
         weights = [range(layer.weights[j], layer.weights[j] + len(layer.inputs)) for j in neurons]
         return {self.tape.parameters[p] for j, w in zip(neurons, weights) for p in (layer.biases[j], *w)}
 
-    def _neuron_backward(
-        self, k: int, neuron: str, weight: str, bias: str, inputs: bool, accumulate: bool, first: bool
+    def _neurons_backward(
+        self, k: int, indices: tuple, inputs: bool, accumulate: bool, count: int, first: bool
     ) -> list[str]:
-        """One neuron's contributions: x_i u to weight i, w_i u to input i, u to its bias (u its upstream)."""
+        """Neurons j to j + count - 1: each adds x_i u to weight i, w_i u to input i, u to its bias.
+
+        u is the neuron's upstream gradient; the neurons add into the inputs' gradients one
+        after the other, element by element (the first neurons of the layer start them).
+        """
+        neuron, weight, bias = indices
         n = len(self.layers[k].inputs)
+        at = [f"j + {a}" if a else "j" for a in range(count)]
+        plus = "{} + " if accumulate else ""
         lines = [
-            f"    const double upstream = gL{k}[{neuron}];",
-            f"    double *gw = G + {weight};",
-            f"    for (long i = 0; i < {n}; i++)",
-            f"        gw[i] = {'gw[i] + ' if accumulate else ''}X{k}[i] * upstream;",
+            *(f"const double u{a} = gL{k}[{neuron(j)}];" for a, j in enumerate(at)),
+            *(f"double *gw{a} = G + {weight(j)};" for a, j in enumerate(at)),
+            f"for (long i = 0; i < {n}; i++) {{",
+            *(f"    gw{a}[i] = {plus.format(f'gw{a}[i]')}X{k}[i] * u{a};" for a in range(count)),
+            "}",
         ]
         if inputs:
+            terms = [*([] if first else [f"gX{k}[i]"]), *(f"w{a}[i] * u{a}" for a in range(count))]
             lines += [
-                f"    const double *w = P + {weight};",
-                f"    for (long i = 0; i < {n}; i++)",
-                f"        gX{k}[i] = {'' if first else f'gX{k}[i] + '}w[i] * upstream;",
+                *(f"const double *w{a} = P + {weight(j)};" for a, j in enumerate(at)),
+                f"for (long i = 0; i < {n}; i++)",
+                f"    gX{k}[i] = {' + '.join(terms)};",
             ]
-        return [*lines, f"    G[{bias}] = {f'G[{bias}] + ' if accumulate else ''}upstream;"]
+        return [*lines, *(f"G[{bias(j)}] = {plus.format(f'G[{bias(j)}]')}u{a};" for a, j in enumerate(at))]
