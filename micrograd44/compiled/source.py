@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from ..codegen.expr import Printer
 from ..codegen.lowering import SCALARS, Lowering
-from ..codegen.python import PYTHON, PYTHON_SYNTAX, all_finite, indent, tuple_source
+from ..codegen.python import PYTHON, PYTHON_SYNTAX, SCALAR_NAMESPACE, all_finite, indent, tuple_source
 from ..codegen.statements import Assign, Syntax, lines_of
 from ..codegen.tape import Tape
 from .updates import UpdateCode
@@ -162,6 +162,7 @@ class PythonWriter(Writer):
     syntax = PYTHON_SYNTAX
     tests_late = False
     adds_into_grads = False
+    namespace = SCALAR_NAMESPACE  # what the generated code sees
     when, end, not_finite = "if {}:", None, "not isfinite({})"
     add_term, mean_loss, record = "terms.append({})", "fsum(terms) * scale", "record({})"
 

@@ -3,7 +3,8 @@
 Each run trains a 2-H-H-1 network for a few hundred steps with SGD (momentum) or Adam, eagerly
 and on each backend, and compares every loss, parameter, gradient and optimizer buffer by its
 bits (the sign of a zero included). Graphs whose neurons cannot share one loop (an input read
-again after the layer, weights shared between neurons) are compared too.
+again after the layer, weights shared between neurons) are compared too, and the Python
+loops with numpy layers (wide networks) against those with one line per op, failures included.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from compilers import BACKENDS, needs_compiler
 
 from micrograd44 import MLP, Value, linear
 from micrograd44.codegen.loops import find_layers
-from micrograd44.compiled import capture, trace
+from micrograd44.compiled import StepFailed, capture, python_layers, trace
+from micrograd44.compiled.python_layers import PythonLayersWriter, python_writer
 from micrograd44.losses import mse_loss
 from micrograd44.optim import SGD, Adam
 
@@ -70,11 +72,15 @@ def eager_run(width: int, optimizer_name: str, full_batch: bool) -> tuple[list[s
     return bits(losses), state_of(model, optimizer)
 
 
+def traced(model):
+    return trace(lambda x, y, t: mse_loss(model([x, y]), t), (0.0, 0.0, 0.0), parameters=model)
+
+
 def compiled_run(width: int, optimizer_name: str, full_batch: bool, backend: str) -> tuple[list[str], dict]:
     model = model_of(width)
     make, settings = OPTIMIZERS[optimizer_name]
     optimizer = make(model.parameters(), **settings)
-    program = trace(lambda x, y, t: mse_loss(model([x, y]), t), (0.0, 0.0, 0.0), parameters=model)
+    program = traced(model)
     loop = program.training_loop(optimizer, backend)
     losses = loop.full_batch(XOR, 40) if full_batch else loop.single_sample(XOR, STEPS)
     return bits(losses), state_of(model, optimizer)
@@ -95,7 +101,7 @@ def test_a_wide_full_batch_loop_is_the_eager_mean_loss_bit_for_bit(optimizer_nam
 
 def test_a_networks_layers_are_found_as_loops_over_their_neurons():
     model = model_of(16)
-    program = trace(lambda x, y, t: mse_loss(model([x, y]), t), (0.0, 0.0, 0.0), parameters=model)
+    program = traced(model)
     assert [len(layer.nodes) for layer in find_layers(program._tape)] == [16, 16, 1]
     assert [len(layer.inputs) for layer in find_layers(program._tape)] == [2, 16, 16]
 
@@ -168,3 +174,37 @@ def test_one_sample_backward_in_c_adds_into_grads_as_eager_does():
     expected = bits(p.grad for p in twin.parameters())
     program.backward(0.3, -0.7)
     assert bits(p.grad for p in model.parameters()) == expected
+
+
+def test_the_python_loops_take_numpy_layers_for_a_wide_network_only():
+    for width, layered in ((4, False), (64, True)):
+        program = traced(model_of(width))
+        assert isinstance(python_writer(program._tape), PythonLayersWriter) is layered
+
+
+def small_run(optimizer_name: str, full_batch: bool, lr: float, layered: bool, monkeypatch):
+    """A 2-4-4-1 network's Python loop, with or without numpy layers: its results, or its failure."""
+    monkeypatch.setattr(python_layers, "LAYERS_FROM", 0 if layered else 10**9)
+    model = model_of(4)
+    make, settings = OPTIMIZERS[optimizer_name]
+    optimizer = make(model.parameters(), **{**settings, "lr": lr})
+    program = traced(model)
+    loop = program.training_loop(optimizer)
+    try:
+        losses = (
+            loop.full_batch(XOR, 40, check_finite=True)
+            if full_batch
+            else loop.single_sample(XOR, STEPS, check_finite=True)
+        )
+        outcome = bits(losses)
+    except StepFailed as failure:
+        outcome = (failure.stage, failure.step, bits(failure.losses))
+    return outcome, state_of(model, optimizer)
+
+
+@pytest.mark.parametrize("lr", [0.05, 1e300], ids=["trains", "diverges"])
+@pytest.mark.parametrize("full_batch", [False, True], ids=["single sample", "full batch"])
+@pytest.mark.parametrize("optimizer_name", OPTIMIZERS)
+def test_numpy_layers_give_the_python_loops_numbers_and_failures(optimizer_name, full_batch, lr, monkeypatch):
+    layered = small_run(optimizer_name, full_batch, lr, True, monkeypatch)
+    assert layered == small_run(optimizer_name, full_batch, lr, False, monkeypatch)
