@@ -188,10 +188,12 @@ def layers(tape: Tape) -> list[list[int]]:
 class Lowering:
     """The tape of one graph as assignments in one language: forward, then backward.
 
-    Python takes the lines (``forward``, ``backward``); C takes the
-    assignments themselves (``forward_assignments``, ``backward_assignments``). With
-    ``fuse_layers`` (arrays only), each layer of neurons (see ``layers``) becomes one
-    matrix product: faster on numpy arrays, but summed in another order than the engine.
+    Python takes the lines (``forward``, ``backward``), or the backward assignments
+    themselves (``backward_assignments``). With ``fuse_layers`` (arrays only), each layer of
+    neurons (see ``layers``) becomes one matrix product: faster on numpy arrays, but summed
+    in another order than the engine. ``loops.LoopedLowering`` (C) and
+    ``numpy_layers.NumpyLayersLowering`` (Python) print a network's layers as loops instead,
+    in the engine's order.
     """
 
     def __init__(
@@ -217,14 +219,6 @@ class Lowering:
     def grad_name(self, slot: int) -> str:
         """The variable holding d(root)/d(node) for a slot."""
         return f"g_{self.names[slot]}"
-
-    def forward_assignments(self) -> list[tuple[str, str]]:
-        """(variable, expression) of every assignment of the forward pass, children before parents.
-
-        A node deeper than the printer allows is assigned in several steps, each reading
-        the node's variable.
-        """
-        return [(self.names[s], expression) for s in self.tape.ops for expression in self._nodes[s].forward]
 
     def values(self) -> list[str]:
         """The variables of the op nodes, in the order they are computed."""
