@@ -33,16 +33,13 @@ from pathlib import Path
 
 from . import cache
 
-# No fused multiply-add, no fast-math: every operation rounds as in Python. Loops whose
-# iterations are independent (an update, a layer's gradients) are vectorized wherever that pays
-# ("cheap", where -O2's default vectorizes only loops of a multiple of the vector's length):
-# each element's operations are the same. The libm
+# No fused multiply-add, no fast-math: every operation rounds as in Python (a vectorized loop,
+# whose iterations are independent, does each element's operations as they are). The libm
 # functions are never folded at compile time (GCC would round a constant exp(0.5) its own
 # way) nor rewritten (pow(x, 2.0) as x * x): each call is libm's, as Python's math makes it.
 FLAGS = (
     "-std=c99",
     "-ffp-contract=off",
-    "-fvect-cost-model=cheap",
     "-fPIC",
     "-shared",
     *(
