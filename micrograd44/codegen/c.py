@@ -101,20 +101,6 @@ def c_all_finite(names: Sequence[str]) -> str:
     return f"{_tree_sum([f'({n} - {n})' for n in names])} == 0.0" if names else "1"
 
 
-def unless_finite(names: Sequence[str], then: list[str]) -> list[str]:
-    """C lines that run ``then`` when some variable may be non-finite, at half the cost of c_all_finite.
-
-    The plain sum of the variables is finite when they all are, and also unless it overflows:
-    ``then`` must test them one by one (with c_all_finite) before it concludes.
-    """
-    return [
-        f"checked = {_tree_sum(list(names))};",
-        "if (!(checked - checked == 0.0)) {",
-        *("    " + line for line in then),
-        "}",
-    ]
-
-
 # The helpers the vocabulary needs beyond libm, each as micrograd44.ops computes it on floats.
 PRELUDE = r"""
 #include <math.h>
