@@ -2,8 +2,9 @@
 
 Each run trains a 2-H-H-1 network for a few hundred steps with SGD (momentum) or Adam, eagerly
 and on each backend, and compares every loss, parameter, gradient and optimizer buffer by its
-bits (the sign of a zero included). Graphs whose neurons cannot share one loop (an input read
-again after the layer, weights shared between neurons) are compared too, and the Python
+bits (the sign of a zero included). Graphs off a network's usual layout (an input read again
+after the layer or before it, weights shared between neurons, neurons' parameters out of
+order) are compared too, and the Python
 loops with numpy layers (wide networks) against those with one line per op, failures included.
 """
 
@@ -130,19 +131,55 @@ def shared_weights(model: MLP):
     return loss
 
 
-GRAPHS = {"skip connection": (skip_connection, [3, 1]), "shared weights": (shared_weights, [])}
+def read_before_the_next_layer(model: MLP):
+    """A network that reads a hidden value again before the next layer: the layer stays one loop."""
+    first, second, last = model.layers
+
+    def loss(x, y, t):
+        hidden = first([x, y])
+        extra = hidden[2] * hidden[0]
+        return mse_loss(last(second(hidden)) + extra, t)
+
+    return loss
 
 
-@needs_compiler
+def plain(model: MLP):
+    return lambda x, y, t: mse_loss(model([x, y]), t)
+
+
+def in_order(model: MLP) -> list:
+    return model.parameters()
+
+
+def neurons_shuffled(model: MLP) -> list:
+    """The parameters neuron by neuron, a layer of three in the order 2, 0, 1: no even spacing."""
+    parameters = []
+    for layer in model.layers:
+        order = (2, 0, 1) if len(layer.neurons) == 3 else range(len(layer.neurons))
+        parameters += [p for k in order for p in layer.neurons[k].parameters()]
+    return parameters
+
+
+# (the loss, the order of the parameters, the largest layers found)
+GRAPHS = {
+    "skip connection": (skip_connection, in_order, [3, 1]),
+    "read before the next layer": (read_before_the_next_layer, in_order, [3, 3]),
+    "shared weights": (shared_weights, in_order, []),
+    "neurons' parameters shuffled": (plain, neurons_shuffled, [3, 3]),
+}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("name", GRAPHS)
-def test_neurons_that_cannot_share_a_loop_still_give_the_eager_numbers(name):
-    make_loss, layer_sizes = GRAPHS[name]
+def test_neurons_off_the_common_layout_still_give_the_eager_numbers(name, backend, monkeypatch):
+    monkeypatch.setattr(python_layers, "LAYERS_FROM", 0)  # numpy layers wherever they fit
+    make_loss, order, layer_sizes = GRAPHS[name]
     results = []
-    for backend in ("eager", "c"):
+    for engine in ("eager", backend):
         model = MLP(2, [3, 3, 1], activation="tanh", seed=4)
         loss = make_loss(model)
         optimizer = SGD(model.parameters(), lr=0.05, momentum=0.9)
-        if backend == "eager":
+        if engine == "eager":
             losses = []
             for i in STEPS[:100]:
                 optimizer.zero_grad()
@@ -151,10 +188,10 @@ def test_neurons_that_cannot_share_a_loop_still_give_the_eager_numbers(name):
                 optimizer.step()
                 losses.append(value.data)
         else:
-            program = trace(loss, (0.0, 0.0, 0.0), parameters=model)
+            program = trace(loss, (0.0, 0.0, 0.0), parameters=order(model))
             sizes = sorted((len(layer.nodes) for layer in find_layers(program._tape)), reverse=True)
             assert sizes[:2] == layer_sizes
-            losses = program.training_loop(optimizer, "c").single_sample(XOR, STEPS[:100])
+            losses = program.training_loop(optimizer, engine).single_sample(XOR, STEPS[:100])
         results.append((bits(losses), state_of(model, optimizer)))
     assert results[0] == results[1]
 
