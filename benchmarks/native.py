@@ -13,10 +13,12 @@ repetition after repetition, and medians are reported):
 - success rates: the training time of examples/success_rates.py's runs (the course recipe
   for each seed, L1 and MSE) with the C engine, per 100 runs;
 - width sweep: the course step on wider networks (hidden 5-4, 16-16, 32-32, 64-64 by
-  default): cold compile and warm start of the C loop (each in a new process; a cold compile
-  that takes longer than --compile-limit seconds is stopped and shown as such), the Python
-  engine's compile in this process, microseconds per step of the C and Python engines
-  taking turns, and JAX's compile and step when JAX is installed.
+  default), a row per engine and width: the C loop's cold compile and warm start (each in a
+  new process, the warm start the median of three; a cold compile that takes longer than
+  --compile-limit seconds is stopped and shown as such), the Python engine's build in this
+  process, JAX's jit compile of its float64 ``lax.scan`` (a row saying "not installed"
+  without JAX: ``pip install micrograd44[bench]``), and the microseconds per step of the
+  three, taking turns, each as a multiple of C's.
 
     python benchmarks/native.py [--quick] [--steps N] [--repeats N] [--seeds N]
         [--widths 5-4,16-16,...] [--sweep-steps N] [--compile-limit SECONDS]
@@ -53,6 +55,7 @@ QUICK_SIZES = {"steps": 1000, "repeats": 1, "seeds": 3, "widths": "5-4", "sweep_
 WIDTHS = "5-4,16-16,32-32,64-64"
 HAND_WRITTEN = Path(__file__).resolve().parent / "course_step_by_hand.c"
 LIMIT = "hand-written C (-O2)"
+JAX_ROW = "JAX lax.scan float64"
 
 
 def initial_parameters() -> np.ndarray:
@@ -285,56 +288,50 @@ def timed_compile(hidden: str, cache: str, limit: float) -> tuple[float | None, 
 
 
 def width_sweep(widths: str, steps: int, repeats: int, limit: float) -> None:
-    """Print compile times and microseconds per step of the C and Python engines (and JAX) per width."""
+    """Print, per width, a row for each engine: C, Python and JAX lax.scan, their build times and steps."""
     rng = random.Random(0)
     order = [rng.randrange(4) for _ in range(steps)]
     indices = np.array(order, dtype=np.int_)
     print(f"Width sweep, the course step on 2-H1-H2-1 networks ({steps} steps, median of {repeats}):")
-    header = (
-        f"{'hidden':<8}{'params':>7}{'C cold s':>10}{'C warm ms':>10}{'Py build s':>11}"
-        f"{'C us/step':>11}{'Py us/step':>12}{'Py / C':>8}{'JAX build s':>12}{'JAX us/step':>12}"
-    )
-    print(header)
+    print(f"{'hidden':<8}{'params':>7}  {'engine':<22}{'build s':>9}{'warm ms':>9}{'us/step':>10}{'x C':>7}")
     for hidden in widths.split(","):
         sizes = tuple(int(h) for h in hidden.split("-"))
+        builds: dict[str, float | None] = {}
         with tempfile.TemporaryDirectory() as cache:
-            cold, failure = timed_compile(hidden, cache, limit)
-            warm = timed_compile(hidden, cache, limit)[0] if cold is not None else None
+            builds["c"], failure = timed_compile(hidden, cache, limit)
+            warm = None
+            if builds["c"] is not None:  # the median of three new processes (one is at the machine's mercy)
+                warm = statistics.median(timed_compile(hidden, cache, limit)[0] or 0.0 for _ in range(3))
             model, python_loop = width_loop(sizes, "python")
             start = time.perf_counter()
             python_loop.compile()
-            python_build = time.perf_counter() - start
+            builds["python"] = time.perf_counter() - start
             contenders = {"python": lambda loop=python_loop: lambda: loop.single_sample(SAMPLES, indices)}
-            if cold is not None:
+            if builds["c"] is not None:
                 os.environ["XDG_CACHE_HOME"] = cache
                 _, c_loop = width_loop(sizes, "c")
                 c_loop.compile()  # from the cache
                 del os.environ["XDG_CACHE_HOME"]
                 contenders["c"] = lambda loop=c_loop: lambda: loop.single_sample(SAMPLES, indices)
             jax_make = jax_scan(sizes, np.array([p.data for p in model.parameters()]))
-            jax_build = None
             if jax_make is not None:
                 start = time.perf_counter()
                 jax_run = jax_make(order)  # compiles
-                jax_build = time.perf_counter() - start
+                builds["jax"] = time.perf_counter() - start
                 contenders["jax"] = lambda train=jax_run: train
             us = {name: s / steps * 1e6 for name, s in take_turns(contenders, repeats).items()}
-        cells = [
-            f"{hidden:<8}{len(model.parameters()):>7}",
-            f"{cold:>10.2f}" if cold is not None else f"{'failed':>10}",
-            f"{warm * 1e3:>10.1f}" if warm is not None else f"{'-':>10}",
-            f"{python_build:>11.2f}",
-            f"{us['c']:>11.2f}" if "c" in us else f"{'-':>11}",
-            f"{us['python']:>12.1f}",
-            f"{us['python'] / us['c']:>8.1f}" if "c" in us else f"{'-':>8}",
-            f"{jax_build:>12.2f}" if jax_build is not None else f"{'-':>12}",
-            f"{us['jax']:>12.2f}" if "jax" in us else f"{'-':>12}",
-        ]
-        print("".join(cells), flush=True)
-        if failure:
-            print(f"  (the C compile of {hidden} failed: {failure})")
-    if jax_scan() is None:
-        print("(JAX is not installed: no JAX columns)")
+        for name, engine in (("c", "micrograd44 C"), ("python", "micrograd44 Python"), ("jax", JAX_ROW)):
+            row = f"{hidden:<8}{len(model.parameters()):>7}  {engine:<22}"
+            if name == "jax" and jax_make is None:
+                print(f"{row}{'not installed':>35}")
+                continue
+            if name not in us:
+                print(f"{row}{'failed':>9}  ({failure})")
+                continue
+            build = f"{builds[name]:>9.2f}"
+            warmth = f"{warm * 1e3:>9.1f}" if name == "c" and warm is not None else f"{'-':>9}"
+            ratio = f"{us[name] / us['c']:>7.2f}" if "c" in us else f"{'-':>7}"
+            print(f"{row}{build}{warmth}{us[name]:>10.2f}{ratio}", flush=True)
 
 
 def main(argv=None) -> None:

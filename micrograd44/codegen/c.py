@@ -101,20 +101,6 @@ def c_all_finite(names: Sequence[str]) -> str:
     return f"{_tree_sum([f'({n} - {n})' for n in names])} == 0.0" if names else "1"
 
 
-def unless_finite(names: Sequence[str], then: list[str]) -> list[str]:
-    """C lines that run ``then`` when some variable may be non-finite, at half the cost of c_all_finite.
-
-    The plain sum of the variables is finite when they all are, and also unless it overflows:
-    ``then`` must test them one by one (with c_all_finite) before it concludes.
-    """
-    return [
-        f"checked = {_tree_sum(list(names))};",
-        "if (!(checked - checked == 0.0)) {",
-        *("    " + line for line in then),
-        "}",
-    ]
-
-
 # The helpers the vocabulary needs beyond libm, each as micrograd44.ops computes it on floats.
 PRELUDE = r"""
 #include <math.h>
@@ -123,6 +109,16 @@ PRELUDE = r"""
 
 /* sign(x) with sign(0) = 0 (and sign(nan) = 0), ops.sign */
 static double mg_sign(double x) { return x > 0.0 ? 1.0 : (x < 0.0 ? -1.0 : 0.0); }
+
+/* 1 when every element of x[0..n) is finite (x - x is 0 for a finite x, nan otherwise) */
+static int mg_all_finite(const double *x, long n)
+{
+    int bad = 0;
+    long k;
+    for (k = 0; k < n; k++)
+        bad |= !(x[k] - x[k] == 0.0);
+    return !bad;
+}
 
 /* 1 / (1 + exp(-x)) without overflow, ops.sigmoid */
 static double mg_sigmoid(double x)

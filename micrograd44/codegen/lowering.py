@@ -30,8 +30,8 @@ from .tape import CONSTANT, INPUT, PARAMETER, Tape
 # A local derivative of exactly 1: the upstream gradient passes through unchanged.
 ONE = "1.0"
 
-# A name or a number literal: usable as a term without parentheses.
-_ATOM = re.compile(r"[\w.]+|\(-[\w.+]+\)")
+# A name, an array's element or a number literal: usable as a term without parentheses.
+_ATOM = re.compile(r"[\w.]+|\w+\[\d+\]|\(-[\w.+]+\)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -188,19 +188,30 @@ def layers(tape: Tape) -> list[list[int]]:
 class Lowering:
     """The tape of one graph as assignments in one language: forward, then backward.
 
-    Python takes the lines (``forward``, ``backward``); C takes the
-    assignments themselves (``forward_assignments``, ``backward_assignments``). With
-    ``fuse_layers`` (arrays only), each layer of neurons (see ``layers``) becomes one
-    matrix product: faster on numpy arrays, but summed in another order than the engine.
+    Python takes the lines (``forward``, ``backward``), or the backward assignments
+    themselves (``backward_assignments``). With ``fuse_layers`` (arrays only), each layer of
+    neurons (see ``layers``) becomes one matrix product: faster on numpy arrays, but summed
+    in another order than the engine. ``loops.LoopedLowering`` (C) and
+    ``numpy_layers.NumpyLayersLowering`` (Python) print a network's layers as loops instead,
+    in the engine's order.
     """
 
-    def __init__(self, tape: Tape, language: Language, fuse_layers: bool = False):
+    def __init__(
+        self,
+        tape: Tape,
+        language: Language,
+        fuse_layers: bool = False,
+        names: list[str] | None = None,
+        unprinted: frozenset[int] = frozenset(),
+    ):
+        """``names``: the slots' names (default ``slot_names``); ``unprinted``: op slots a subclass prints."""
         self.tape = tape
         self.language = language
-        self.names = slot_names(tape, language.printer.constant)
+        self.names = slot_names(tape, language.printer.constant) if names is None else names
         self._nodes = {
             s: printed_node(language, tape.kinds[s], self.names[s], [self.names[c] for c in tape.children[s]])
             for s in tape.ops
+            if s not in unprinted
         }
         self._layer_at = {group[0]: group for group in layers(tape)} if fuse_layers else {}
         self._in_earlier_layer = {s for group in self._layer_at.values() for s in group[1:]}
@@ -208,14 +219,6 @@ class Lowering:
     def grad_name(self, slot: int) -> str:
         """The variable holding d(root)/d(node) for a slot."""
         return f"g_{self.names[slot]}"
-
-    def forward_assignments(self) -> list[tuple[str, str]]:
-        """(variable, expression) of every assignment of the forward pass, children before parents.
-
-        A node deeper than the printer allows is assigned in several steps, each reading
-        the node's variable.
-        """
-        return [(self.names[s], expression) for s in self.tape.ops for expression in self._nodes[s].forward]
 
     def values(self) -> list[str]:
         """The variables of the op nodes, in the order they are computed."""
@@ -300,6 +303,49 @@ class Lowering:
         return lines, {s: grads.get(s, "0.0") for s in wanted}
 
 
+def contribution(upstream: str, slope: Slope, printer: Printer) -> str:
+    """An edge's contribution to its child's gradient: ``local * upstream`` (divided or masked: see Slope)."""
+    if slope.divide:
+        passed = printer.divide(upstream, _factor(slope.value))
+    elif upstream == ONE:
+        passed = slope.value
+    else:
+        passed = upstream if slope.value == ONE else f"{_factor(slope.value)} * {upstream}"
+    return passed if slope.when is None else printer.masked(slope.when, passed)
+
+
+class Gradients:
+    """The gradients of a backward pass being written: each slot's expression, and the assignments so far.
+
+    A slot's gradient starts from its first contribution (a name or number is used as it
+    is, without an assignment) and every later contribution is added to it, in order.
+
+    Attributes:
+        grads: the expression of every gradient reached so far (a variable or a number).
+        lines: the assignments so far, each made by ``assign(variable, expression)``.
+    """
+
+    def __init__(
+        self, start: dict[int, str], grad_name: Callable[[int], str], assign: Callable[[str, str], object]
+    ):
+        self.grads = dict(start)
+        self.lines: list = []
+        self._grad_name = grad_name
+        self._assign = assign
+
+    def add(self, child: int, contribution: str) -> None:
+        """Add a contribution to a slot's gradient."""
+        target = self._grad_name(child)
+        if child in self.grads:
+            self.lines.append(self._assign(target, f"{self.grads[child]} + {_factor(contribution)}"))
+            self.grads[child] = target
+        elif _ATOM.fullmatch(contribution):
+            self.grads[child] = contribution
+        else:
+            self.lines.append(self._assign(target, contribution))
+            self.grads[child] = target
+
+
 def chain_rule(
     nodes: Sequence[tuple[int, Sequence[int], Sequence[Slope]]],
     root: int,
@@ -325,33 +371,24 @@ def chain_rule(
         The (variable, expression) assignments, and the expression of every computed
         gradient (a variable or a number; missing where nothing reached the slot).
     """
-    grads = dict(start)
-    lines: list[tuple[str, str]] = []
-
-    def add(child: int, contribution: str) -> None:
-        if child in grads:
-            lines.append((grad_name(child), f"{grads[child]} + {_factor(contribution)}"))
-            grads[child] = grad_name(child)
-        elif _ATOM.fullmatch(contribution):
-            grads[child] = contribution
-        else:
-            lines.append((grad_name(child), contribution))
-            grads[child] = grad_name(child)
-
+    gradients = Gradients(start, grad_name, lambda target, source: (target, source))
     if root in needs:
-        add(root, seed)
+        gradients.add(root, seed)
     for s, children, slopes in reversed(nodes):
-        upstream = grads.get(s, "0.0")  # every edge into it was masked: its gradient is 0
-        for child, slope in zip(children, slopes):
-            if child not in needs or slope.value is None:  # a masked edge passes nothing
-                continue
-            if slope.divide:
-                contribution = printer.divide(upstream, _factor(slope.value))
-            elif upstream == ONE:
-                contribution = slope.value
-            else:
-                contribution = upstream if slope.value == ONE else f"{_factor(slope.value)} * {upstream}"
-            if slope.when is not None:
-                contribution = printer.masked(slope.when, contribution)
-            add(child, contribution)
-    return lines, grads
+        add_contributions(gradients, s, children, slopes, needs, printer)
+    return gradients.lines, gradients.grads
+
+
+def add_contributions(
+    gradients: Gradients,
+    s: int,
+    children: Sequence[int],
+    slopes: Sequence[Slope],
+    needs: set[int],
+    printer: Printer,
+) -> None:
+    """A node's contributions to its children's gradients, in the order of its children."""
+    upstream = gradients.grads.get(s, "0.0")  # every edge into it was masked: its gradient is 0
+    for child, slope in zip(children, slopes):
+        if child in needs and slope.value is not None:  # a masked edge passes nothing
+            gradients.add(child, contribution(upstream, slope, printer))

@@ -1,6 +1,6 @@
 """Generated C as a library: the fingerprint of what its source is made from, and calls through ctypes.
 
-The source of each function comes from ``source.CWriter``; ``toolchain.build_from`` builds
+The source of each function comes from ``c_source.CWriter``; ``toolchain.build_from`` builds
 and caches the library under the fingerprint, which stands for the source, so a warm start
 loads the library without generating its source. The functions take numpy arrays by
 address and return a status (``source.STAGES``).
@@ -19,7 +19,7 @@ import numpy as np
 from .. import codegen, optim
 from ..codegen.tape import Tape
 from ..core import ops
-from . import source, updates
+from . import c_source, source, updates
 
 # pointers are passed as addresses of numpy arrays (faster than ctypes pointer objects)
 _DOUBLES = _LONGS = ctypes.c_void_p
@@ -61,9 +61,12 @@ def _generator_digest() -> str:
     """A digest of the code of every module that decides the generated C."""
     digest = hashlib.sha256()
     folder = Path(codegen.__file__).parent
-    names = ("expr", "statements", "python", "c", "lowering", "tape")
+    names = ("expr", "statements", "python", "c", "lowering", "loops", "tape")
     files = [folder / f"{name}.py" for name in names]
-    for path in [*files, *(Path(m.__file__) for m in (ops, optim, source, updates, sys.modules[__name__]))]:
+    for path in [
+        *files,
+        *(Path(m.__file__) for m in (ops, optim, source, c_source, updates, sys.modules[__name__])),
+    ]:
         digest.update(path.read_bytes())
     return digest.hexdigest()
 

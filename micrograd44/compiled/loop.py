@@ -16,12 +16,14 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from ..codegen.lowering import slot_names
-from ..codegen.python import SCALAR_NAMESPACE, define
+from ..codegen.python import define
 from ..codegen.tape import Tape
 from ..core.value import sum_values
 from ..optim import Optimizer
 from .c_library import address, doubles, fingerprint, load_function
-from .source import LOOP_ARGUMENTS, STAGES, PythonWriter, c_source
+from .c_source import c_source
+from .python_layers import python_writer
+from .source import LOOP_ARGUMENTS, STAGES
 from .toolchain import build_from
 from .updates import UpdateCode
 
@@ -252,8 +254,9 @@ class TrainingLoop:
         if key not in self._functions and self.backend == "c":
             self._functions[key] = c_loop(self.program._tape, update, mode)
         if key not in self._functions:
-            body = PythonWriter(self.program._tape).training_loop(update, full_batch=mode == "full_batch")
-            function, source = define(mode, LOOP_ARGUMENTS, body, SCALAR_NAMESPACE)
+            writer = python_writer(self.program._tape)
+            body = writer.training_loop(update, full_batch=mode == "full_batch")
+            function, source = define(mode, LOOP_ARGUMENTS, body, writer.namespace)
             self._functions[key] = function
             function.source = source
         return self._functions[key]

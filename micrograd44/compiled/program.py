@@ -18,9 +18,10 @@ from ..core.value import Value
 from ..optim import Optimizer
 from .batched import DEFAULT_CHUNK_SIZE, ArrayProgram, BatchGradients, broadcast_columns
 from .c_library import address, doubles, fingerprint, load_function
+from .c_source import c_source
 from .capture import GraphMismatchError, capture_tape, parameter_list, rebuild
 from .loop import TrainingLoop
-from .source import PythonWriter, c_source
+from .source import PythonWriter
 from .toolchain import build_from
 
 

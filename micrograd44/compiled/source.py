@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from ..codegen.c import C_SYNTAX, PRELUDE, C, c_all_finite, declare, unless_finite
 from ..codegen.expr import Printer
-from ..codegen.lowering import C_DOUBLES, SCALARS, Lowering
-from ..codegen.python import PYTHON, PYTHON_SYNTAX, all_finite, indent, tuple_source
+from ..codegen.lowering import SCALARS, Lowering
+from ..codegen.python import PYTHON, PYTHON_SYNTAX, SCALAR_NAMESPACE, all_finite, indent, tuple_source
 from ..codegen.statements import Assign, Syntax, lines_of
 from ..codegen.tape import Tape
 from .updates import UpdateCode
@@ -47,6 +46,7 @@ class Writer:
     printer: Printer
     syntax: Syntax
     tests_late: bool  # a single-sample step tests its forward pass with the loss and gradients
+    adds_into_grads: bool  # one sample's backward adds into the grads as it goes (else it returns its own)
     when: str
     end: str | None
     not_finite: str
@@ -66,14 +66,12 @@ class Writer:
     def one_sample(self, backward: bool) -> list[str]:
         """``forward`` (the outputs) or ``backward`` (also d(root)/d(parameter)) of one sample."""
         lines = [*self.read_arguments(), *self.forward(self.one_sample_failure)]
-        assignments, grads = [], None
+        grads, temporaries = None, []
         if backward:
-            parameters = self.tape.parameters
-            assignments, grad_of = self.lowering.backward_assignments("1.0", parameters, accumulate=False)
-            grads = [grad_of[s] for s in parameters]
-            lines += self.assign(assignments)
+            backward_lines, grads, temporaries = self.backward("1.0", accumulate=self.adds_into_grads)
+            lines += backward_lines
         lines += self.return_outputs(grads)
-        return self.function("backward" if backward else "forward", lines, [t for t, _ in assignments])
+        return self.function("backward" if backward else "forward", lines, temporaries)
 
     def training_loop(self, update: UpdateCode, full_batch: bool) -> list[str]:
         """``single_sample`` or ``full_batch``: every step inside the function, the optimizer state in locals.
@@ -82,18 +80,16 @@ class Writer:
         order), runs forward and backward, checks the loss and the gradients, updates,
         checks the parameters and records the loss.
         """
-        seed, parameters = ("scale" if full_batch else "1.0"), self.tape.parameters
-        backward, grad_of = self.lowering.backward_assignments(seed, parameters, accumulate=full_batch)
-        grads = [grad_of[s] for s in parameters]
+        backward, grads, temporaries = self.backward("scale" if full_batch else "1.0", accumulate=full_batch)
         kept = self.kept_grads(grads)
         fail = self.loop_failure(update, full_batch, kept)
         if full_batch:
-            row = [*self.forward(fail), *self.assign(backward), self.add_term.format(self.root)]
+            row = [*self.forward(fail), *backward, self.add_term.format(self.root)]
             rows = [*self.each_row(row), *self.assign([("loss", self.mean_loss)])]
-            step = [*self.assign((g, "0.0") for g in grads), *self.guard(update, full_batch, rows)]
+            step = [*self.zero(grads), *self.guard(update, full_batch, rows)]
             loss = "loss"
         else:
-            sample = [*self.read_sample(), *self.forward(fail, late=True), *self.assign(backward)]
+            sample = [*self.read_sample(), *self.forward(fail, late=True), *backward]
             step = self.guard(update, full_batch, sample)
             loss = self.root
         step += self.assign((k, g) for k, g in zip(kept, grads) if k != g)
@@ -105,13 +101,28 @@ class Writer:
             ],
         )
         step += checks if full_batch else self.late_checks(loss, kept, checks, fail)
-        statements = update.step(kept, self.printer)
-        step += lines_of(statements, self.syntax)
+        update_lines, update_temporaries = self.update(update, kept)
+        step += update_lines
         step += self.test("check_finite", self.unless_finite(self.parameters, fail("update"), many=True))
         step.append(self.record.format(loss))
         gradients = [g for g in grads if g.startswith("g_")]  # the others are numbers or other variables
-        temporaries = [*(t for t, _ in backward), *gradients, *kept, *_targets(statements)]
+        temporaries = [*temporaries, *gradients, *kept, *update_temporaries]
         return self.loop(update, full_batch, step, kept, temporaries)
+
+    def backward(self, seed: str, accumulate: bool) -> tuple[list[str], list[str], list[str]]:
+        """The backward pass: its lines, the gradient of each parameter, the variables it sets."""
+        parameters = self.tape.parameters
+        assignments, grad_of = self.lowering.backward_assignments(seed, parameters, accumulate)
+        return self.assign(assignments), [grad_of[s] for s in parameters], [t for t, _ in assignments]
+
+    def zero(self, grads: list[str]) -> list[str]:
+        """Set the gradients' variables to 0.0."""
+        return self.assign((g, "0.0") for g in grads)
+
+    def update(self, update: UpdateCode, grads: list[str]) -> tuple[list[str], list[str]]:
+        """The optimizer's update of every parameter: its lines and the variables it assigns."""
+        statements = update.step(grads, self.printer)
+        return lines_of(statements, self.syntax), _targets(statements)
 
     def forward(self, fail: Fail, late: bool = False) -> list[str]:
         """The forward pass, then ``fail("forward")`` unless every op node is finite.
@@ -150,6 +161,8 @@ class PythonWriter(Writer):
     printer = PYTHON
     syntax = PYTHON_SYNTAX
     tests_late = False
+    adds_into_grads = False
+    namespace = SCALAR_NAMESPACE  # what the generated code sees
     when, end, not_finite = "if {}:", None, "not isfinite({})"
     add_term, mean_loss, record = "terms.append({})", "fsum(terms) * scale", "record({})"
 
@@ -196,12 +209,17 @@ class PythonWriter(Writer):
     def loop_failure(self, update: UpdateCode, full_batch: bool, grads: list[str]) -> Fail:
         """Return the stage and the results so far; raise for "forward", which ``guard`` reports."""
         step = "epoch" if full_batch else "step"
-        result = f"losses, {self._state(update)}, {tuple_source(grads)}"
+        result = f"losses, {self._state(update)}, {self._grads_out(grads, full_batch)}"
 
         def fail(stage: str) -> str:
             return "engine_would_raise()" if stage == "forward" else f'return "{stage}", {step}, {result}'
 
         return fail
+
+    @staticmethod
+    def _grads_out(grads: list[str], full_batch: bool) -> str:
+        """The gradients a loop returns, as ``.grad`` holds them: 0.0 plus each (see ``zeroed``)."""
+        return tuple_source(grads if full_batch else zeroed(grads))
 
     def _unpack(self) -> str:
         """The target of an assignment from one sample's row."""
@@ -237,129 +255,20 @@ class PythonWriter(Writer):
             "record = losses.append",
             header,
             *indent(step),
-            f"return None, {count}, losses, {self._state(update)}, {tuple_source(grads)}",
+            f"return None, {count}, losses, {self._state(update)}, {self._grads_out(grads, full_batch)}",
         ]
 
 
-class CWriter(Writer):
-    """C: functions over arrays of doubles that return a status; generated names and numbers only."""
+def zeroed(grads: Sequence[str]) -> list[str]:
+    """``0.0 + g`` for each gradient: what the engine's ``.grad`` holds after zero_grad() and backward().
 
-    printer = C
-    syntax = C_SYNTAX
-    tests_late = True
-    when, end, not_finite = "if ({}) {{", "}", "!isfinite({})"
-    add_term, mean_loss, record = (
-        "terms[row] = {};",
-        "mg_fsum((int)n_rows, terms) * scale",
-        "losses[step] = {};",
-    )
-
-    def __init__(self, tape: Tape):
-        super().__init__(tape, Lowering(tape, C_DOUBLES))
-
-    def _read_inputs(self, row: str) -> list[str]:
-        """Assign the inputs from a row of doubles."""
-        return [f"{x} = {row}[{k}];" for k, x in enumerate(self.inputs)]
-
-    def read_arguments(self) -> list[str]:
-        return [*self._read_inputs("in"), *(f"{p} = par[{k}];" for k, p in enumerate(self.parameters))]
-
-    @staticmethod
-    def one_sample_failure(stage: str) -> str:
-        return "return 1;"
-
-    def return_outputs(self, grads: list[str] | None) -> list[str]:
-        """Write the outputs, and for backward add each parameter's gradient into its grad."""
-        lines = [f"out[{k}] = {o};" for k, o in enumerate(self.lowering.outputs())]
-        return lines + [f"grad[{k}] = grad[{k}] + {g};" for k, g in enumerate(grads or []) if g != "0.0"]
-
-    def function(self, name: str, body: list[str], temporaries: list[str]) -> list[str]:
-        grad = "double *grad, " if name == "backward" else ""
-        return [
-            f"int mg_{name}(const double *in, const double *par, {grad}double *out)",
-            "{",
-            *declare([*self.inputs, *self.parameters, *self.values, *temporaries]),
-            *indent(body),
-            "    return 0;",
-            "}",
-        ]
-
-    def forward_lines(self) -> list[str]:
-        """The forward pass."""
-        return self.assign(self.lowering.forward_assignments())
-
-    def unless_finite(self, names: Sequence[str], line: str, many: bool = False) -> list[str]:
-        """``line`` unless every variable is finite; for ``many`` variables, a cheap test first."""
-        exact = self.test(f"!({c_all_finite(names)})", [line])
-        return unless_finite(names, exact) if many else exact
-
-    def kept_grads(self, grads: list[str]) -> list[str]:
-        return [f"gr{k}" for k in range(len(grads))]
-
-    def loop_failure(self, update: UpdateCode, full_batch: bool, grads: list[str]) -> Fail:
-        status = {stage: code for code, stage in STAGES.items()}
-        return lambda stage: f"status = {status[stage]}; goto done;"
-
-    def read_sample(self) -> list[str]:
-        return self._read_inputs(f"(samples + order[step] * {len(self.inputs)})")
-
-    def each_row(self, lines: list[str]) -> list[str]:
-        read = self._read_inputs(f"(samples + row * {len(self.inputs)})")
-        return ["for (row = 0; row < n_rows; row++) {", *indent([*read, *lines]), "}"]
-
-    def guard(self, update: UpdateCode, full_batch: bool, lines: list[str]) -> list[str]:
-        return lines
-
-    def late_checks(self, loss: str, grads: list[str], checks: list[str], fail: Fail) -> list[str]:
-        """One cheap test of the op nodes, the loss and the grads; the slow path tells which failed."""
-        forward = self.unless_finite(self.values, fail("forward")) if self.values else []
-        return unless_finite(list(dict.fromkeys([*self.values, loss, *grads])), [*forward, *checks])
-
-    def loop(
-        self, update: UpdateCode, full_batch: bool, step: list[str], grads: list[str], temporaries
-    ) -> list[str]:
-        """Read the parameters, the state and the hyper-parameters into locals, run the steps, write back."""
-        state, hyper = update.state, update.hyper_names
-        variables = [*self.inputs, *self.values, *temporaries, "loss", "checked"]
-        variables = [v for v in dict.fromkeys(variables) if v not in (*self.parameters, *state, *hyper)]
-        if full_batch:
-            signature = ["int mg_full_batch(const double *samples, long n_rows, long steps, double scale,"]
-            signature.append("    double *terms,")
-        else:
-            signature = ["int mg_single_sample(const double *samples, const long *order, long steps,"]
-        return [
-            *signature,
-            "    double *par, double *state, const double *hyper, int check_finite,",
-            "    double *losses, double *grad, long *taken)",
-            "{",
-            *(f"    double {p} = par[{k}];" for k, p in enumerate(self.parameters)),
-            *(f"    double {s} = state[{k}];" for k, s in enumerate(state)),
-            *(f"    const double {h} = hyper[{k}];" for k, h in enumerate(hyper)),
-            *declare(variables),
-            "    long step, row = 0;",
-            "    int status = 0;",
-            "    (void)row;",
-            "    for (step = 0; step < steps; step++) {",
-            *indent(step, 2),
-            "    }",
-            "done:",
-            *(f"    par[{k}] = {p};" for k, p in enumerate(self.parameters)),
-            *(f"    state[{k}] = {s};" for k, s in enumerate(state)),
-            *(f"    grad[{k}] = {g};" for k, g in enumerate(grads)),
-            "    *taken = step;",
-            "    return status;",
-            "}",
-        ]
-
-
-def c_source(tape: Tape, update: UpdateCode | None = None, mode: str = "single_sample") -> str:
-    """The C source of a program's one-sample functions, or of one training loop (a mode) for an update."""
-    writer = CWriter(tape)
-    if update is None:
-        functions = [*writer.one_sample(backward=False), "", *writer.one_sample(backward=True)]
-    else:
-        functions = writer.training_loop(update, full_batch=mode == "full_batch")
-    return "\n".join([PRELUDE, *functions]) + "\n"
+    A step's gradient starts from its first contribution where the engine starts from 0.0
+    and adds it; they differ only for a zero, which 0.0 + g turns into the engine's +0.0
+    (a sum that starts from 0.0 is -0.0 only when every term is). The updates are the same
+    either way: with either zero as the gradient each gives the same numbers, unless the
+    parameter itself is -0.0.
+    """
+    return [f"0.0 + {g}" for g in grads]
 
 
 def _targets(statements) -> list[str]:

@@ -33,7 +33,8 @@ from pathlib import Path
 
 from . import cache
 
-# No fused multiply-add, no fast-math: every operation rounds as in Python. The libm
+# No fused multiply-add, no fast-math: every operation rounds as in Python (a vectorized loop,
+# whose iterations are independent, does each element's operations as they are). The libm
 # functions are never folded at compile time (GCC would round a constant exp(0.5) its own
 # way) nor rewritten (pow(x, 2.0) as x * x): each call is libm's, as Python's math makes it.
 FLAGS = (
@@ -47,12 +48,15 @@ FLAGS = (
     ),
 )
 
-# The optimisation level by the source's size: -O2 up to LARGE_SOURCE characters (the course
-# step's loop is about 26,000), -O0 beyond, where -O2's compile time grows much faster than the
-# source while -O0's grows with it, for steps barely slower (benchmarks/native.py's width
-# sweep, quoted in docs/performance.md). The level changes no result: every operation is an
-# IEEE 754 double operation at either level, never contracted, folded or reordered.
-SMALL_LEVEL, LARGE_LEVEL, LARGE_SOURCE = "-O2", "-O0", 40_000
+# The optimisation level by the source's size: -O2 up to LARGE_SOURCE characters, -O0 beyond,
+# where -O2's compile time grows much faster than the source while -O0's grows with it. With
+# the neurons printed as loops, a 2-256-256-1 network's training loop is about 89,000
+# characters and compiles at -O2 in 1.3 s (2-64-64-1: 29,000 characters, 0.24 s); a graph
+# printed node by node (no linear nodes) of 100,000 characters takes 1.1 s, of 164,000 2.7 s
+# (gcc 12, measured on the generated sources; the width sweep is in benchmarks/native.py).
+# The level changes no result: every operation is an IEEE 754 double operation at either
+# level, never contracted, folded or reordered.
+SMALL_LEVEL, LARGE_LEVEL, LARGE_SOURCE = "-O2", "-O0", 100_000
 
 
 def optimisation(source: str) -> str:

@@ -68,38 +68,54 @@ class UpdateCode:
 
     def step(self, grads: list[str], printer: Printer) -> list:
         """The statements of one update of every parameter from its gradient's variable or literal."""
-        if self.adam:
-            return self._adam(grads, printer)
-        if not self.structure.momentum:
-            return self._sgd(grads, printer, first=False)
-        return [
-            Branch(
-                "first",
-                [Assign("first", printer.constant(0.0)), *self._sgd(grads, printer, first=True)],
-                self._sgd(grads, printer, first=False),
-            )
-        ]
+        if not self.adam and self.structure.momentum:
+            return [
+                Branch(
+                    "first",
+                    [Assign("first", printer.constant(0.0)), *self._each(grads, printer, first=True)],
+                    self._each(grads, printer, first=False),
+                )
+            ]
+        return [*self.shared(printer), *self._each(grads, printer, first=False)]
 
-    def _sgd(self, grads: list[str], printer: Printer, first: bool) -> list[Assign]:
-        """sgd_update of every parameter."""
+    def _each(self, grads: list[str], printer: Printer, first: bool) -> list[Assign]:
+        """The update of every parameter, one after the other."""
         statements = []
         for p, g in zip(self.parameters, grads):
-            statements += sgd_assignments(
-                printer, self._hyper, self.structure, p, g, f"b_{p}", first, f"d_{p}_"
-            )
+            statements += self.element(printer, p, g, self.element_state(p), first, f"d_{p}_")
         return statements
 
-    def _adam(self, grads: list[str], printer: Printer) -> list[Assign]:
-        """The step count, adam_shared, then adam_update of every parameter."""
+    def element_state(self, p: str) -> list[str]:
+        """The variables of one parameter's optimizer state: its momentum buffer, its two moments, or none."""
+        if self.adam:
+            return [f"m_{p}", f"v_{p}"]
+        return [f"b_{p}"] if self.structure.momentum else []
+
+    def shared(self, printer: Printer) -> list[Assign]:
+        """What every parameter's update reads, computed once before them: Adam's step count and factors."""
+        if not self.adam:
+            return []
         neg_step_size, correction2_sqrt = adam_shared(EXPRESSIONS, self._hyper, name("t"))
-        statements = [
+        return [
             Assign("t", printer.print(name("t") + 1.0)),
             Assign("neg_step_size", printer.print(neg_step_size)),
             Assign("correction2_sqrt", printer.print(correction2_sqrt)),
         ]
-        shared = (name("neg_step_size"), name("correction2_sqrt"))
-        for p, g in zip(self.parameters, grads):
-            statements += adam_assignments(
-                printer, self._hyper, self.structure, shared, p, g, f"m_{p}", f"v_{p}", f"d_{p}_"
-            )
-        return statements
+
+    def element(
+        self, printer: Printer, p: str, g: str, state: Sequence[str], first: bool, temporary: str
+    ) -> list[Assign]:
+        """The update of the parameter in variable p from its gradient g (sgd_update or adam_update).
+
+        Args:
+            printer: the language.
+            p, g: the variables of the parameter and its gradient (or a literal).
+            state: the variables of its state (``element_state``); they may be array elements.
+            first: the SGD step that creates the momentum buffer.
+            temporary: the prefix of the variables holding values the update reuses.
+        """
+        if self.adam:
+            shared = (name("neg_step_size"), name("correction2_sqrt"))
+            return adam_assignments(printer, self._hyper, self.structure, shared, p, g, *state, temporary)
+        buffer = state[0] if state else f"b_{p}"
+        return sgd_assignments(printer, self._hyper, self.structure, p, g, buffer, first, temporary)

@@ -1,0 +1,211 @@
+"""The generated C: ``source.Writer``'s skeletons spelled in C, with the neurons as loops over arrays.
+
+The C functions take the parameters, their gradients and the optimizer state as arrays
+and work on them in place (``P``, ``G``, and the state's buffers ``B``, or moments ``M``
+and ``V``); the arrays are ``restrict`` (never overlapping), so the compiler vectorizes
+the loops over them. The layers of neurons are loops (``codegen.loops``), and so are the
+optimizer's update (the same statements for every parameter, ``UpdateCode.element``) and
+the finiteness tests of the parameters and gradients (``mg_all_finite``), so the source
+grows with the number of neurons, not with the number of weights. Every other node is a
+statement of its own. The functions never raise: a failed test returns a status
+(``source.STAGES``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ..codegen.c import C_SYNTAX, PRELUDE, C, c_all_finite, declare
+from ..codegen.loops import LoopedLowering
+from ..codegen.python import indent
+from ..codegen.statements import lines_of
+from ..codegen.tape import Tape
+from .source import STAGES, Fail, Writer, _targets, zeroed
+from .updates import UpdateCode
+
+# an element of an array: "G[12]"
+_ELEMENT = re.compile(r"(\w+)\[(\d+)\]")
+
+
+# A loop over the parameters runs over a multiple of this many, then the rest: -O2 vectorizes
+# only a loop whose count is a multiple of the vector's length (-fvect-cost-model=very-cheap).
+WHOLE_VECTORS = 8
+
+
+def _each_parameter(count: int, lines: list[str]) -> list[str]:
+    """The lines in a loop over the parameters' index k (nothing without parameters)."""
+    whole = count - count % WHOLE_VECTORS
+    ranges = [(0, whole), (whole, count)] if whole and whole < count else [(0, count)]
+    loops = [[f"for (long k = {a}; k < {b}; k++) {{", *indent(lines), "}"] for a, b in ranges if b > a]
+    return [line for loop in loops for line in loop]
+
+
+class CWriter(Writer):
+    """C: functions over arrays of doubles that return a status; generated names and numbers only."""
+
+    printer = C
+    syntax = C_SYNTAX
+    tests_late = True
+    adds_into_grads = True
+    when, end, not_finite = "if ({}) {{", "}", "!isfinite({})"
+    add_term, mean_loss, record = (
+        "terms[row] = {};",
+        "mg_fsum((int)n_rows, terms) * scale",
+        "losses[step] = {};",
+    )
+
+    def __init__(self, tape: Tape):
+        super().__init__(tape, LoopedLowering(tape))
+        self.count = len(tape.parameters)
+
+    def _read_inputs(self, row: str) -> list[str]:
+        """Assign the inputs from a row of doubles."""
+        return [f"{x} = {row}[{k}];" for k, x in enumerate(self.inputs)]
+
+    def read_arguments(self) -> list[str]:
+        return self._read_inputs("in")
+
+    @staticmethod
+    def one_sample_failure(stage: str) -> str:
+        return "return 1;"
+
+    def return_outputs(self, grads: list[str] | None) -> list[str]:
+        """Write the outputs (backward has added each parameter's gradient into its grad already)."""
+        return [f"out[{k}] = {o};" for k, o in enumerate(self.lowering.outputs())]
+
+    def _locals(self, names: Sequence[str]) -> list[str]:
+        """Declarations of the names that are not array elements, and of the layers' arrays."""
+        scalars = [n for n in names if "[" not in n]
+        return [*declare(scalars), *indent(self.lowering.arrays())]
+
+    def function(self, name: str, body: list[str], temporaries: list[str]) -> list[str]:
+        grad = "double *restrict G, " if name == "backward" else ""
+        return [
+            f"int mg_{name}(const double *restrict in, const double *restrict P, {grad}double *restrict out)",
+            "{",
+            *self._locals([*self.inputs, *self.lowering.scalars(), *temporaries]),
+            *indent(body),
+            "    return 0;",
+            "}",
+        ]
+
+    def forward_lines(self) -> list[str]:
+        """The forward pass, each layer a loop."""
+        return self.lowering.forward_lines()
+
+    def backward(self, seed: str, accumulate: bool) -> tuple[list[str], list[str], list[str]]:
+        """The backward pass into G: assigned afresh, or added to what G holds with ``accumulate``."""
+        lines, scalars = self.lowering.backward_lines(seed, accumulate)
+        return lines, [f"G[{k}]" for k in range(self.count)], scalars
+
+    def zero(self, grads: list[str]) -> list[str]:
+        return _each_parameter(self.count, ["G[k] = 0.0;"])
+
+    @staticmethod
+    def all_finite(names: Sequence[str]) -> str:
+        """A C condition that holds when every variable is finite; a whole array tested in one call."""
+        names = list(dict.fromkeys(names))
+        elements: dict[str, list[int]] = {}
+        for n in names:
+            match = _ELEMENT.fullmatch(n)
+            if match:
+                elements.setdefault(match[1], []).append(int(match[2]))
+        whole = {a for a, indices in elements.items() if sorted(indices) == list(range(len(indices)))}
+        scalars = [n for n in names if not (_ELEMENT.fullmatch(n) and _ELEMENT.fullmatch(n)[1] in whole)]
+        tests = [f"mg_all_finite({a}, {len(elements[a])})" for a in whole]
+        return " && ".join([f"({c_all_finite(scalars)})", *tests] if scalars else tests) or "1"
+
+    def unless_finite(self, names: Sequence[str], line: str, many: bool = False) -> list[str]:
+        """``line`` unless every variable is finite."""
+        return self.test(f"!({self.all_finite(names)})", [line])
+
+    def loop_failure(self, update: UpdateCode, full_batch: bool, grads: list[str]) -> Fail:
+        status = {stage: code for code, stage in STAGES.items()}
+        return lambda stage: f"status = {status[stage]}; goto done;"
+
+    def read_sample(self) -> list[str]:
+        return self._read_inputs(f"(samples + order[step] * {len(self.inputs)})")
+
+    def each_row(self, lines: list[str]) -> list[str]:
+        read = self._read_inputs(f"(samples + row * {len(self.inputs)})")
+        return ["for (row = 0; row < n_rows; row++) {", *indent([*read, *lines]), "}"]
+
+    def guard(self, update: UpdateCode, full_batch: bool, lines: list[str]) -> list[str]:
+        return lines
+
+    def late_checks(self, loss: str, grads: list[str], checks: list[str], fail: Fail) -> list[str]:
+        """One test of the op nodes (with check_finite, of the loss and grads too); then which failed."""
+        forward = self.unless_finite(self.values, fail("forward")) if self.values else []
+        values = self.all_finite(self.values) if self.values else "1"
+        checked = f"!({values}) || (check_finite && !({self.all_finite([loss, *grads])}))"
+        return self.test(checked, [*forward, *checks])
+
+    def update(self, update: UpdateCode, grads: list[str]) -> tuple[list[str], list[str]]:
+        """The update as a loop over the parameters, reading and writing the state's arrays in place."""
+        shared = update.shared(self.printer)
+        state = {2: ["M[k]", "V[k]"], 1: ["B[k]"], 0: []}[len(update.element_state("p"))]
+
+        def each(first: bool) -> list[str]:
+            statements = update.element(self.printer, "P[k]", "G[k]", state, first, "d_")
+            temporaries = [t for t in _targets(statements) if "[" not in t]
+            body = [*declare(temporaries, indent=""), *lines_of(statements, self.syntax)]
+            return _each_parameter(self.count, body)
+
+        if state == ["B[k]"]:  # SGD with momentum: the first step makes the buffers
+            lines = ["if (first != 0.0) {", "    first = 0.0;", *indent(each(True)), "} else {"]
+            return [*lines, *indent(each(False)), "}"], []
+        return [*lines_of(shared, self.syntax), *each(False)], _targets(shared)
+
+    def loop(
+        self, update: UpdateCode, full_batch: bool, step: list[str], grads: list[str], temporaries
+    ) -> list[str]:
+        """Point at the parameters, grads and state, read the hyper-parameters into locals, run the steps."""
+        hyper, count = update.hyper_names, self.count
+        flag = update.state[
+            :1
+        ]  # SGD's first-step flag or Adam's step count, a local; the buffers stay arrays
+        buffers = {2: ["M = state + 1", f"V = state + 1 + {count}"], 1: ["B = state + 1"], 0: []}
+        variables = [*self.inputs, *self.lowering.scalars(), *temporaries, "loss"]
+        variables = [v for v in dict.fromkeys(variables) if v not in (*flag, *hyper)]
+        if full_batch:
+            signature = [
+                "int mg_full_batch(const double *restrict samples, long n_rows, long steps, double scale,"
+            ]
+            signature.append("    double *restrict terms,")
+        else:
+            signature = [
+                "int mg_single_sample(const double *restrict samples, const long *restrict order, long steps,"
+            ]
+        return [
+            *signature,
+            "    double *restrict P, double *restrict state, const double *restrict hyper, int check_finite,",
+            "    double *restrict losses, double *restrict G, long *restrict taken)",
+            "{",
+            *(f"    double *restrict {b};" for b in buffers[len(update.element_state("p"))]),
+            *(f"    double {s} = state[0];" for s in flag),
+            *(f"    const double {h} = hyper[{k}];" for k, h in enumerate(hyper)),
+            *self._locals(variables),
+            "    long step, row = 0;",
+            "    int status = 0;",
+            "    (void)row;",
+            "    for (step = 0; step < steps; step++) {",
+            *indent(step, 2),
+            "    }",
+            "done:",
+            *(f"    state[0] = {s};" for s in flag),
+            *([] if full_batch else indent(_each_parameter(count, [f"G[k] = {zeroed(['G[k]'])[0]};"]))),
+            "    *taken = step;",
+            "    return status;",
+            "}",
+        ]
+
+
+def c_source(tape: Tape, update: UpdateCode | None = None, mode: str = "single_sample") -> str:
+    """The C source of a program's one-sample functions, or of one training loop (a mode) for an update."""
+    writer = CWriter(tape)
+    if update is None:
+        functions = [*writer.one_sample(backward=False), "", *writer.one_sample(backward=True)]
+    else:
+        functions = writer.training_loop(update, full_batch=mode == "full_batch")
+    return "\n".join([PRELUDE, *functions]) + "\n"
