@@ -2,11 +2,17 @@
 
 Each module is mutated in a copy of the repository's tracked files (Cosmic Ray edits the
 module on disk, one mutant at a time), and each mutant runs only the tests of that module's
-layer (TESTS below), stopping at the first failure. Run it through `make mutate`:
+layer (TESTS below), stopping at the first failure. The tests run in a pytest forked from a
+warm server (scripts/warm_tests.py, started and stopped around each module's run) that has
+imported torch, numpy, hypothesis and pytest once; each fork imports micrograd44 from disk,
+mutated. Measured on 30 mutants of optim.py: 1.42 s per mutant against 4.45 s for a fresh
+pytest each, with the same verdicts (scripts/mutate_warm_vs_cold.py). Run it through
+`make mutate`:
 
     make mutate                                  # every module of TESTS
     make mutate MODULES=micrograd44/core/ops.py  # some of them
     make mutate TIME_BOX=1800                    # stop each module's run after 30 minutes
+    make mutate MUTATE_FLAGS='--jobs 2'          # two modules at once, one per core
 
 A module whose run stops at the time box is reported with the mutants it reached; its
 session file (under out/mutation/) resumes where it stopped on the next run, as long as
@@ -20,6 +26,8 @@ the reason, in scripts/equivalent-mutants.toml; the score leaves them out.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
+import contextlib
 import datetime
 import hashlib
 import json
@@ -28,6 +36,8 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,6 +75,11 @@ TESTS = {
         "tests/core/test_backward_graph_and_accumulation.py",
         "tests/core/test_deep_graphs_and_existing_gradients.py",
         "tests/core/test_op_table_against_every_consumer.py",
+    ],
+    "micrograd44/core/graph.py": [
+        "tests/core/test_graph_order_on_fixed_graphs.py",
+        "tests/core/test_backward_graph_and_accumulation.py",
+        "tests/core/test_deep_graphs_and_existing_gradients.py",
     ],
     "micrograd44/autodiff.py": [
         "tests/autodiff/test_forward_mode_at_infinite_slopes.py",
@@ -149,22 +164,74 @@ def tracked_copy(destination: Path) -> None:
             shutil.copy2(source, target)
 
 
-def config_text(module: str) -> str:
-    """The Cosmic Ray configuration for one module: its tests, the timeout, the filters."""
+def test_command(module: str, socket_path: str | None) -> str:
+    """The command Cosmic Ray runs per mutant: the module's tests, in the warm server or a fresh pytest."""
     tests = " ".join(TESTS[module])
-    command = f"{sys.executable} -m pytest -x -q -p no:cacheprovider {tests}"
+    pytest_args = f"-x -q -p no:cacheprovider {tests}"
+    if socket_path is None:
+        return f"{sys.executable} -m pytest {pytest_args}"
+    # -I -S: the client needs only the standard library; the server kills the tests a little
+    # before Cosmic Ray's own timeout would kill the client
+    return (
+        f"{sys.executable} -I -S {ROOT / 'scripts' / 'warm_tests.py'} run {socket_path} "
+        f"--timeout {TIMEOUT_SECONDS - 5:g} {pytest_args}"
+    )
+
+
+def config_text(module: str, socket_path: str | None) -> str:
+    """The Cosmic Ray configuration for one module: its test command, the timeout, the filters."""
     excluded = ", ".join(json.dumps(pattern) for pattern in EXCLUDED_OPERATORS)
     return (
         "[cosmic-ray]\n"
         f'module-path = "{module}"\n'
         f"timeout = {TIMEOUT_SECONDS}\n"
         "excluded-modules = []\n"
-        f"test-command = {json.dumps(command)}\n"
+        f"test-command = {json.dumps(test_command(module, socket_path))}\n"
         "[cosmic-ray.distributor]\n"
         'name = "local"\n'
         "[cosmic-ray.filters.operators-filter]\n"
         f"exclude-operators = [{excluded}]\n"
     )
+
+
+def prime_bytecode(copy: Path, module: str, env: dict) -> None:
+    """Compile the copy's modules and rewrite its tests once, so no mutant's run compiles them again.
+
+    Cosmic Ray's runs write no bytecode (PYTHONDONTWRITEBYTECODE); the mutated module's own
+    bytecode is removed, so every run compiles that module from its source on disk.
+    """
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *TESTS[module]],
+        cwd=copy,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    mutated = copy / module
+    for compiled in (mutated.parent / "__pycache__").glob(f"{mutated.stem}.*.pyc"):
+        compiled.unlink()
+
+
+@contextlib.contextmanager
+def warm_server(copy: Path, env: dict):
+    """A warm test server (scripts/warm_tests.py) for the copy during the with-block; its socket's path."""
+    folder = Path(tempfile.mkdtemp(prefix="mutate-"))  # short: a Unix socket's path has ~100 bytes
+    path = folder / "tests.sock"
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "warm_tests.py"), "serve", str(path)],
+        cwd=copy,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        if server.stdout.readline().strip() != "ready":
+            raise SystemExit(f"the warm test server did not start (exit code {server.wait()})")
+        yield str(path)
+    finally:
+        server.terminate()
+        server.wait()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def tool(name: str) -> str:
@@ -180,7 +247,7 @@ def fingerprint(paths: list[str]) -> str:
     return digest.hexdigest()
 
 
-def run_module(module: str, time_box: float, retest_survivors: bool) -> None:
+def run_module(module: str, time_box: float, retest_survivors: bool, cold: bool = False) -> None:
     """Mutate one module in a copy of the repository, resuming its session if it is still valid."""
     slug = module.replace("/", ".")
     copy = SESSIONS / f"{slug}.tree"
@@ -195,32 +262,49 @@ def run_module(module: str, time_box: float, retest_survivors: bool) -> None:
     if copy.exists():
         shutil.rmtree(copy)
     tracked_copy(copy)
-    config.write_text(config_text(module))
     env = {**os.environ, "PYTHONPATH": str(copy)}
     run = dict(cwd=copy, env=env, check=True)
-    if not session.exists():
-        subprocess.run([tool("cosmic-ray"), "init", str(config), str(session)], **run)
-        subprocess.run([tool("cr-filter-operators"), str(session), str(config)], **run)
-        subprocess.run([tool("cosmic-ray"), "baseline", str(config)], **run)
-    elif retest_survivors:  # the tests changed: they must pass on the module as it is
-        subprocess.run([tool("cosmic-ray"), "baseline", str(config)], **run)
-    stamp.write_text(f"{module_print} {tests_print}\n")
     survivors = SESSIONS / f"{slug}.survivors.sqlite"
     try:
-        if retest_survivors:
-            retest = survivors_only(session, survivors)
-            subprocess.run([tool("cosmic-ray"), "exec", str(config), str(survivors)], timeout=time_box, **run)
-            merge_results(survivors, session, retest)
-        else:
-            subprocess.run([tool("cosmic-ray"), "exec", str(config), str(session)], timeout=time_box, **run)
-    except subprocess.TimeoutExpired:
-        print(f"{module}: stopped at the time box of {time_box:.0f} s; the next run resumes it")
-        if retest_survivors:
-            merge_results(survivors, session, retest)
+        prime_bytecode(copy, module, env)
+        with contextlib.nullcontext() if cold else warm_server(copy, env) as socket_path:
+            config.write_text(config_text(module, socket_path))
+            if not session.exists():
+                subprocess.run([tool("cosmic-ray"), "init", str(config), str(session)], **run)
+                subprocess.run([tool("cr-filter-operators"), str(session), str(config)], **run)
+                subprocess.run([tool("cosmic-ray"), "baseline", str(config)], **run)
+            elif retest_survivors:  # the tests changed: they must pass on the module as it is
+                subprocess.run([tool("cosmic-ray"), "baseline", str(config)], **run)
+            stamp.write_text(f"{module_print} {tests_print}\n")
+            target = session
+            if retest_survivors:
+                retest = survivors_only(session, survivors)
+                target = survivors
+            pending = count_pending(target)
+            started = time.monotonic()
+            try:
+                command = [tool("cosmic-ray"), "exec", str(config), str(target)]
+                subprocess.run(command, timeout=time_box, **run)
+            except subprocess.TimeoutExpired:
+                print(f"{module}: stopped at the time box of {time_box:.0f} s; the next run resumes it")
+            ran = pending - count_pending(target)
+            seconds = time.monotonic() - started
+            if ran:
+                print(f"{module}: {ran} mutants in {seconds:.0f} s, {seconds / ran:.2f} s each")
+            if retest_survivors:
+                merge_results(survivors, session, retest)
     finally:
         # a run stopped mid-mutant leaves that mutant in the copy; the copy is made afresh each run
         shutil.rmtree(copy, ignore_errors=True)
         survivors.unlink(missing_ok=True)
+
+
+def count_pending(session: Path) -> int:
+    """The session's mutants without a result yet."""
+    with contextlib.closing(sqlite3.connect(session)) as db:
+        return db.execute(
+            "SELECT COUNT(*) FROM work_items WHERE job_id NOT IN (SELECT job_id FROM work_results)"
+        ).fetchone()[0]
 
 
 def survivors_only(session: Path, survivors: Path) -> list[str]:
@@ -340,6 +424,15 @@ def summary(scores: list[Score], command: str, notes: str) -> str:
     return "\n".join(lines) + "\n\n" + NOTES_MARKER + notes
 
 
+def mutate_flags(args: argparse.Namespace) -> list[str]:
+    """The options of a run that `make mutate` passes through MUTATE_FLAGS."""
+    return [
+        *(["--retest-survivors"] if args.retest_survivors else []),
+        *(["--cold"] if args.cold else []),
+        *([f"--jobs {args.jobs}"] if args.jobs != 1 else []),
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the modules asked for (every module of TESTS by default) and write docs/mutation.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -349,6 +442,12 @@ def main(argv: list[str] | None = None) -> int:
         "--retest-survivors", action="store_true", help="run the survivors again (tests added)"
     )
     parser.add_argument("--report-only", action="store_true", help="only rewrite docs/mutation.md")
+    parser.add_argument(
+        "--cold", action="store_true", help="a fresh pytest per mutant instead of the warm server (slower)"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="modules mutated at once, each with its own server (default 1)"
+    )
     args = parser.parse_args(argv)
     unknown = [m for m in args.modules if m not in TESTS]
     if unknown:
@@ -356,8 +455,13 @@ def main(argv: list[str] | None = None) -> int:
     modules = args.modules or list(TESTS)
     SESSIONS.mkdir(parents=True, exist_ok=True)
     if not args.report_only:
-        for module in modules:
-            run_module(module, args.time_box, args.retest_survivors)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            runs = [
+                pool.submit(run_module, module, args.time_box, args.retest_survivors, args.cold)
+                for module in modules
+            ]
+            for finished in runs:
+                finished.result()
     measured = [m for m in modules if (SESSIONS / f"{m.replace('/', '.')}.sqlite").exists()]
     scores = [score(m) for m in measured]
     command = " ".join(
@@ -365,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
             "make mutate",
             *([f"MODULES='{' '.join(args.modules)}'"] if args.modules else []),
             *([f"TIME_BOX={args.time_box:g}"] if args.time_box != 3600.0 else []),
-            *(["MUTATE_FLAGS=--retest-survivors"] if args.retest_survivors else []),
+            *([f"MUTATE_FLAGS='{' '.join(flags)}'"] if (flags := mutate_flags(args)) else []),
         ]
     )
     if args.report_only:  # the sessions' results, from the runs that made them
