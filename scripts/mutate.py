@@ -32,7 +32,9 @@ import datetime
 import hashlib
 import json
 import os
+import shlex
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -40,6 +42,8 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from warm_tests import NO_SERVER
 
 try:
     from tomllib import loads as toml_loads
@@ -124,7 +128,10 @@ EXCLUDED_OPERATORS = [
     r"core/ReplaceUnaryOperator_\w+_Invert$",
 ]
 
-TIMEOUT_SECONDS = 120.0  # one mutant's test run; a mutant that loops forever counts as killed
+# One mutant's test run may take this many times the tests' time on the unmutated module, and
+# at least MIN_TIMEOUT seconds; a mutant that takes longer (a loop that never ends) counts as killed.
+TIMEOUT_FACTOR = 10
+MIN_TIMEOUT = 20.0
 
 
 @dataclass
@@ -164,29 +171,29 @@ def tracked_copy(destination: Path) -> None:
             shutil.copy2(source, target)
 
 
-def test_command(module: str, socket_path: str | None) -> str:
+def test_command(module: str, socket_path: str | None, timeout: float) -> str:
     """The command Cosmic Ray runs per mutant: the module's tests, in the warm server or a fresh pytest."""
     tests = " ".join(TESTS[module])
     pytest_args = f"-x -q -p no:cacheprovider {tests}"
     if socket_path is None:
         return f"{sys.executable} -m pytest {pytest_args}"
-    # -I -S: the client needs only the standard library; the server kills the tests a little
-    # before Cosmic Ray's own timeout would kill the client
+    # -I -S: the client needs only the standard library. Cosmic Ray's timeout kills the client
+    # (the server then kills the tests); the server's own timeout is a second guard
     return (
         f"{sys.executable} -I -S {ROOT / 'scripts' / 'warm_tests.py'} run {socket_path} "
-        f"--timeout {TIMEOUT_SECONDS - 5:g} {pytest_args}"
+        f"--timeout {timeout + 10:.0f} {pytest_args}"
     )
 
 
-def config_text(module: str, socket_path: str | None) -> str:
+def config_text(module: str, socket_path: str | None, timeout: float) -> str:
     """The Cosmic Ray configuration for one module: its test command, the timeout, the filters."""
     excluded = ", ".join(json.dumps(pattern) for pattern in EXCLUDED_OPERATORS)
     return (
         "[cosmic-ray]\n"
         f'module-path = "{module}"\n'
-        f"timeout = {TIMEOUT_SECONDS}\n"
+        f"timeout = {timeout:.0f}\n"
         "excluded-modules = []\n"
-        f"test-command = {json.dumps(test_command(module, socket_path))}\n"
+        f"test-command = {json.dumps(test_command(module, socket_path, timeout))}\n"
         "[cosmic-ray.distributor]\n"
         'name = "local"\n'
         "[cosmic-ray.filters.operators-filter]\n"
@@ -268,13 +275,10 @@ def run_module(module: str, time_box: float, retest_survivors: bool, cold: bool 
     try:
         prime_bytecode(copy, module, env)
         with contextlib.nullcontext() if cold else warm_server(copy, env) as socket_path:
-            config.write_text(config_text(module, socket_path))
+            config.write_text(config_text(module, socket_path, time_limit(module, socket_path, run)))
             if not session.exists():
                 subprocess.run([tool("cosmic-ray"), "init", str(config), str(session)], **run)
                 subprocess.run([tool("cr-filter-operators"), str(session), str(config)], **run)
-                subprocess.run([tool("cosmic-ray"), "baseline", str(config)], **run)
-            elif retest_survivors:  # the tests changed: they must pass on the module as it is
-                subprocess.run([tool("cosmic-ray"), "baseline", str(config)], **run)
             stamp.write_text(f"{module_print} {tests_print}\n")
             target = session
             if retest_survivors:
@@ -287,6 +291,7 @@ def run_module(module: str, time_box: float, retest_survivors: bool, cold: bool 
                 subprocess.run(command, timeout=time_box, **run)
             except subprocess.TimeoutExpired:
                 print(f"{module}: stopped at the time box of {time_box:.0f} s; the next run resumes it")
+            forget_runs_without_server(target)
             ran = pending - count_pending(target)
             seconds = time.monotonic() - started
             if ran:
@@ -297,6 +302,25 @@ def run_module(module: str, time_box: float, retest_survivors: bool, cold: bool 
         # a run stopped mid-mutant leaves that mutant in the copy; the copy is made afresh each run
         shutil.rmtree(copy, ignore_errors=True)
         survivors.unlink(missing_ok=True)
+
+
+def time_limit(module: str, socket_path: str | None, run: dict) -> float:
+    """A mutant's time limit, from one run of the module's tests on the unmutated copy (which must pass)."""
+    started = time.monotonic()
+    try:
+        command = shlex.split(test_command(module, socket_path, 600.0))
+        subprocess.run(command, stdout=subprocess.DEVNULL, **run)
+    except subprocess.CalledProcessError:
+        raise SystemExit(f"{module}: its tests fail on the unmutated module; fix them first") from None
+    return max(MIN_TIMEOUT, TIMEOUT_FACTOR * (time.monotonic() - started))
+
+
+def forget_runs_without_server(session: Path) -> None:
+    """Drop the results of the mutants whose tests the warm server did not run: they run again."""
+    with contextlib.closing(sqlite3.connect(session)) as db, db:
+        dropped = db.execute("DELETE FROM work_results WHERE output LIKE ?", (f"%{NO_SERVER}%",)).rowcount
+    if dropped:
+        print(f"{session.name}: {dropped} mutants lost the warm server; the next run runs them again")
 
 
 def count_pending(session: Path) -> int:
@@ -454,14 +478,20 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no tests listed for {', '.join(unknown)} (scripts/mutate.py, TESTS)")
     modules = args.modules or list(TESTS)
     SESSIONS.mkdir(parents=True, exist_ok=True)
+    # stopped with kill: the servers and copies are cleaned up as after Ctrl-C
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     if not args.report_only:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            runs = [
-                pool.submit(run_module, module, args.time_box, args.retest_survivors, args.cold)
-                for module in modules
-            ]
-            for finished in runs:
-                finished.result()
+        if args.jobs <= 1:
+            for module in modules:
+                run_module(module, args.time_box, args.retest_survivors, args.cold)
+        else:  # Ctrl-C stops them all: it reaches every process of the terminal's group
+            with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+                runs = [
+                    pool.submit(run_module, module, args.time_box, args.retest_survivors, args.cold)
+                    for module in modules
+                ]
+                for finished in runs:
+                    finished.result()
     measured = [m for m in modules if (SESSIONS / f"{m.replace('/', '.')}.sqlite").exists()]
     scores = [score(m) for m in measured]
     command = " ".join(

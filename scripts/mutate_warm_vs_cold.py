@@ -60,7 +60,8 @@ def main() -> int:
     mutate.prime_bytecode(copy, args.module, env)
     sessions = {"cold": folder / "cold.sqlite", "warm": folder / "warm.sqlite"}
     config = folder / "cold.toml"
-    config.write_text(mutate.config_text(args.module, None))
+    limit = mutate.time_limit(args.module, None, run)
+    config.write_text(mutate.config_text(args.module, None, limit))
     subprocess.run([mutate.tool("cosmic-ray"), "init", str(config), str(sessions["cold"])], **run)
     subprocess.run([mutate.tool("cr-filter-operators"), str(sessions["cold"]), str(config)], **run)
     sample_session(sessions["cold"], args.sample, args.seed)
@@ -69,7 +70,7 @@ def main() -> int:
     for kind, session in sessions.items():
         with contextlib.nullcontext() if kind == "cold" else mutate.warm_server(copy, env) as socket_path:
             config = folder / f"{kind}.toml"
-            config.write_text(mutate.config_text(args.module, socket_path))
+            config.write_text(mutate.config_text(args.module, socket_path, limit))
             started = time.monotonic()
             subprocess.run([mutate.tool("cosmic-ray"), "exec", str(config), str(session)], **run)
             seconds[kind] = time.monotonic() - started

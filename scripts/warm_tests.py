@@ -17,6 +17,7 @@ scripts/mutate.py starts and stops a server around each module's run.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
 import json
@@ -35,6 +36,8 @@ WARM_MODULES = ("numpy", "torch", "hypothesis", "pytest", "_pytest.python", "_py
 FRESH_PACKAGES = ("micrograd44", "tests")
 TIMED_OUT = 124  # the client's exit code when the server killed its tests at --timeout
 REQUEST_LIMIT = 1 << 20  # bytes of one request (its arguments and environment)
+# what the client prints when the server did not run the tests: not a verdict on a mutant
+NO_SERVER = "warm_tests: the server did not run the tests"
 
 
 def warm_up() -> None:
@@ -96,7 +99,7 @@ def run_pytest(request: dict, stdout: int, stderr: int) -> None:
 
 
 def supervise(pid: int, connection: socket.socket, timeout: float) -> int:
-    """Wait for the child; kill its process group at the timeout or when the client goes away."""
+    """Wait for the child; kill its process group at the timeout, when the client goes away or on a signal."""
     deadline = time.monotonic() + timeout
     watch = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
     try:
@@ -106,18 +109,27 @@ def supervise(pid: int, connection: socket.socket, timeout: float) -> int:
                 return os.waitstatus_to_exitcode(status)
             left = deadline - time.monotonic()
             if left <= 0:
-                os.killpg(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
+                kill(pid)
                 return -TIMED_OUT
             waits = [connection] + ([watch] if watch is not None else [])
             ready, _, _ = select.select(waits, [], [], min(left, 0.1))
             if connection in ready and not connection.recv(1, socket.MSG_PEEK):  # the client has gone
-                os.killpg(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
+                kill(pid)
                 return -signal.SIGKILL
+    except BaseException:  # SIGTERM from the server stopping, or Ctrl-C
+        kill(pid)
+        raise
     finally:
         if watch is not None:
             os.close(watch)
+
+
+def kill(pid: int) -> None:
+    """Kill the child and everything its tests started (its process group), and reap it."""
+    with contextlib.suppress(ProcessLookupError):  # the group has already gone
+        os.killpg(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):  # and the child was reaped
+        os.waitpid(pid, 0)
 
 
 class Handler(socketserver.BaseRequestHandler):
@@ -135,10 +147,12 @@ class Handler(socketserver.BaseRequestHandler):
         if pid == 0:
             self.request.close()
             run_pytest(request, *fds)
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # the server stopping: see supervise
         for fd in fds:
             os.close(fd)
         code = supervise(pid, self.request, request["timeout"])
-        self.request.sendall(json.dumps({"code": code}).encode())
+        with contextlib.suppress(OSError):  # the client may have gone (killed at Cosmic Ray's timeout)
+            self.request.sendall(json.dumps({"code": code}).encode())
 
 
 class Server(socketserver.ForkingMixIn, socketserver.UnixStreamServer):
@@ -152,8 +166,14 @@ def serve(path: str) -> int:
     warm_up()
     if os.path.exists(path):
         os.unlink(path)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with Server(path, Handler) as server:
+
+        def stop(*_):
+            for handler in server.active_children or ():
+                os.kill(handler, signal.SIGTERM)
+            sys.exit(0)
+
+        signal.signal(signal.SIGTERM, stop)
         print("ready", flush=True)
         try:
             server.serve_forever()
@@ -165,13 +185,20 @@ def serve(path: str) -> int:
 def run(path: str, args: list[str], timeout: float) -> int:
     """Run pytest with args in the warm server at path, as if this process ran it; its exit code."""
     request = {"cwd": os.getcwd(), "env": dict(os.environ), "args": args, "timeout": timeout}
+    reply = b""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
-        connection.connect(path)
-        sys.stdout.flush()
-        socket.send_fds(connection, [json.dumps(request).encode() + b"\n"], [1, 2])
-        reply = b""
-        while chunk := connection.recv(4096):
-            reply += chunk
+        try:
+            connection.connect(path)
+            sys.stdout.flush()
+            socket.send_fds(connection, [json.dumps(request).encode() + b"\n"], [1, 2])
+            while chunk := connection.recv(4096):
+                reply += chunk
+        except OSError as error:
+            reply = b""
+            print(f"warm_tests: {error}", file=sys.stderr)
+    if not reply:
+        print(f"{NO_SERVER}: no exit code came back", flush=True)  # to stdout, which Cosmic Ray keeps
+        return 1
     code = json.loads(reply)["code"]
     if code == -TIMED_OUT:
         print(f"warm_tests: tests killed at the timeout of {timeout:g} s", file=sys.stderr)

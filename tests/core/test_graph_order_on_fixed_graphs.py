@@ -1,5 +1,7 @@
 """The node order of core/graph.py on small fixed graphs: exact lists, each node once, leaves apart."""
 
+import pytest
+
 from micrograd44 import Value, topological_order
 from micrograd44.core.graph import sorted_graph
 
@@ -75,3 +77,11 @@ def test_every_node_comes_after_its_children_on_a_wide_shared_graph():
             assert place[id(child)] < place[id(node)]
     assert {id(node) for node in order[:6]} == {id(x) for x in xs}  # the leaves first
     assert order[-1] is root
+
+
+def test_the_leaf_switches_are_keyword_only():
+    x, y, a, b, c = diamond()
+    with pytest.raises(TypeError):
+        sorted_graph(c, False)
+    with pytest.raises(TypeError):
+        topological_order(c, False)
