@@ -63,6 +63,8 @@ NOTES_MARKER = "<!-- notes below are kept by scripts/mutate.py -->"
 # to, the fastest killers first (pytest stops at the first failure).
 TESTS = {
     "micrograd44/core/ops.py": [
+        "tests/core/test_vocabularies_compute_what_they_name.py",
+        "tests/core/test_power_rule_names.py",
         "tests/core/test_single_op_behaviour.py",
         "tests/core/test_op_errors_name_the_node.py",
         "tests/core/test_op_domain_boundaries.py",
@@ -74,6 +76,7 @@ TESTS = {
         "tests/compiled/test_c_helpers_equal_the_engines.py",
     ],
     "micrograd44/core/value.py": [
+        "tests/core/test_vocabularies_compute_what_they_name.py",
         "tests/core/test_single_op_behaviour.py",
         "tests/core/test_op_errors_name_the_node.py",
         "tests/core/test_engine_under_hostile_input.py",
@@ -407,6 +410,23 @@ def equivalents() -> list[dict]:
     return toml_loads(EQUIVALENTS.read_text())["mutant"]
 
 
+def mutated_line(diff: str) -> str:
+    """The mutated line of a one-line mutant's diff, stripped ("" if there is none)."""
+    lines = diff.splitlines()
+    added = [line[1:].strip() for line in lines if line.startswith("+") and not line.startswith("+++")]
+    return added[0] if added else ""
+
+
+def matches(entry: dict, survivor: dict) -> bool:
+    """Whether an equivalent-mutants entry names this survivor: its operator and source line, and
+    its mutated line where the entry gives one (``mutated``, for a line with several mutants)."""
+    return (
+        entry["operator"] == survivor["operator"]
+        and entry["source"] == survivor["source"]
+        and entry.get("mutated", survivor["mutated"]) == survivor["mutated"]
+    )
+
+
 def score(module: str) -> Score:
     """The counts of one module's session (cosmic-ray dump: one JSON pair per mutant)."""
     slug = module.replace("/", ".")
@@ -438,15 +458,9 @@ def score(module: str) -> Score:
                 "operator": mutation["operator_name"],
                 "occurrence": mutation["occurrence"],
                 "source": source[row - 1].strip(),
+                "mutated": mutated_line(outcome.get("diff") or ""),
             }
-            match = next(
-                (
-                    entry
-                    for entry in judged
-                    if entry["operator"] == survivor["operator"] and entry["source"] == survivor["source"]
-                ),
-                None,
-            )
+            match = next((entry for entry in judged if matches(entry, survivor)), None)
             if match is None:
                 result.survivors.append(survivor)
             else:

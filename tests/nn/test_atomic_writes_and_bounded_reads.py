@@ -31,9 +31,10 @@ def test_a_file_that_grows_past_the_limit_after_its_size_was_checked_is_refused(
     fstat = os.fstat
 
     def grown(fd):
+        status = fstat(fd)
         with open(path, "ab") as handle:  # the file grows between the check and the read
             handle.write(b"6789")
-        return fstat(fd)
+        return status
 
     monkeypatch.setattr(files.os, "fstat", grown)
     with pytest.raises(ValueError):
@@ -98,3 +99,47 @@ def test_an_interrupt_after_the_rename_propagates_as_itself_and_the_new_file_sta
         files.write_text_atomic(path, "new")
     assert path.read_text(encoding="utf-8") == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["done.txt"]
+
+
+def test_a_temporary_name_that_exists_is_never_written_over(tmp_path, monkeypatch):
+    path = tmp_path / "out.txt"
+    monkeypatch.setattr(files.secrets, "token_hex", lambda size: "0" * (2 * size))
+    squatter = tmp_path / f".out.txt.{'0' * 16}.tmp"
+    squatter.write_text("someone else's", encoding="utf-8")
+    with pytest.raises(FileExistsError):
+        files.write_text_atomic(path, "new")
+    assert squatter.read_text(encoding="utf-8") == "someone else's"
+    assert not path.exists()
+
+
+def test_a_folder_that_cannot_be_opened_or_flushed_does_not_fail_the_write(tmp_path, monkeypatch):
+    path = tmp_path / "out.txt"
+    real_open, real_fsync = os.open, os.fsync
+
+    def no_folder_open(target, flags, *mode):
+        if os.path.isdir(target):
+            raise PermissionError(13, "Permission denied")
+        return real_open(target, flags, *mode)
+
+    def no_folder_fsync(fd):
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            raise OSError(22, "Invalid argument")
+        return real_fsync(fd)
+
+    monkeypatch.setattr(files.os, "fsync", no_folder_fsync)
+    files.write_text_atomic(path, "flushed file, unflushed folder")
+    assert path.read_text(encoding="utf-8") == "flushed file, unflushed folder"
+    monkeypatch.setattr(files.os, "open", no_folder_open)
+    files.write_text_atomic(path, "unopened folder")
+    assert path.read_text(encoding="utf-8") == "unopened folder"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
+
+
+def test_a_symlink_loop_is_refused_with_its_errno_naming_the_path_given(tmp_path):
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    with pytest.raises(OSError) as raised:
+        files.write_text_atomic(loop, "x")
+    assert raised.value.errno == 40  # ELOOP
+    assert repr(str(loop)) in str(raised.value)
+    assert raised.value.filename is None  # the message names the path, not a temporary file
