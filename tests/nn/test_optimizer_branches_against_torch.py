@@ -39,7 +39,7 @@ def steps_against_torch(make, make_torch, steps=20, seed=1):
 
 
 @pytest.mark.parametrize("beta1", [0.9, 0.6, 0.5, 0.3, 0.1, 0.0])
-@pytest.mark.parametrize("weight_decay", [0.0, 0.02])
+@pytest.mark.parametrize("weight_decay", [0.0, 0.02, 1.0])
 def test_adam_follows_torch_for_every_beta1_on_both_sides_of_its_lerp_switch(beta1, weight_decay):
     settings = {"lr": 0.05, "betas": (beta1, 0.99), "eps": 1e-8, "weight_decay": weight_decay}
     for ours, theirs, tensor in steps_against_torch(
@@ -60,6 +60,9 @@ def test_adam_follows_torch_for_every_beta1_on_both_sides_of_its_lerp_switch(bet
         {"lr": 0.05, "momentum": 0.7, "nesterov": True},
         {"lr": 0.05, "momentum": 0.7, "nesterov": True, "weight_decay": 0.05},
         {"lr": 0.05, "momentum": 0.9, "dampening": 0.4, "weight_decay": 0.05},
+        {"lr": 0.05, "weight_decay": 1.0},
+        {"lr": 0.05, "momentum": 1.0, "dampening": 1.0},
+        {"lr": 0.05, "momentum": 0.5, "dampening": 1.0, "weight_decay": 1.0},
     ],
 )
 def test_sgd_follows_torch_in_every_combination_of_its_terms(settings):
@@ -87,3 +90,11 @@ def test_adams_first_moment_uses_the_lerp_formula_of_its_weight_to_the_last_bit(
         weight = 1.0 - beta1
         expected = 0.1 + weight * (0.7 - 0.1) if weight < 0.5 else 0.7 - (0.7 - 0.1) * (1.0 - weight)
         assert optimizer.m[0].hex() == expected.hex(), beta1
+
+
+def test_sgd_without_momentum_keeps_no_momentum_buffers_as_torch_keeps_none():
+    for ours, theirs, tensor in steps_against_torch(
+        lambda p: SGD(p, lr=0.05), lambda p: torch.optim.SGD(p, lr=0.05, foreach=False), steps=2
+    ):
+        assert ours.buffers is None
+        assert theirs.state[tensor].get("momentum_buffer") is None
