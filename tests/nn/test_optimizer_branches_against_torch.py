@@ -98,3 +98,37 @@ def test_sgd_without_momentum_keeps_no_momentum_buffers_as_torch_keeps_none():
     ):
         assert ours.buffers is None
         assert theirs.state[tensor].get("momentum_buffer") is None
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_a_zero_gradient_keeps_its_sign_in_sgds_state_as_in_torch(momentum):
+    # no weight decay: the gradient -0.0 goes into the momentum buffer as it is (torch clones it)
+    p = Value(0.0)
+    tensor = torch.tensor([0.0], dtype=torch.float64, requires_grad=True)
+    optimizer = SGD([p], lr=0.1, momentum=momentum)
+    torch_optimizer = torch.optim.SGD([tensor], lr=0.1, momentum=momentum, foreach=False)
+    p.grad = -0.0
+    tensor.grad = torch.tensor([-0.0], dtype=torch.float64)
+    optimizer.step()
+    torch_optimizer.step()
+    assert p.data.hex() == tensor.item().hex()
+    if momentum:
+        assert optimizer.buffers[0].hex() == theirs_buffer(torch_optimizer, tensor).hex() == (-0.0).hex()
+
+
+def theirs_buffer(torch_optimizer, tensor) -> float:
+    return torch_optimizer.state[tensor]["momentum_buffer"].item()
+
+
+def test_nesterov_momentum_refuses_any_dampening():
+    for dampening in (0.1, 1.0):
+        with pytest.raises(ValueError):
+            SGD([Value(1.0)], lr=0.1, momentum=0.9, dampening=dampening, nesterov=True)
+        with pytest.raises(ValueError):
+            torch.optim.SGD([torch.zeros(1)], lr=0.1, momentum=0.9, dampening=dampening, nesterov=True)
+
+
+@pytest.mark.parametrize("betas", [(0.9,), (0.9, 0.99, 0.5), ()])
+def test_adam_needs_exactly_two_betas(betas):
+    with pytest.raises(ValueError):
+        Adam([Value(1.0)], betas=betas)
