@@ -1,4 +1,4 @@
-"""The names of the x ** n ops: integers in full below 10**15, the float's repr from there; names read back."""
+"""The names of the x ** n ops: integers in full below 10**15, else the float's repr; names read back."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""A number on the left of an operator: y + x, y - x, y * x, y / x, y ** x give the values and slopes of Values."""
+"""A number on the left of an operator (y + x, y - x, y * x, y / x, y ** x): the values and slopes."""
 
 import math
 
