@@ -132,3 +132,20 @@ def test_nesterov_momentum_refuses_any_dampening():
 def test_adam_needs_exactly_two_betas(betas):
     with pytest.raises(ValueError):
         Adam([Value(1.0)], betas=betas)
+
+
+@pytest.mark.parametrize("betas", [(-0.1, 0.99), (0.9, -0.5), (-1.0, 0.99)])
+def test_adam_refuses_a_negative_beta(betas):
+    with pytest.raises(ValueError):
+        Adam([Value(1.0)], betas=betas)
+
+
+def test_adams_defaults_are_torchs():
+    ours = Adam([Value(1.0)])
+    theirs = torch.optim.Adam([torch.zeros(1, requires_grad=True)]).defaults
+    assert (ours.lr, (ours.beta1, ours.beta2), ours.eps, ours.weight_decay) == (
+        theirs["lr"],
+        theirs["betas"],
+        theirs["eps"],
+        theirs["weight_decay"],
+    )
