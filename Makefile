@@ -68,9 +68,11 @@ $(MUTATE_STAMP): $(TEST_STAMP)
 	@touch $@
 
 # Mutation testing of the core modules (not part of `make test`): each mutant runs its module's
-# tests only, at the lowest CPU priority; the scores go to docs/mutation.md (scripts/mutate.py).
+# tests only, at the lowest CPU priority, in a pytest forked from a warm server that has already
+# imported torch (scripts/warm_tests.py); the scores go to docs/mutation.md (scripts/mutate.py).
 # MODULES picks some modules, TIME_BOX caps each module's run in seconds (a later run resumes it),
-# MUTATE_FLAGS=--retest-survivors reruns only the survivors after tests were added.
+# MUTATE_FLAGS=--retest-survivors reruns only the survivors after tests were added, --jobs 2
+# mutates two modules at once (one per core), --cold runs a fresh pytest per mutant.
 MODULES ?=
 TIME_BOX ?= 3600
 MUTATE_FLAGS ?=

@@ -1,0 +1,47 @@
+"""backward(create_graph=True): each leaf's grad_value is its gradient as a Value, summed over calls."""
+
+import math
+
+from micrograd44 import Value
+
+
+def test_grad_value_holds_each_leafs_gradient_as_a_value_next_to_grad():
+    x, y = Value(0.5), Value(-2.0)
+    out = x * x * y + y.tanh()
+    out.backward(create_graph=True)
+    assert isinstance(x.grad_value, Value) and isinstance(y.grad_value, Value)
+    assert x.grad_value.data == x.grad == 2 * 0.5 * -2.0
+    assert math.isclose(y.grad_value.data, 0.25 + 1 - math.tanh(-2.0) ** 2, rel_tol=1e-15)
+    assert y.grad_value.data == y.grad
+
+
+def test_grad_values_add_up_over_calls_like_grad():
+    x = Value(3.0)
+    out = x * x
+    out.backward(create_graph=True)
+    out.backward(create_graph=True)
+    assert x.grad == 12.0
+    assert x.grad_value.data == 12.0
+
+
+def test_the_gradient_graph_differentiates_again():
+    x = Value(0.7)
+    (x**3).backward(create_graph=True)
+    first = x.grad_value
+    x.grad = 0.0
+    first.backward()
+    assert math.isclose(x.grad, 6 * 0.7, rel_tol=1e-15)
+
+
+def test_a_leaf_reached_only_along_masked_edges_gets_no_grad_value():
+    x, y = Value(-1.0), Value(2.0)
+    out = x.relu() + y  # relu masks its edge at x <= 0
+    out.backward(create_graph=True)
+    assert "grad_value" not in vars(x)
+    assert y.grad_value.data == 1.0
+
+
+def test_a_leaf_root_gets_a_grad_value_of_one():
+    x = Value(4.0)
+    x.backward(create_graph=True)
+    assert x.grad == 1.0 and x.grad_value.data == 1.0

@@ -1,0 +1,36 @@
+"""A number on the left of an operator (y + x, y - x, y * x, y / x, y ** x): the values and slopes."""
+
+import math
+
+import pytest
+
+from micrograd44 import Value
+
+CASES = {
+    "+": (lambda y, x: y + x, 1.0),
+    "-": (lambda y, x: y - x, -1.0),
+    "*": (lambda y, x: y * x, 2.5),
+    "/": (lambda y, x: y / x, -2.5 / 1.5**2),
+    "**": (lambda y, x: y**x, 2.5**1.5 * math.log(2.5)),
+}
+
+
+@pytest.mark.parametrize("op", CASES)
+def test_a_number_on_the_left_gives_the_value_and_slope_of_a_value_there(op):
+    apply, slope = CASES[op]
+    x = Value(1.5)
+    out = apply(2.5, x)
+    assert isinstance(out, Value)
+    assert out.data == apply(2.5, 1.5)
+    assert out.data == apply(Value(2.5), Value(1.5)).data
+    out.backward()
+    assert math.isclose(x.grad, slope, rel_tol=1e-15)
+
+
+@pytest.mark.parametrize("op", CASES)
+def test_a_number_on_the_left_becomes_the_first_child(op):
+    apply, _ = CASES[op]
+    x = Value(1.5)
+    out = apply(2.5, x)
+    first, second = out.children
+    assert (first.data, second) == (2.5, x)
