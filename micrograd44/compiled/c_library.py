@@ -22,18 +22,22 @@ from ..core import ops
 from . import c_source, source, updates
 
 # pointers are passed as addresses of numpy arrays (faster than ctypes pointer objects)
-_DOUBLES = _LONGS = ctypes.c_void_p
+_DOUBLES = _LONGS = _INTS = ctypes.c_void_p
+
+# the steps to record, how many, and the rows they are copied to (see c_source.CWriter.copy_recorded)
+_RECORD = [_LONGS, ctypes.c_long, _DOUBLES]
 
 # the argument types of each generated function
 _SIGNATURES = {
     "mg_forward": [_DOUBLES] * 3,
     "mg_backward": [_DOUBLES] * 4,
+    "mg_forward_grid": [_DOUBLES, ctypes.c_long, _DOUBLES, ctypes.c_long, ctypes.c_long, _DOUBLES, _INTS],
     "mg_single_sample": [
-        _DOUBLES, _LONGS, ctypes.c_long, *[_DOUBLES] * 3, ctypes.c_int, _DOUBLES, _DOUBLES, _LONGS,
+        _DOUBLES, _LONGS, ctypes.c_long, *[_DOUBLES] * 3, ctypes.c_int, _DOUBLES, _DOUBLES, *_RECORD, _LONGS,
     ],
     "mg_full_batch": [
         _DOUBLES, ctypes.c_long, ctypes.c_long, ctypes.c_double, *[_DOUBLES] * 4, ctypes.c_int, _DOUBLES,
-        _DOUBLES, _LONGS,
+        _DOUBLES, *_RECORD, _LONGS,
     ],
 }  # fmt: skip
 

@@ -90,6 +90,30 @@ class CWriter(Writer):
             "}",
         ]
 
+    def forward_grid(self) -> list[str]:
+        """``mg_forward_grid``: ``mg_forward`` of every input row under every parameter row, in one call.
+
+        Parameter row r starts at ``P + r * stride``; the outputs of input row i under it go
+        to ``out + (r * n_in + i) * outputs`` and its status to ``failed[r * n_in + i]``.
+        Returns how many failed.
+        """
+        inputs, outputs = len(self.inputs), len(self.lowering.outputs())
+        return [
+            "int mg_forward_grid(const double *in, long n_in, const double *P, long n_p, long stride,",
+            "    double *out, int *failed)",
+            "{",
+            "    int count = 0;",
+            "    for (long r = 0; r < n_p; r++) {",
+            "        for (long i = 0; i < n_in; i++) {",
+            "            long at = r * n_in + i;",
+            f"            failed[at] = mg_forward(in + i * {inputs}, P + r * stride, out + at * {outputs});",
+            "            count += failed[at];",
+            "        }",
+            "    }",
+            "    return count;",
+            "}",
+        ]
+
     def forward_lines(self) -> list[str]:
         """The forward pass, each layer a loop."""
         return self.lowering.forward_lines()
@@ -133,6 +157,20 @@ class CWriter(Writer):
 
     def guard(self, update: UpdateCode, full_batch: bool, lines: list[str]) -> list[str]:
         return lines
+
+    def copy_recorded(self, grads: list[str], loss: str, full_batch: bool) -> list[str]:
+        """At the next step of ``record_at`` (sorted): the next row of ``recorded`` gets P, G and the loss."""
+        count = self.count
+        grad = "G[k]" if full_batch else zeroed(["G[k]"])[0]
+        copy = _each_parameter(count, ["copy[k] = P[k];", f"copy[{count} + k] = {grad};"])
+        return [
+            "if (next_record < n_record && record_at[next_record] == step) {",
+            f"    double *restrict copy = recorded + next_record * {2 * count + 1};",
+            *indent(copy),
+            f"    copy[{2 * count}] = {loss};",
+            "    next_record++;",
+            "}",
+        ]
 
     def late_checks(self, loss: str, grads: list[str], checks: list[str], fail: Fail) -> list[str]:
         """One test of the op nodes (with check_finite, of the loss and grads too); then which failed."""
@@ -180,13 +218,14 @@ class CWriter(Writer):
         return [
             *signature,
             "    double *restrict P, double *restrict state, const double *restrict hyper, int check_finite,",
-            "    double *restrict losses, double *restrict G, long *restrict taken)",
+            "    double *restrict losses, double *restrict G, const long *restrict record_at, long n_record,",
+            "    double *restrict recorded, long *restrict taken)",
             "{",
             *(f"    double *restrict {b};" for b in buffers[len(update.element_state("p"))]),
             *(f"    double {s} = state[0];" for s in flag),
             *(f"    const double {h} = hyper[{k}];" for k, h in enumerate(hyper)),
             *self._locals(variables),
-            "    long step, row = 0;",
+            "    long step, row = 0, next_record = 0;",
             "    int status = 0;",
             "    (void)row;",
             "    for (step = 0; step < steps; step++) {",
@@ -205,7 +244,13 @@ def c_source(tape: Tape, update: UpdateCode | None = None, mode: str = "single_s
     """The C source of a program's one-sample functions, or of one training loop (a mode) for an update."""
     writer = CWriter(tape)
     if update is None:
-        functions = [*writer.one_sample(backward=False), "", *writer.one_sample(backward=True)]
+        functions = [
+            *writer.one_sample(backward=False),
+            "",
+            *writer.one_sample(backward=True),
+            "",
+            *writer.forward_grid(),
+        ]
     else:
         functions = writer.training_loop(update, full_batch=mode == "full_batch")
     return "\n".join([PRELUDE, *functions]) + "\n"

@@ -10,8 +10,9 @@ compiler (``toolchain``) and called through ctypes (``c_library``).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -41,13 +42,38 @@ class StepFailed(ArithmeticError):
             "gradient" (a parameter's gradient is) or "update" (a parameter is, after the update).
         step: the index of the failed step in this call (the epoch, for ``full_batch``).
         losses: the losses of the steps completed before it in this call.
+        steps: the ``Steps`` completed before it (the losses as an array, and the rows
+            recorded: the failed step's too where it failed in its update).
     """
 
-    def __init__(self, message: str, stage: str, step: int, losses: list[float]):
+    def __init__(self, message: str, stage: str, step: int, steps: Steps):
         super().__init__(message)
         self.stage = stage
         self.step = step
-        self.losses = losses
+        self.steps = steps
+        self.losses = steps.losses.tolist()
+
+
+@dataclasses.dataclass(frozen=True)
+class Steps:
+    """What a call of a compiled training loop did (``TrainingLoop.run``).
+
+    Attributes:
+        losses: the loss of every step taken, in order (a float array).
+        recorded: the steps of ``record_at`` that were recorded, in increasing order (an int array).
+        values: the parameters at each recorded step, after its backward and before its
+            update, as eager's ``p.data`` then: shape (len(recorded), number of
+            parameters), in ``program.parameters`` order.
+        grads: their gradients at that point, as eager's ``p.grad`` then; the same shape.
+        recorded_losses: the loss of each recorded step (one that failed in its update
+            has none in ``losses``).
+    """
+
+    losses: np.ndarray
+    recorded: np.ndarray
+    values: np.ndarray
+    grads: np.ndarray
+    recorded_losses: np.ndarray
 
 
 # What runs the generated loops: Python functions, or C compiled into a shared library.
@@ -124,13 +150,7 @@ class TrainingLoop:
             StepFailed: the forward pass raised (the engine's error is its ``__cause__``),
                 or, with check_finite, a step went non-finite.
         """
-        rows = self.program._rows(samples)
-        steps = self._sample_indices(order, len(rows))
-        update = self._update()
-        function = self._function("single_sample", update)
-        if len(steps) == 0:
-            return []
-        return self._run(function, update, rows, steps, 1.0, check_finite, lambda step: [rows[steps[step]]])
+        return self.run("single_sample", samples, order, check_finite=check_finite).losses.tolist()
 
     def full_batch(self, samples, epochs: int, *, check_finite: bool = False) -> list[float]:
         """One step per epoch on the mean of the root over all the samples.
@@ -152,14 +172,61 @@ class TrainingLoop:
         Raises:
             StepFailed: as for ``single_sample``; ``step`` is then the epoch.
         """
+        return self.run("full_batch", samples, epochs, check_finite=check_finite).losses.tolist()
+
+    def run(
+        self, mode: str, samples, schedule, *, check_finite: bool = False, record_at: Sequence[int] = ()
+    ) -> Steps:
+        """``single_sample`` (schedule: the sample order) or ``full_batch`` (schedule: the epochs), as Steps.
+
+        The losses come as an array, and at each step of ``record_at`` (indices into this
+        call's steps; others are ignored) the parameters and their grads are copied after
+        the step's checks, before its update: what a snapshot of the eager step sees.
+
+        Raises:
+            StepFailed: as ``single_sample``; its ``steps`` holds what was done before it.
+            ValueError: an unknown mode, or full_batch without samples.
+
+        Example:
+            >>> from micrograd44 import Value
+            >>> from micrograd44.compiled import trace
+            >>> from micrograd44.optim import SGD
+            >>> w = Value(1.0)
+            >>> square = trace(lambda x: (w - x) ** 2, (0.0,), parameters=[w])
+            >>> loop = square.training_loop(SGD([w], lr=0.125))
+            >>> steps = loop.run("single_sample", [(0.5,)], [0, 0, 0], record_at=[1])
+            >>> steps.losses.tolist(), steps.recorded.tolist(), steps.values.tolist(), steps.grads.tolist()
+            ([0.25, 0.140625, 0.0791015625], [1], [[0.875]], [[0.75]])
+        """
         rows = self.program._rows(samples)
-        if not rows:
-            raise ValueError("full_batch needs at least one sample")
+        if mode == "single_sample":
+            schedule = self._sample_indices(schedule, len(rows))
+            count, scale = len(schedule), 1.0
+        elif mode == "full_batch":
+            if not rows:
+                raise ValueError("full_batch needs at least one sample")
+            count, scale = schedule, 1.0 / len(rows)
+        else:
+            raise ValueError(f"mode must be 'single_sample' or 'full_batch', got {mode!r}")
         update = self._update()
-        function = self._function("full_batch", update)
-        if epochs == 0:
-            return []
-        return self._run(function, update, rows, epochs, 1.0 / len(rows), check_finite, lambda step: rows)
+        function = self._function(mode, update)
+        marks = np.unique(np.asarray(record_at, dtype=np.int_))
+        marks = marks[(marks >= 0) & (marks < count)]
+        if count == 0:
+            return self._steps(np.zeros(0), marks[:0], np.zeros(0))
+        recorded = np.empty((len(marks), 2 * len(self.program.parameters) + 1))
+        results = self._call(function, update, rows, schedule, scale, check_finite, marks, recorded)
+        stage, step, losses = results
+        filled = int(np.searchsorted(marks, step))
+        if stage == "update" and filled < len(marks) and marks[filled] == step:
+            filled += 1  # recorded before its update
+        steps = self._steps(np.asarray(losses, dtype=np.float64), marks[:filled], recorded[:filled])
+        if stage == "forward":
+            self._raise_engine_error([rows[schedule[step]]] if mode == "single_sample" else rows, step, steps)
+        if stage is not None:
+            what = {"loss": "the loss", "gradient": "a gradient", "update": "an updated parameter"}[stage]
+            raise StepFailed(f"step {step}: {what} is not finite", stage, step, steps)
+        return steps
 
     def compile(self, mode: str = "single_sample") -> None:
         """Generate and compile a loop ("single_sample" or "full_batch") for the optimizer's current settings.
@@ -210,9 +277,20 @@ class TrainingLoop:
             self._update_settings = settings
         return self._update_code
 
-    def _run(self, function, update, rows: list, schedule, scale: float, check_finite: bool, failing_samples):
-        """Call a generated loop, store its results, and raise StepFailed if it stopped early."""
+    def _steps(self, losses: np.ndarray, marks: np.ndarray, recorded: np.ndarray) -> Steps:
+        """Steps of the losses and the rows recorded at the marks (values, grads, loss)."""
+        count = len(self.program.parameters)
+        recorded = recorded.reshape(len(marks), 2 * count + 1)
+        return Steps(
+            losses, marks, recorded[:, :count], recorded[:, count : 2 * count], recorded[:, 2 * count]
+        )
+
+    def _call(
+        self, function, update, rows: list, schedule, scale: float, check_finite: bool, marks, recorded
+    ):
+        """Call a generated loop and store its results: (stage, step, losses)."""
         parameters = self.program.parameters
+        record_at = marks if self.backend == "c" else {s: k for k, s in enumerate(marks.tolist())}
         stage, step, losses, data, state, grads = function(
             rows,
             schedule,
@@ -221,25 +299,22 @@ class TrainingLoop:
             update.read_state(self.optimizer, self._positions),
             update.hyper,
             check_finite,
+            record_at,
+            recorded,
         )
         for p, value, grad in zip(parameters, data, grads or [0.0] * len(parameters)):
             p.data, p.grad = value, grad
         update.write_state(self.optimizer, state, self._positions)
-        if stage == "forward":
-            self._raise_engine_error(failing_samples(step), step, losses)
-        if stage is not None:
-            what = {"loss": "the loss", "gradient": "a gradient", "update": "an updated parameter"}[stage]
-            raise StepFailed(f"step {step}: {what} is not finite", stage, step, losses)
-        return losses
+        return stage, step, losses
 
-    def _raise_engine_error(self, samples: list, step: int, losses: list[float]) -> None:
+    def _raise_engine_error(self, samples: list, step: int, steps: Steps) -> None:
         """Build the failed step's graph with the engine, which raises its own error; StepFailed from it."""
         try:
             roots = [self.program._rebuild(row)[0] for row in samples]
             sum_values(roots)
         except Exception as error:
             raise StepFailed(
-                f"step {step}: the forward pass failed: {error}", "forward", step, losses
+                f"step {step}: the forward pass failed: {error}", "forward", step, steps
             ) from error
         raise RuntimeError(f"step {step}: the compiled forward pass failed where the engine's did not")
 
@@ -279,8 +354,8 @@ class CLoop:
         """The generated C."""
         return c_source(self._graph, self._update, self.mode)
 
-    def __call__(self, rows, schedule, scale, params, state, hyper, check_finite):
-        """Run the loop: (stage, step, losses, params, state, grads)."""
+    def __call__(self, rows, schedule, scale, params, state, hyper, check_finite, record_at, recorded):
+        """Run the loop: (stage, step, losses, params, state, grads); the losses an array."""
         steps = len(schedule) if self.mode == "single_sample" else schedule
         samples, losses, par, st, hy, grads, taken = (
             doubles(rows),
@@ -291,7 +366,10 @@ class CLoop:
             np.zeros(self._count),
             np.zeros(1, dtype=np.int_),
         )
-        common = (address(par), address(st), address(hy), int(check_finite), address(losses), address(grads))
+        common = (
+            *(address(par), address(st), address(hy), int(check_finite), address(losses), address(grads)),
+            *(address(record_at), len(record_at), address(recorded)),
+        )
         if self.mode == "single_sample":
             order = np.asarray(schedule, dtype=np.int_)
             status = self._run(address(samples), address(order), steps, *common, address(taken))
@@ -304,7 +382,7 @@ class CLoop:
         # the state comes back with the types it went in with (the SGD flag a bool, Adam's step count an int)
         state_out = [type(s)(v) for s, v in zip(state, st.tolist())]
         grads_out = None if stage == "forward" else grads.tolist()
-        return stage, step, losses[:step].tolist(), par.tolist(), state_out, grads_out
+        return stage, step, losses[:step], par.tolist(), state_out, grads_out
 
 
 _loops: dict[str, CLoop] = {}

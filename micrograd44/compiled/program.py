@@ -165,6 +165,51 @@ class Program:
             p.grad = grad
         return self._result(outputs)
 
+    def outputs_at(self, values, rows) -> tuple[np.ndarray, np.ndarray]:
+        """The outputs of every sample under every set of parameter values, without touching ``.data``.
+
+        Args:
+            values: one row of parameter values per set, in ``parameters`` order (shape
+                (m, number of parameters)), e.g. the ``values`` a training loop recorded.
+            rows: one row of inputs per sample (shape (n, number of inputs)).
+
+        Returns:
+            (outputs, failed): outputs of shape (m, n, number of outputs), each what the
+            program computes for that sample with those parameter values (the engine's
+            numbers, bit for bit), and failed, of shape (m, n), True where the engine would
+            raise (the outputs there are meaningless).
+
+        Example:
+            >>> from micrograd44 import Value
+            >>> from micrograd44.compiled import trace
+            >>> w = Value(1.0)
+            >>> scaled = trace(lambda x: (w * x).log(), (1.0,), parameters=[w])
+            >>> outputs, failed = scaled.outputs_at([[1.0], [-1.0]], [[1.0]])
+            >>> outputs[0].tolist(), failed.tolist()
+            ([[0.0]], [[False], [True]])
+        """
+        values, rows = self._grid_arrays(values, rows)
+        forward = self._functions()[0]
+        outputs = np.zeros((len(values), len(rows), len(self._tape.outputs)))
+        failed = np.zeros((len(values), len(rows)), dtype=bool)
+        samples = rows.tolist()
+        for r, parameters in enumerate(values.tolist()):
+            for i, xs in enumerate(samples):
+                try:
+                    outputs[r, i] = forward(*xs, *parameters)
+                except (ArithmeticError, ValueError):
+                    failed[r, i] = True
+        return outputs, failed
+
+    def _grid_arrays(self, values, rows) -> tuple[np.ndarray, np.ndarray]:
+        """outputs_at's arguments as 2-d float arrays (views where they are); ValueError for a wrong shape."""
+        values, rows = np.asarray(values, dtype=np.float64), np.asarray(rows, dtype=np.float64)
+        shapes = {"values": (values, len(self.parameters)), "rows": (rows, len(self.input_names))}
+        for name, (array, width) in shapes.items():
+            if array.ndim != 2 or array.shape[1] != width:
+                raise ValueError(f"outputs_at: {name} must have shape (_, {width}), got {array.shape}")
+        return values, rows
+
     def c_program(self) -> CProgram:
         """The one-sample passes as C, compiled by the system's C compiler: a ``CProgram``.
 
@@ -342,9 +387,7 @@ class CProgram(Program):
 
     def __init__(self, program: Program):
         super().__init__(program._tape, program.input_names, program.parameters)
-        library = build_from(fingerprint(self._tape), lambda: self.source)
-        self._c_forward = load_function(library, "mg_forward")
-        self._c_backward = load_function(library, "mg_backward")
+        self._c_forward, self._c_backward, self._c_grid = _c_functions(self._tape, lambda: self.source)
 
     def _functions(self) -> tuple:
         """(forward, backward, None): the C functions, called as the generated Python ones are."""
@@ -354,6 +397,26 @@ class CProgram(Program):
     def source(self) -> str:
         """The generated C, made when asked for (a library found in the cache is loaded without it)."""
         return c_source(self._tape)
+
+    def outputs_at(self, values, rows) -> tuple[np.ndarray, np.ndarray]:
+        """As ``Program.outputs_at``, every sample under every set of values in one call of C."""
+        values, rows = self._grid_arrays(values, rows)
+        if values.strides[1] != values.itemsize or values.strides[0] % values.itemsize:
+            values = np.ascontiguousarray(values)
+        stride = values.strides[0] // values.itemsize if len(values) > 1 else values.shape[1]
+        inputs = np.ascontiguousarray(rows)
+        outputs = np.zeros((len(values), len(rows), len(self._tape.outputs)))
+        failed = np.zeros((len(values), len(rows)), dtype=np.intc)
+        self._c_grid(
+            address(inputs),
+            len(rows),
+            address(values),
+            len(values),
+            stride,
+            address(outputs),
+            address(failed),
+        )
+        return outputs, failed.astype(bool)
 
     def _forward(self, *arguments) -> list[float]:
         """The outputs, from the inputs then the parameters; EagerWouldRaise where the engine would raise."""
@@ -375,6 +438,21 @@ class CProgram(Program):
         if self._c_backward(address(inputs), address(parameters), address(grads), address(out)):
             raise EagerWouldRaise
         return out.tolist(), grads.tolist()
+
+
+# the C functions of each program's tape, loaded once per process (by fingerprint)
+_libraries: dict[str, tuple] = {}
+
+
+def _c_functions(tape: Tape, make_source) -> tuple:
+    """mg_forward, mg_backward and mg_forward_grid of a tape's C library (built or found in the cache)."""
+    key = fingerprint(tape)
+    if key not in _libraries:
+        library = build_from(key, make_source)
+        _libraries[key] = tuple(
+            load_function(library, f"mg_{name}") for name in ("forward", "backward", "forward_grid")
+        )
+    return _libraries[key]
 
 
 def capture(outputs, inputs: Sequence[Value], parameters=()) -> Program:

@@ -89,6 +89,18 @@ class PythonLayersWriter(PythonWriter):
     def _grads_out(grads: list[str], full_batch: bool) -> str:
         return "G.tolist()" if full_batch else "(G + 0.0).tolist()"  # see source.zeroed
 
+    def copy_recorded(self, grads: list[str], loss: str, full_batch: bool) -> list[str]:
+        """At a step of ``record_at``: its row of ``recorded`` gets P, the grads, the loss."""
+        step, count = "epoch" if full_batch else "step", self.count
+        row = f"recorded[record_at[{step}]]"
+        grads = "G" if full_batch else "G + 0.0"  # see source.zeroed
+        copies = [
+            f"{row}[:{count}] = P",
+            f"{row}[{count} : {2 * count}] = {grads}",
+            f"{row}[{2 * count}] = {loss}",
+        ]
+        return self.test(f"{step} in record_at", copies)
+
     def loop(
         self, update: UpdateCode, full_batch: bool, step: list[str], grads: list[str], temporaries
     ) -> list[str]:

@@ -27,8 +27,19 @@ from .updates import UpdateCode
 # status of a C function -> the stage at which a step failed (see loop.StepFailed); 0 is success
 STAGES = {1: "forward", 2: "loss", 3: "gradient", 4: "update"}
 
-# The arguments of both generated Python loops; ``schedule`` is the sample order or the number of epochs.
-LOOP_ARGUMENTS = ["samples", "schedule", "scale", "params", "state", "hyper", "check_finite"]
+# The arguments of both generated Python loops; ``schedule`` is the sample order or the number of
+# epochs; ``record_at`` maps each step to record to its row of ``recorded`` (see Writer.copy_recorded).
+LOOP_ARGUMENTS = [
+    "samples",
+    "schedule",
+    "scale",
+    "params",
+    "state",
+    "hyper",
+    "check_finite",
+    "record_at",
+    "recorded",
+]
 
 Fail = Callable[[str], str]  # a stage -> the statement that ends the function with it
 
@@ -77,7 +88,8 @@ class Writer:
         """``single_sample`` or ``full_batch``: every step inside the function, the optimizer state in locals.
 
         A step reads its sample (for full_batch: every sample, their gradients summed in
-        order), runs forward and backward, checks the loss and the gradients, updates,
+        order), runs forward and backward, checks the loss and the gradients, copies the
+        parameters, gradients and loss where the step is one to record (``copy_recorded``), updates,
         checks the parameters and records the loss.
         """
         backward, grads, temporaries = self.backward("scale" if full_batch else "1.0", accumulate=full_batch)
@@ -101,6 +113,7 @@ class Writer:
             ],
         )
         step += checks if full_batch else self.late_checks(loss, kept, checks, fail)
+        step += self.copy_recorded(kept, loss, full_batch)
         update_lines, update_temporaries = self.update(update, kept)
         step += update_lines
         step += self.test("check_finite", self.unless_finite(self.parameters, fail("update"), many=True))
@@ -217,9 +230,19 @@ class PythonWriter(Writer):
         return fail
 
     @staticmethod
-    def _grads_out(grads: list[str], full_batch: bool) -> str:
-        """The gradients a loop returns, as ``.grad`` holds them: 0.0 plus each (see ``zeroed``)."""
-        return tuple_source(grads if full_batch else zeroed(grads))
+    def _grad_values(grads: list[str], full_batch: bool) -> list[str]:
+        """The gradients as ``.grad`` holds them after a step: 0.0 plus each for one sample (``zeroed``)."""
+        return grads if full_batch else zeroed(grads)
+
+    def _grads_out(self, grads: list[str], full_batch: bool) -> str:
+        """The gradients a loop returns, as ``.grad`` holds them."""
+        return tuple_source(self._grad_values(grads, full_batch))
+
+    def copy_recorded(self, grads: list[str], loss: str, full_batch: bool) -> list[str]:
+        """At a step of ``record_at``: its row of ``recorded`` gets the parameters, grads and loss."""
+        step = "epoch" if full_batch else "step"
+        row = tuple_source([*self.parameters, *self._grad_values(grads, full_batch), loss])
+        return self.test(f"{step} in record_at", [f"recorded[record_at[{step}]] = {row}"])
 
     def _unpack(self) -> str:
         """The target of an assignment from one sample's row."""

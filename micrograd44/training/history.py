@@ -10,7 +10,7 @@ import dataclasses
 import html
 import math
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy
 
@@ -32,6 +32,22 @@ def predict(model: Module, x: list[float]) -> float:
         return model(x).data
     except OpError:
         return math.nan
+
+
+def predictions_at(model: Module, values: Sequence[float], inputs: Iterable[list[float]]) -> list[float]:
+    """The model's predictions on the inputs with its parameters set to ``values`` (then set back).
+
+    ``values`` are in ``model.parameters()`` order; each prediction is ``predict``'s.
+    """
+    parameters = model.parameters()
+    kept = [p.data for p in parameters]
+    try:
+        for p, value in zip(parameters, values):
+            p.data = value
+        return [predict(model, x) for x in inputs]
+    finally:
+        for p, value in zip(parameters, kept):
+            p.data = value
 
 
 def block_means(losses: Sequence[float], size: int) -> list[float]:
@@ -237,7 +253,8 @@ class History:
             ``Column``, 1 byte per step for up to 128 samples).
         epoch_losses: the mean step loss of every completed epoch (a ``Column`` of floats).
         final_state: the state dict when training stopped.
-        predictions: the model's raw outputs on the samples when training stopped.
+        predictions: the model's raw outputs on the samples when training stopped (a
+            property: a trainer may leave them to be computed when first read).
         snapshots: the Snapshots recorded (see ``Trainer``'s ``snapshot_at``), in step
             order; [] when none were asked for.
     """
@@ -251,14 +268,24 @@ class History:
     samples: Column = dataclasses.field(default_factory=lambda: Column("b", none=FULL_BATCH))
     epoch_losses: Column = dataclasses.field(default_factory=lambda: Column("d"))
     final_state: dict[str, float] = dataclasses.field(default_factory=dict)
-    predictions: list[float] = dataclasses.field(default_factory=list)
     snapshots: list[Snapshot] = dataclasses.field(default_factory=list)
+    # the predictions, or what computes them when first read (an init field, so that replace() keeps it)
+    _predictions: list[float] | Callable[[], list[float]] = dataclasses.field(
+        default_factory=list, kw_only=True
+    )
 
     def __post_init__(self):
         if self.steps_per_epoch is None:
             if self.recipe is None:
                 raise TypeError("History needs steps_per_epoch (or a recipe that gives it)")
             self.steps_per_epoch = self.recipe.steps_per_epoch
+
+    @property
+    def predictions(self) -> list[float]:
+        """The model's raw outputs on the samples when training stopped."""
+        if callable(self._predictions):
+            self._predictions = self._predictions()
+        return self._predictions
 
     @property
     def rounded(self) -> list[int | None]:
@@ -313,10 +340,10 @@ class History:
             steps = numpy.frombuffer(self.step_losses._values, count=last * per_epoch)[first * per_epoch :]
             self.epoch_losses._extend_stored(row_fsums((steps / per_epoch).reshape(-1, per_epoch)))
 
-    def _finish(self, inputs: Sequence[list[float]]) -> None:
-        """Record the model's final state and its predictions on the inputs."""
-        self.final_state = self.model.state_dict()
-        self.predictions = [predict(self.model, x) for x in inputs]
+    def _finish(self, state: dict[str, float], predictions: list[float] | Callable[[], list[float]]) -> None:
+        """Record the final state and the predictions (or a function giving them, called when first read)."""
+        self.final_state = state
+        self._predictions = predictions
 
 
 # size of the loss curve in History._repr_html_, in pixels, and the most points it draws

@@ -14,6 +14,7 @@ The course recipe (``micrograd44.training.course``) is a preset over this loop.
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import math
 import numbers
@@ -23,12 +24,13 @@ from typing import NoReturn
 import numpy
 
 from ..compiled import CompilerUnavailable, Program, StepFailed, TrainingLoop, announce_fallback, trace
+from ..compiled.loop import Steps
 from ..core.errors import OpError
 from ..core.value import Value
 from ..nn import Module
 from ..optim import Optimizer
 from .draws import SampleDraws, draw_steps, sampler
-from .history import FULL_BATCH, Column, History, Snapshot, predict
+from .history import FULL_BATCH, Column, History, Snapshot, predict, predictions_at
 from .signals import TrainingInterrupted, signal_of, stops_deferred_to_step_end
 
 # how an epoch picks the samples of its steps (see Trainer)
@@ -192,13 +194,13 @@ class Trainer:
             targets=self.targets,
             samples=Column.of_indices(len(self.samples)),
         )
-        self.history._finish(self.samples)
         self.epoch = 0
         self._draws = SampleDraws(sampler(seed), len(self.samples))
         self._parameters = list(model.named_parameters())  # for the Snapshots
         self._loop: TrainingLoop | None = None  # compiled at the first train() call
-        self._snapshot_program: Program | None = None  # traced at the first compiled Snapshot
+        self._predictor: Program | None = None  # the loop's program, run as C beside a C loop
         self._stop_if_pressed: Callable[[], None] = lambda: None
+        self._finish()
 
     def train(self, epochs: int) -> None:
         """Train the next ``epochs`` epochs, logging at the logged ones.
@@ -223,14 +225,25 @@ class Trainer:
                     self._loop = self._compiled_loop(self.engine)
                 self._train_epochs(self.epoch, self.epoch + epochs)
         except TrainingDiverged:
-            self.history._finish(self.samples)
+            self._finish()
             raise
         except KeyboardInterrupt as stop:
-            self.history._finish(self.samples)
+            self._finish()
             raise TrainingInterrupted(self.history, signal_of(stop)) from None
         finally:
             self._stop_if_pressed = lambda: None
-        self.history._finish(self.samples)
+        self._finish()
+
+    def _finish(self) -> None:
+        """Record the model's state in the History, and its predictions: when first read, or now by a compiled
+        program already made for the Snapshots."""
+        names = [name for name, _ in self._parameters]
+        values = [p.data for _, p in self._parameters]
+        if self._predictor is None:
+            predictions = functools.partial(predictions_at, self.history.model, values, self.samples)
+        else:
+            predictions = self._predictions(numpy.array([values]))[0]
+        self.history._finish(dict(zip(names, values)), predictions)
 
     def _train_epochs(self, start: int, stop: int) -> None:
         """Take epochs start..stop-1 in runs of at most chunk_epochs, ending at the epochs logged to on_log.
@@ -327,19 +340,20 @@ class Trainer:
     # ---- the compiled engines: runs of steps in one call of a loop compiled once ----
 
     def _compiled_loop(self, backend: str) -> TrainingLoop:
-        """The loss of one sample traced once from the model and compiled into a training loop.
+        """The loss of one sample and the prediction, traced from the model, compiled into a training loop.
 
         For the backend "compiled": C where a C compiler works, else Python (announced once
         on stderr).
         """
         model, loss = self.history.model, self.loss
 
-        def sample_loss(*inputs: Value) -> Value:
-            """The loss of a single-sample step, as eager computes it, on traced inputs (x..., target)."""
-            return step_loss(model, loss, [list(inputs[:-1])], [inputs[-1]], [0])
+        def sample_outputs(*inputs: Value) -> list[Value]:
+            """A one-sample step's loss as eager computes it on inputs (x..., target), and the prediction."""
+            prediction = model(list(inputs[:-1]))
+            return [loss([prediction], [inputs[-1]]), prediction]
 
-        sample_loss.__signature__ = inspect.Signature(_traced_inputs(len(self.samples[0])))
-        program = trace(sample_loss, example=self._rows[0], parameters=model)
+        sample_outputs.__signature__ = inspect.Signature(_traced_inputs(len(self.samples[0])))
+        program = trace(sample_outputs, example=self._rows[0], parameters=model)
         mode = "full_batch" if self.sampling == "full-batch" else "single_sample"
         if backend == "compiled":
             try:
@@ -354,86 +368,77 @@ class Trainer:
         return loop
 
     def _take_compiled(self, steps: numpy.ndarray) -> None:
-        """Take the steps (the sample index of each) in calls of the compiled loop, Ctrl-C after them.
+        """Take the steps (the sample index of each) in one call of the compiled loop, Ctrl-C after it.
 
-        A step due for a Snapshot ends the call before it; the snapshot is taken there
-        (``_snapshot_compiled``) and the next call takes the step itself, its update included.
+        The steps due for a Snapshot are recorded by the loop itself (``record_at``): see
+        ``_record_snapshots``.
         """
         first = len(self.history.step_losses)
-        done = 0
-        for step in sorted(s for s in self.snapshot_at if first <= s < first + len(steps)):
-            self._run_compiled(steps[done : step - first])
-            self._snapshot_compiled(step, int(steps[step - first]))
-            done = step - first
-        self._run_compiled(steps[done:])
+        marks = [s - first for s in self.snapshot_at if first <= s < first + len(steps)]
+        self._run_compiled(steps, marks)
         self._stop_if_pressed()
 
-    def _snapshot_compiled(self, step: int, sample: int) -> None:
-        """Record the Snapshot of the step about to be taken, computed by the snapshot program.
-
-        The program replays the eager graph of the step's loss and of the model on every
-        sample, so its loss, grads and predictions are eager's, bit for bit. Where it
-        fails (the engine would raise) or a loss or grad is not finite, the eager engine
-        computes the snapshot instead, raising TrainingDiverged word for word where the
-        eager step would.
-        """
-        program = self._snapshot_program or self._trace_snapshot_program()
-        self.optimizer.zero_grad()
-        inputs = () if sample == FULL_BATCH else self._rows[sample]
-        try:
-            loss, *predictions = program.backward(*inputs)
-        except (OpError, ArithmeticError, ValueError):
-            loss = math.nan
-        if not (math.isfinite(loss) and _all_finite(p.grad for p in self.optimizer.params)):
-            loss = self._checked_backward(sample)
-            predictions = [predict(self.history.model, x) for x in self.samples]
-        self.history.snapshots.append(self._snapshot(step, sample, loss, predictions))
-
-    def _trace_snapshot_program(self) -> Program:
-        """Trace (once) the loss of a step and the model's prediction on every sample.
-
-        It runs as C beside a C loop (whose compiler it uses; its library is cached as the
-        loop's is), else as generated Python.
-        """
-        model, loss, samples = self.history.model, self.loss, self.samples
-        if self.sampling == "full-batch":
-
-            def snapshot_outputs() -> list[Value]:
-                """The full-batch loss, as step_loss builds it over every sample, then its predictions."""
-                predictions = [model(x) for x in samples]
-                return [loss(predictions, self.targets), *predictions]
-
-            self._snapshot_program = trace(snapshot_outputs, example=(), parameters=model)
-        else:
-
-            def snapshot_outputs(*inputs: Value) -> list[Value]:
-                """The loss of a single-sample step on traced inputs (x..., target), then the predictions."""
-                step = step_loss(model, loss, [list(inputs[:-1])], [inputs[-1]], [0])
-                return [step, *(model(x) for x in samples)]
-
-            snapshot_outputs.__signature__ = inspect.Signature(_traced_inputs(len(samples[0])))
-            self._snapshot_program = trace(snapshot_outputs, example=self._rows[0], parameters=model)
-        if self._loop.backend == "c":
-            with contextlib.suppress(CompilerUnavailable):  # e.g. a compile timeout: Python then
-                self._snapshot_program = self._snapshot_program.c_program()
-        return self._snapshot_program
-
-    def _run_compiled(self, steps: numpy.ndarray) -> None:
+    def _run_compiled(self, steps: numpy.ndarray, marks: list[int]) -> None:
         """Take the steps in one call of the compiled loop and record them; TrainingDiverged as eager's."""
         if len(steps) == 0:
             return
         failed = None
-        rows = self._rows
+        first = len(self.history.step_losses)
         try:
             if self.sampling == "full-batch":
-                losses = self._loop.full_batch(rows, len(steps), check_finite=True)
+                taken = self._loop.run(
+                    "full_batch", self._rows, len(steps), check_finite=True, record_at=marks
+                )
             else:
-                losses = self._loop.single_sample(rows, steps, check_finite=True)
+                taken = self._loop.run("single_sample", self._rows, steps, check_finite=True, record_at=marks)
         except StepFailed as stop:
-            losses, failed = stop.losses, stop.stage
-        self.history._record_steps(steps[: len(losses)], losses)
+            taken, failed = stop.steps, stop.stage
+        self.history._record_steps(steps[: len(taken.losses)], taken.losses)
+        if len(taken.recorded):
+            self._record_snapshots(first, steps, taken)
         if failed is not None:
-            self._fail_as_eager(failed, int(steps[len(losses)]))
+            self._fail_as_eager(failed, int(steps[len(taken.losses)]))
+
+    def _record_snapshots(self, first: int, steps: numpy.ndarray, taken: Steps) -> None:
+        """The Snapshots of the steps the loop recorded (``first`` is the step of steps[0]).
+
+        The loop copied the parameters, grads and loss where the eager step takes its
+        Snapshot; the predictions are the loop's program run with those parameters
+        (``_predictions``): eager's numbers, bit for bit.
+        """
+        names = [name for name, _ in self._parameters]
+        predictions = self._predictions(taken.values)
+        rows = zip(taken.recorded.tolist(), taken.values.tolist(), taken.grads.tolist(), predictions)
+        per_epoch = self.history.steps_per_epoch
+        for (local, values, grads, predicted), loss in zip(rows, taken.recorded_losses.tolist()):
+            sample = int(steps[local])
+            snapshot = Snapshot(
+                epoch=(first + local) // per_epoch,
+                step=first + local,
+                sample=None if sample == FULL_BATCH else sample,
+                loss=loss,
+                values=dict(zip(names, values)),
+                grads=dict(zip(names, grads)),
+                predictions=predicted,
+            )
+            self.history.snapshots.append(snapshot)
+
+    def _predictions(self, values: numpy.ndarray) -> list[list[float]]:
+        """The model's predictions on every sample under each row of parameter values (in named order).
+
+        The loop's program gives them (its second output); where it fails (the engine
+        would raise for the loss or the prediction), ``predict`` gives that row's.
+        """
+        if self._predictor is None:
+            self._predictor = self._loop.program
+            if self._loop.backend == "c":
+                with contextlib.suppress(CompilerUnavailable):  # e.g. a compile timeout: Python then
+                    self._predictor = self._predictor.c_program()
+        outputs, failed = self._predictor.outputs_at(values, self._rows)
+        predictions = outputs[:, :, 1].tolist()
+        for row in numpy.flatnonzero(failed.any(axis=1)).tolist():
+            predictions[row] = predictions_at(self.history.model, values[row].tolist(), self.samples)
+        return predictions
 
     def _fail_as_eager(self, stage: str, sample: int) -> NoReturn:
         """Raise the TrainingDiverged of the eager engine for the step a compiled loop stopped at.

@@ -1,8 +1,9 @@
 """Recipe(engine="compiled"): the same History as the eager engine, bit for bit, in every case run() has.
 
 Every comparison is exact equality (0.0 == -0.0 aside): the compiled loop performs the
-eager engine's float operations in the same order, snapshots come from a compiled replay
-of the eager graph, and a failing step is taken again by the eager engine.
+eager engine's float operations in the same order, snapshots are the parameters, grads and
+loss the loop copies at their steps (the predictions from the loop's program run with
+them), and a failing step is taken again by the eager engine.
 """
 
 from __future__ import annotations
@@ -222,12 +223,12 @@ def test_a_non_finite_gradient_stops_before_the_update(monkeypatch):
 
 
 def test_a_compiled_failure_the_eager_engine_does_not_repeat_is_an_internal_error(monkeypatch):
-    def fails_at_step_2(self, samples, order, *, check_finite=False):
-        losses = real(self, samples, list(order)[:2], check_finite=check_finite)
-        raise StepFailed("step 2: the loss is not finite", "loss", 2, losses)
+    def fails_at_step_2(self, mode, samples, order, **options):
+        steps = real(self, mode, samples, order[:2], **options)
+        raise StepFailed("step 2: the loss is not finite", "loss", 2, steps)
 
-    real = TrainingLoop.single_sample
-    monkeypatch.setattr(TrainingLoop, "single_sample", fails_at_step_2)
+    real = TrainingLoop.run
+    monkeypatch.setattr(TrainingLoop, "run", fails_at_step_2)
     with pytest.raises(
         RuntimeError, match=r"the compiled engine stopped at step 2 \(loss\), which the eager"
     ):
