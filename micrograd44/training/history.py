@@ -269,9 +269,10 @@ class History:
     epoch_losses: Column = dataclasses.field(default_factory=lambda: Column("d"))
     final_state: dict[str, float] = dataclasses.field(default_factory=dict)
     snapshots: list[Snapshot] = dataclasses.field(default_factory=list)
-    # the predictions, or what computes them when first read (an init field, so that replace() keeps it)
+    # the predictions, or what computes them when first read (an init field, so that replace() keeps it);
+    # left out of ==, as they follow from final_state (a pending function equals no list)
     _predictions: list[float] | Callable[[], list[float]] = dataclasses.field(
-        default_factory=list, kw_only=True
+        default_factory=list, kw_only=True, compare=False
     )
 
     def __post_init__(self):
