@@ -187,16 +187,17 @@ class Trainer:
         self.loss, self.optimizer, self.sampling, self.engine = loss, optimizer, sampling, engine
         self.lr_schedule, self.log_every, self.on_log = lr_schedule, log_every, on_log
         self.snapshot_at, self.advice, self.chunk_epochs = snapshot_at, advice, chunk_epochs
+        # (name, Value) of every parameter: the initial state, the Snapshots and the trace read it
+        self._parameters = list(model.named_parameters())
         self.history = History(
             model=model,
-            initial_state=model.state_dict(),
+            initial_state={name: p.data for name, p in self._parameters},  # model.state_dict()
             steps_per_epoch=1 if sampling == "full-batch" else len(self.samples),
             targets=self.targets,
             samples=Column.of_indices(len(self.samples)),
         )
         self.epoch = 0
         self._draws = SampleDraws(sampler(seed), len(self.samples))
-        self._parameters = list(model.named_parameters())  # for the Snapshots
         self._loop: TrainingLoop | None = None  # compiled at the first train() call
         self._predictor: Program | None = None  # the loop's program, run as C beside a C loop
         self._stop_if_pressed: Callable[[], None] = lambda: None
@@ -353,7 +354,7 @@ class Trainer:
             return [loss([prediction], [inputs[-1]]), prediction]
 
         sample_outputs.__signature__ = inspect.Signature(_traced_inputs(len(self.samples[0])))
-        program = trace(sample_outputs, example=self._rows[0], parameters=model)
+        program = trace(sample_outputs, example=self._rows[0], parameters=[p for _, p in self._parameters])
         mode = "full_batch" if self.sampling == "full-batch" else "single_sample"
         if backend == "compiled":
             try:
