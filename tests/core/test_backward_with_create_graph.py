@@ -2,7 +2,10 @@
 
 import math
 
+import pytest
+
 from micrograd44 import Value
+from micrograd44.core.ops import UNARY
 
 
 def test_grad_value_holds_each_leafs_gradient_as_a_value_next_to_grad():
@@ -45,3 +48,22 @@ def test_a_leaf_root_gets_a_grad_value_of_one():
     x = Value(4.0)
     x.backward(create_graph=True)
     assert x.grad == 1.0 and x.grad_value.data == 1.0
+
+
+@pytest.mark.parametrize("point", [0.3, -0.4, 0.0, 2.0])
+@pytest.mark.parametrize("method", sorted(rule.method for rule in UNARY.values()))
+def test_every_unary_ops_gradient_graph_equals_its_float_gradient(method, point):
+    x = Value(point)
+    try:
+        out = getattr(x, method)()
+    except (ArithmeticError, ValueError):  # outside the op's domain
+        return
+    if not math.isfinite(out.local_grads()[0]):
+        return  # an infinite slope has no Value form
+    out.backward(create_graph=True)
+    gradient = vars(x).get("grad_value")
+    if gradient is None:  # a masked edge (relu at 0 or below): nothing reaches x
+        assert x.grad == 0.0
+        return
+    # equal values; the sign of a zero may differ (see test_zero_gradient_signs_against_pytorch.py)
+    assert math.isclose(gradient.data, x.grad, rel_tol=1e-12, abs_tol=0.0), (method, point)
