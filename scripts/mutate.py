@@ -80,6 +80,7 @@ TESTS = {
         "tests/core/test_reflected_operators.py",
         "tests/core/test_backward_with_create_graph.py",
         "tests/core/test_results_beyond_the_float_range.py",
+        "tests/core/test_apply_op_by_rule.py",
         "tests/core/test_single_op_behaviour.py",
         "tests/core/test_op_errors_name_the_node.py",
         "tests/core/test_engine_under_hostile_input.py",

@@ -1,6 +1,7 @@
 """Results of -inf or +inf are refused (OverflowValueError) on every kind of node; new nodes have grad 0."""
 
 import math
+import sys
 
 import pytest
 
@@ -58,3 +59,11 @@ def test_a_bad_number_given_to_an_n_ary_op_is_refused_naming_the_op(make, error,
     with pytest.raises(error) as raised:
         make()
     assert str(raised.value).startswith(f"{op}: ")
+
+
+def test_the_largest_floats_of_either_sign_are_values():
+    for data in (sys.float_info.max, -sys.float_info.max):
+        assert Value(data).data == data
+    for data in (math.inf, -math.inf, math.nan):
+        with pytest.raises(ValueError):
+            Value(data)
