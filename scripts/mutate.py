@@ -94,6 +94,7 @@ TESTS = {
         "tests/core/test_deep_graphs_and_existing_gradients.py",
     ],
     "micrograd44/autodiff.py": [
+        "tests/autodiff/test_derivative_functions_refuse_bad_arguments.py",
         "tests/autodiff/test_forward_mode_at_infinite_slopes.py",
         "tests/autodiff/test_explain_grad.py",
         "tests/autodiff/test_higher_order_against_pytorch.py",
