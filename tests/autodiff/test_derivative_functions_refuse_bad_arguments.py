@@ -1,4 +1,4 @@
-"""grad, hessian, hvp, jacobian and jvp refuse what they cannot differentiate, with the error PyTorch would raise."""
+"""grad, hessian, hvp, jacobian and jvp refuse what they cannot differentiate (TypeError, ValueError)."""
 
 import pytest
 
