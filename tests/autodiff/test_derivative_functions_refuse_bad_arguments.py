@@ -36,6 +36,8 @@ def test_an_unused_input_is_refused_only_when_asked():
     "call",
     [
         lambda: hvp(lambda x, y: x * y, [1.0, 2.0], [1.0]),
+        lambda: hvp(lambda x, y: x * y, [1.0, 2.0], [1.0, 0.0, 0.0]),
+        lambda: jvp(lambda x, y: x * y, [1.0, 2.0], [1.0]),
         lambda: jvp(lambda x, y: x * y, [1.0, 2.0], [1.0, 0.0, 0.0]),
     ],
 )

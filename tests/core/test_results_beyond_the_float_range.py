@@ -67,3 +67,11 @@ def test_the_largest_floats_of_either_sign_are_values():
     for data in (math.inf, -math.inf, math.nan):
         with pytest.raises(ValueError):
             Value(data)
+
+
+def test_a_result_of_exactly_the_largest_float_is_kept_and_so_is_that_exponent():
+    largest = sys.float_info.max
+    assert (Value(largest) * 1.0).data == largest
+    assert (Value(-largest) * 1.0).data == -largest
+    assert (Value(1.0) ** largest).data == 1.0
+    assert (Value(1.0) ** -largest).data == 1.0
