@@ -113,6 +113,7 @@ TESTS = {
         for name in ("expr", "statements", "python", "arrays", "c", "lowering")
     },
     "micrograd44/training/loop.py": [
+        "tests/training/test_trainer_steps_logs_and_snapshots.py",
         "tests/training/test_general_trainer.py",
         "tests/training/test_learning_rate_search_retries.py",
         "tests/training/test_course_recipe.py",
