@@ -2,7 +2,7 @@
 
 import pytest
 
-from micrograd44 import Value, grad, hessian, hvp, jacobian, jvp
+from micrograd44 import Value, grad, hessian, hvp, jacobian, jvp, sum_values
 
 
 def test_grad_refuses_an_output_or_an_input_that_is_not_a_value():
@@ -62,3 +62,18 @@ def test_jacobian_of_one_output_is_one_row_and_of_several_one_row_each():
 def test_jvp_of_several_outputs_gives_tuples():
     values, tangents = jvp(lambda x, y: [x * y, x + y], [3.0, 2.0], [1.0, 0.0])
     assert values == (6.0, 5.0) and tangents == (2.0, 1.0)
+
+
+def test_grads_switches_are_keyword_only():
+    x = Value(2.0)
+    with pytest.raises(TypeError):
+        grad(x * x, [x], True)
+
+
+def test_hvp_and_jvp_take_hundreds_of_inputs():
+    # lengths past 256, where CPython no longer shares one int object per length
+    n = 300
+    value, tangent = jvp(lambda *xs: sum_values(xs), [1.0] * n, [1.0] * n)
+    assert (value, tangent) == (300.0, 300.0)
+    value, product = hvp(lambda *xs: sum_values([x * x for x in xs]), [1.0] * n, [1.0] * n)
+    assert value == 300.0 and product == [2.0] * n

@@ -67,3 +67,15 @@ def test_every_unary_ops_gradient_graph_equals_its_float_gradient(method, point)
         return
     # equal values; the sign of a zero may differ (see test_zero_gradient_signs_against_pytorch.py)
     assert math.isclose(gradient.data, x.grad, rel_tol=1e-12, abs_tol=0.0), (method, point)
+
+
+@pytest.mark.parametrize("masked_first", [True, False])
+def test_nodes_reached_only_through_masked_edges_do_not_stop_the_walk(masked_first):
+    a, b, c, d = Value(-1.0), Value(2.0), Value(3.0), Value(0.5)
+    masked = (a * b).relu() + (a * d).relu()  # both products are negative: relu masks them
+    live = c * d
+    out = masked + live if masked_first else live + masked
+    out.backward(create_graph=True)
+    assert (c.grad, d.grad) == (0.5, 3.0)
+    assert (c.grad_value.data, d.grad_value.data) == (0.5, 3.0)
+    assert "grad_value" not in vars(a) and "grad_value" not in vars(b)
