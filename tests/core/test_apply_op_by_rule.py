@@ -35,3 +35,9 @@ def test_linear_and_sum_replayed_equal_their_functions():
     assert node.op == LINEAR.name and node.data == linear(w, x, b).data == 2.0 * 0.5 - 3.0 + 0.25
     terms = [Value(0.1), Value(0.2), Value(0.3)]
     assert apply_op(SUM, terms).data == sum_values(terms).data == math.fsum([0.1, 0.2, 0.3])
+
+
+@pytest.mark.parametrize(("weights", "inputs"), [([1.0, 2.0], [1.0]), ([1.0], [1.0, 2.0]), ([], [1.0])])
+def test_linear_refuses_as_many_weights_as_inputs_only(weights, inputs):
+    with pytest.raises(ValueError):
+        linear(weights, inputs, 0.0)
