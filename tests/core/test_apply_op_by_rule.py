@@ -41,3 +41,8 @@ def test_linear_and_sum_replayed_equal_their_functions():
 def test_linear_refuses_as_many_weights_as_inputs_only(weights, inputs):
     with pytest.raises(ValueError):
         linear(weights, inputs, 0.0)
+
+
+def test_linear_takes_hundreds_of_weights():
+    # lengths past 256, where CPython no longer shares one int object per length
+    assert linear([1.0] * 300, [0.5] * 300, 1.0).data == 151.0

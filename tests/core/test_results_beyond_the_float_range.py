@@ -75,3 +75,9 @@ def test_a_result_of_exactly_the_largest_float_is_kept_and_so_is_that_exponent()
     assert (Value(-largest) * 1.0).data == -largest
     assert (Value(1.0) ** largest).data == 1.0
     assert (Value(1.0) ** -largest).data == 1.0
+
+
+@pytest.mark.parametrize("exponent", [math.inf, -math.inf, math.nan, 10**400, -(10**400)])
+def test_an_exponent_that_is_not_a_finite_number_is_refused(exponent):
+    with pytest.raises(ValueError):
+        Value(2.0) ** exponent

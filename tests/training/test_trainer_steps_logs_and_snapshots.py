@@ -140,3 +140,16 @@ def test_numpy_integers_count_epochs_and_bools_do_not():
         run.train(True)
     with pytest.raises(ValueError):
         run.train(-1)
+
+
+def test_every_epoch_is_logged_by_default():
+    log = []
+    run = trainer(sampling="cycle", on_log=lambda *entry: log.append(entry[0]))
+    run.train(3)
+    assert log == [0, 1, 2]
+
+
+def test_the_options_after_the_data_are_keyword_only():
+    model = MLP(1, [3, 1], seed=0)
+    with pytest.raises(TypeError):
+        Trainer(model, SAMPLES, TARGETS, mse_loss, SGD(model.parameters(), lr=0.1))
