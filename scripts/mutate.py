@@ -128,6 +128,7 @@ TESTS = {
         "tests/training/test_history.py",
     ],
     "micrograd44/sweep/results.py": [
+        "tests/sweep/test_results_file_in_new_folders.py",
         "tests/sweep/test_grids_results_and_summaries.py",
         "tests/sweep/test_sweep_hostile_inputs.py",
     ],
