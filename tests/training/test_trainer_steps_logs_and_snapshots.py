@@ -12,7 +12,7 @@ import pytest
 from micrograd44 import MLP
 from micrograd44.losses import mse_loss
 from micrograd44.optim import SGD
-from micrograd44.training import Trainer, TrainingDiverged
+from micrograd44.training import Trainer, TrainingDiverged, fit
 
 SAMPLES = [[0.0], [0.5], [1.0], [-0.5]]
 TARGETS = [0.0, 0.3, 1.0, -0.2]
@@ -153,3 +153,29 @@ def test_the_options_after_the_data_are_keyword_only():
     model = MLP(1, [3, 1], seed=0)
     with pytest.raises(TypeError):
         Trainer(model, SAMPLES, TARGETS, mse_loss, SGD(model.parameters(), lr=0.1))
+
+
+@pytest.mark.parametrize("sampling", ["cycle", "random", "full-batch"])
+def test_a_compiled_engine_stops_at_divergence_as_eager_does(sampling):
+    errors = {}
+    for engine in ("eager", "python"):
+        model = MLP(1, [3, 1], activation="relu", seed=0)
+        run = Trainer(
+            model,
+            [[1e150]] * 3,
+            [0.0] * 3,
+            loss=mse_loss,
+            optimizer=SGD(model.parameters(), lr=1e10),
+            sampling=sampling,
+            engine=engine,
+        )
+        with pytest.raises(TrainingDiverged) as raised:
+            run.train(5)
+        errors[engine] = (raised.value.epoch, raised.value.step, len(raised.value.history.step_losses))
+    assert errors["python"] == errors["eager"]
+
+
+def test_fits_options_after_the_data_are_keyword_only():
+    model = MLP(1, [3, 1], seed=0)
+    with pytest.raises(TypeError):
+        fit(model, SAMPLES, TARGETS, 2, loss=mse_loss, optimizer=SGD(model.parameters(), lr=0.1))
