@@ -179,3 +179,19 @@ def test_fits_options_after_the_data_are_keyword_only():
     model = MLP(1, [3, 1], seed=0)
     with pytest.raises(TypeError):
         fit(model, SAMPLES, TARGETS, 2, loss=mse_loss, optimizer=SGD(model.parameters(), lr=0.1))
+
+
+def test_hundreds_of_scheduled_epochs_stop_at_the_count_asked():
+    # epoch counts past 256, where CPython no longer shares one int object per number
+    run = trainer(sampling="full-batch", lr_schedule=lambda epoch: 0.01)
+    run.train(300)
+    assert run.epoch == 300 and len(run.history.step_losses) == 300
+
+
+def test_a_compiled_engine_trains_on_a_single_sample():
+    model = MLP(1, [3, 1], activation="tanh", seed=0)
+    run = Trainer(
+        model, [[0.5]], [0.2], loss=mse_loss, optimizer=SGD(model.parameters(), lr=0.1), engine="python"
+    )
+    run.train(3)
+    assert run.history.samples == [0, 0, 0]
