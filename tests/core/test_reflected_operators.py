@@ -34,3 +34,10 @@ def test_a_number_on_the_left_becomes_the_first_child(op):
     out = apply(2.5, x)
     first, second = out.children
     assert (first.data, second) == (2.5, x)
+
+
+def test_negation_is_recorded_as_times_minus_one():
+    x = Value(1.5)
+    out = -x
+    assert out.op == "*" and out.children[0] is x and out.children[1].data == -1.0
+    assert out.data == -1.5
