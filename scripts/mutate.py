@@ -118,8 +118,8 @@ TESTS = {
         "tests/compiled/test_wide_models_equal_eager.py",
     ],
     "micrograd44/codegen/loops.py": [
+        "tests/compiled/test_loop_layers_of_any_width.py",
         "tests/compiled/test_wide_models_equal_eager.py",
-        "tests/compiled/test_c_backend.py",
     ],
     "micrograd44/codegen/c.py": [
         "tests/compiled/test_c_helpers_equal_the_engines.py",
@@ -128,6 +128,7 @@ TESTS = {
         "tests/compiled/test_c_backend.py",
     ],
     "micrograd44/codegen/numpy_layers.py": [
+        "tests/compiled/test_loop_layers_of_any_width.py",
         "tests/compiled/test_wide_models_equal_eager.py",
     ],
     "micrograd44/training/loop.py": [

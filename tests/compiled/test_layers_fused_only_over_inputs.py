@@ -37,6 +37,39 @@ def test_neurons_over_parameters_only_are_no_layer():
     assert program.evaluate(xs).tolist() == expected
 
 
+def test_neurons_over_nodes_computed_from_parameters_only_are_no_layer():
+    x, q = Value(1.0), [Value(0.3), Value(-0.7)]
+    root = two_neurons_over([q[0] * 2.0, q[1] - 0.5], x, WEIGHTS)
+    program = capture(root, inputs=[x], parameters=q)
+    assert layers(program._tape) == []
+    xs = np.array([0.5, -2.0, 3.0])
+    expected = [two_neurons_over([q[0] * 2.0, q[1] - 0.5], Value(float(a)), WEIGHTS).data for a in xs]
+    assert program.evaluate(xs).tolist() == expected
+
+
+def test_neurons_over_nodes_computed_from_the_inputs_are_one_layer():
+    x, y = Value(1.0), Value(2.0)
+    root = two_neurons_over([x.tanh(), y * 2.0], Value(1.0), WEIGHTS)
+    tape = capture(root, inputs=[x, y], parameters=[])._tape
+    assert layers(tape) == [[s for s in tape.ops if tape.kinds[s] == "linear"]]
+
+
+def test_neurons_that_share_only_some_inputs_are_no_layer():
+    x, y, z = Value(1.0), Value(2.0), Value(3.0)
+
+    def neurons(x, y, z):
+        first = linear([Value(0.5), Value(-1.25)], [x, y], Value(0.75))
+        second = linear([Value(2.0), Value(0.125)], [x, z], Value(-3.0))
+        return [first, second]
+
+    program = capture(neurons(x, y, z), inputs=[x, y, z], parameters=[])
+    assert layers(program._tape) == []
+    columns = [np.array([0.5, -2.0]), np.array([1.0, 0.25]), np.array([-4.0, 8.0])]
+    samples = list(zip(*columns))
+    expected = [[neurons(*map(Value, sample))[k].data for sample in samples] for k in range(2)]
+    assert [column.tolist() for column in program.evaluate(*columns)] == expected
+
+
 def test_neurons_over_an_input_and_a_parameter_are_no_layer():
     x, q = Value(1.0), Value(0.3)
     root = two_neurons_over([x, q], Value(1.0), WEIGHTS)
