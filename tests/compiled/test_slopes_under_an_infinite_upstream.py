@@ -1,9 +1,10 @@
 """Local derivatives meeting an infinite upstream gradient, on every engine: eager, compiled Python, C.
 
 sqrt at 0 has an infinite slope, so whatever sits under it gets an infinite upstream. An
-edge that ``ops.MASKED`` masks passes nothing (relu's below 0); an edge whose slope is a plain 0.0 (x ** y's exponent slope at x = 0) passes
-0.0 * inf = nan, as PyTorch does. The lowering prints the two differently
-(``Slope.when`` against a ``where``): each must give eager's gradient.
+edge that ``ops.MASKED`` masks passes nothing (relu's below 0); an edge whose slope is a
+plain 0.0 (x ** y's exponent slope at x = 0) passes 0.0 * inf = nan, as PyTorch does.
+The lowering prints the two differently (``Slope.when`` against a ``where``): each must
+give eager's gradient.
 """
 
 from __future__ import annotations
