@@ -215,3 +215,55 @@ def test_a_backward_into_a_negative_zero_grad_gives_eagers_zero(engine):
     assert _one_backward(engine, _masked_neuron, values, -0.0) == _one_backward(
         "eager", _masked_neuron, values, -0.0
     )
+
+
+def weights_reversed(model: MLP) -> list:
+    """Each neuron's weights in reverse, then its bias: no neuron's weights are consecutive upward."""
+    return [p for neuron in model.layers[0].neurons for p in (*reversed(neuron.w), neuron.b)] + [
+        p for layer in model.layers[1:] for p in layer.parameters()
+    ]
+
+
+def trained(engine: str, loss, parameters: list) -> tuple[list[str], list[str]]:
+    """SGD with momentum over STEPS on the engine: the losses, then every parameter and grad."""
+    optimizer = SGD(parameters, lr=0.05, momentum=0.9)
+    if engine == "eager":
+        losses = []
+        for i in STEPS:
+            optimizer.zero_grad()
+            root = loss(*(Value(v) for v in SAMPLES[i]))
+            root.backward()
+            optimizer.step()
+            losses.append(root.data)
+    else:
+        program = trace(loss, (0.0, 0.0, 0.0, 0.0), parameters=parameters)
+        losses = program.training_loop(optimizer, engine).single_sample(SAMPLES, STEPS)
+    return bits(losses), bits([*(v.data for v in parameters), *(v.grad for v in parameters)])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_neurons_whose_weights_run_backward_are_no_loops(backend):
+    results = []
+    for engine in ("eager", backend):
+        model = MLP(3, [5, 1], activation="tanh", seed=2)
+        parameters = weights_reversed(model)
+        if engine != "eager":
+            program = trace(plain(model), (0.0, 0.0, 0.0, 0.0), parameters=parameters)
+            assert [len(layer.nodes) for layer in find_layers(program._tape)] == [1]  # the output neuron
+        results.append(trained(engine, root_of(plain, model), parameters))
+    assert results[0] == results[1]
+
+
+def constant_and_masked_slopes(model: MLP, p: Value, q: Value):
+    """p's gradient is the number 3.0; q's is masked (relu below 0) where x < 0 (sample 1)."""
+    return lambda x, y, z, t: mse_loss(model([x, y, z]) + (q * x).relu() * t, t) + p * 3.0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_gradient_that_is_a_number_or_nothing_reaches_the_parameter_every_step(backend):
+    results = []
+    for engine in ("eager", backend):
+        model, p, q = MLP(3, [4, 1], activation="tanh", seed=6), Value(0.5), Value(0.8)
+        loss = constant_and_masked_slopes(model, p, q)
+        results.append(trained(engine, loss, [*model.parameters(), p, q]))
+    assert results[0] == results[1]
