@@ -1,7 +1,7 @@
 """Layers of any width on the compiled loops (C loops, numpy layers): eager's numbers, bit for bit.
 
 The C loops take the neurons of a layer four at a time, then one at a time for the rest
-(codegen/loops.py), forward and backward; the widths 4, 5, 6, 7 and 9 reach every split of a
+(codegen/loops.py), forward and backward; the widths 4, 5, 6, 7, 9 and 17 reach every split of a
 layer between the two. A layer whose output only some neurons reach takes, backward, only
 those neurons, in an order that is no longer evenly spaced, and the others' gradients are
 0.0. Every loss, gradient and parameter is compared with eager's by its bits.
@@ -20,7 +20,7 @@ from micrograd44.optim import SGD
 
 SAMPLES = [[0.3, -0.7, 1.1, 0.5], [-1.2, 0.4, 0.9, -0.5], [0.8, 0.1, -0.6, 1.0]]
 STEPS = [0, 2, 1, 1, 0, 2, 2, 0]
-WIDTHS = [9, 4, 6, 7, 5]
+WIDTHS = [9, 4, 17, 6, 7, 5]
 
 
 def bits(values) -> list[str]:
@@ -75,7 +75,7 @@ def last_hidden_shuffled(model: MLP) -> list:
 
 # (the model, the loss of model and sample, the parameters in the program's order)
 GRAPHS = {
-    "widths 9, 4, 6, 7, 5": (network, plain, in_order),
+    "widths 9, 4, 17, 6, 7, 5": (network, plain, in_order),
     "neurons 0, 2, 3, 5 of 7": (lambda: MLP(3, [7], activation="tanh", seed=3), some_neurons, in_order),
     "16, 16, then 3 shuffled": (
         lambda: MLP(3, [16, 16, 3, 1], activation="tanh", seed=5),
@@ -116,7 +116,7 @@ def compiled_run(graph: str, full_batch: bool, backend: str) -> tuple[list[str],
 
 def test_the_layers_are_loops_of_those_widths():
     sizes_of = {
-        "widths 9, 4, 6, 7, 5": [*WIDTHS, 1],
+        "widths 9, 4, 17, 6, 7, 5": [*WIDTHS, 1],
         "neurons 0, 2, 3, 5 of 7": [7],
         "16, 16, then 3 shuffled": [16, 16, 3, 1],
     }
@@ -266,4 +266,30 @@ def test_a_gradient_that_is_a_number_or_nothing_reaches_the_parameter_every_step
         model, p, q = MLP(3, [4, 1], activation="tanh", seed=6), Value(0.5), Value(0.8)
         loss = constant_and_masked_slopes(model, p, q)
         results.append(trained(engine, loss, [*model.parameters(), p, q]))
+    assert results[0] == results[1]
+
+
+@needs_compiler
+def test_neurons_with_another_reader_of_their_inputs_between_them_are_two_loops():
+    """x is read by neuron a, then by x * 1.0, then by neuron b: x's gradient adds b's, the middle
+    node's, then a's contribution (1e16, 1, -1e16: 0.0); one loop over a and b would add the middle
+    node's first (1.0)."""
+    results = []
+    for engine in ("eager", "c"):
+        s = Value(0.5)
+        w = [Value(-1e16), Value(0.25), Value(1e16), Value(0.5)]
+        b = [Value(0.0), Value(0.0)]
+        x, y = s * 1.0, s * 2.0
+        a = linear(w[:2], [x, y], b[0])
+        middle = x * 1.0
+        last = linear(w[2:], [x, y], b[1])
+        root = (a + middle) + last
+        parameters = [*w, *b, s]
+        if engine == "eager":
+            root.backward()
+        else:
+            program = capture(root, [], parameters)
+            assert sorted(len(layer.nodes) for layer in find_layers(program._tape)) == [1, 1]
+            program.c_program().backward()
+        results.append(bits(p.grad for p in parameters))
     assert results[0] == results[1]
