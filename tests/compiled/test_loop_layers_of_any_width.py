@@ -293,3 +293,19 @@ def test_neurons_with_another_reader_of_their_inputs_between_them_are_two_loops(
             program.c_program().backward()
         results.append(bits(p.grad for p in parameters))
     assert results[0] == results[1]
+
+
+def times_r_to_the_zero(model: MLP, r: Value):
+    return lambda x, y, z, t: mse_loss(model([x, y, z]) * r**0, t)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_parameter_nothing_reaches_has_a_zero_grad_after_every_step(backend):
+    """r ** 0 passes nothing back (ops.MASKED): r's gradient is 0.0 at every step, whatever it held."""
+    results = []
+    for engine in ("eager", backend):
+        model, r = MLP(3, [4, 1], activation="tanh", seed=6), Value(0.8)
+        r.grad = 0.75
+        results.append(trained(engine, times_r_to_the_zero(model, r), [*model.parameters(), r]))
+    assert results[0] == results[1]
+    assert results[0][1][-1] == (0.0).hex()
