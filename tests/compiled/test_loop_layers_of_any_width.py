@@ -309,3 +309,17 @@ def test_a_parameter_nothing_reaches_has_a_zero_grad_after_every_step(backend):
         results.append(trained(engine, times_r_to_the_zero(model, r), [*model.parameters(), r]))
     assert results[0] == results[1]
     assert results[0][1][-1] == (0.0).hex()
+
+
+def three_times(model: MLP):
+    """The network's output neuron times 3.0, a root with no activation: its gradient is the number 3.0."""
+    return lambda x, y, z, t: model([x, y, z]) * 3.0 + t
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_neuron_whose_gradient_is_a_number_passes_it_on(backend):
+    results = []
+    for engine in ("eager", backend):
+        model = MLP(3, [5, 1], activation="tanh", seed=9)
+        results.append(trained(engine, three_times(model), model.parameters()))
+    assert results[0] == results[1]
