@@ -241,12 +241,22 @@ def trained(engine: str, loss, parameters: list) -> tuple[list[str], list[str]]:
     return bits(losses), bits([*(v.data for v in parameters), *(v.grad for v in parameters)])
 
 
+def weights_interleaved(model: MLP) -> list:
+    """The first layer's weights input by input (w_0 of every neuron, then w_1, ...), then its biases:
+    each neuron's weights run upward, but not consecutively."""
+    neurons = model.layers[0].neurons
+    weights = [neuron.w[i] for i in range(len(neurons[0].w)) for neuron in neurons]
+    rest = [p for layer in model.layers[1:] for p in layer.parameters()]
+    return [*weights, *(neuron.b for neuron in neurons), *rest]
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_neurons_whose_weights_run_backward_are_no_loops(backend):
+@pytest.mark.parametrize("layout", [weights_reversed, weights_interleaved], ids=["reversed", "interleaved"])
+def test_neurons_whose_weights_are_not_consecutive_are_no_loops(layout, backend):
     results = []
     for engine in ("eager", backend):
         model = MLP(3, [5, 1], activation="tanh", seed=2)
-        parameters = weights_reversed(model)
+        parameters = layout(model)
         if engine != "eager":
             program = trace(plain(model), (0.0, 0.0, 0.0, 0.0), parameters=parameters)
             assert [len(layer.nodes) for layer in find_layers(program._tape)] == [1]  # the output neuron
