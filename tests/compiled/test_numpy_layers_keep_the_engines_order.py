@@ -74,10 +74,23 @@ def with_a_scale(model: MLP, scale: Value) -> list:
     return [*model.parameters(), scale]
 
 
+def bias_first(model: MLP, scale: Value) -> list:
+    """Each neuron's bias, then its weights: the weights are consecutive, the bias does not follow them."""
+    return [p for layer in model.layers for neuron in layer.neurons for p in (neuron.b, *neuron.w)]
+
+
+def layers_interleaved(model: MLP, scale: Value) -> list:
+    """The two hidden layers' neurons taken in turns (one of the first, one of the second, ...): within
+    each layer the neurons are evenly spaced, with a gap of the other layer's neuron between them."""
+    first, second, last = model.layers
+    turns = [n for pair in zip(first.neurons, second.neurons) for n in pair]
+    return [*(p for neuron in turns for p in neuron.parameters()), *last.parameters()]
+
+
 def run(engine: str, order, monkeypatch) -> tuple[list[str], list[str]]:
     """Training on the engine (numpy layers wherever they fit): the losses, parameters and grads."""
     monkeypatch.setattr(python_layers, "LAYERS_FROM", 0)
-    model, scale = MLP(2, [5, 3, 1], activation="tanh", seed=8), Value(1.5)
+    model, scale = MLP(2, [2, 2, 1], activation="tanh", seed=8), Value(1.5)
     parameters = order(model, scale)  # a scale left out is a constant
 
     def loss(x, y, t):
@@ -98,16 +111,23 @@ def run(engine: str, order, monkeypatch) -> tuple[list[str], list[str]]:
     return bits(losses), bits([*(p.data for p in parameters), *(p.grad for p in parameters)])
 
 
-@pytest.mark.parametrize("order", [in_order, neurons_reversed, with_a_scale])
+@pytest.mark.parametrize("order", [in_order, neurons_reversed, with_a_scale, bias_first, layers_interleaved])
 def test_the_numpy_layers_train_as_eager_with_any_layout(order, monkeypatch):
     assert run("python", order, monkeypatch) == run("eager", order, monkeypatch)
 
 
-def test_only_a_network_whose_every_parameter_is_in_a_layer_fits():
-    model = MLP(2, [5, 3, 1], activation="tanh", seed=8)
-    scale = Value(1.5)
+def test_only_a_network_whose_every_parameter_is_in_a_layer_laid_out_as_a_networks_fits():
+    model, scale = MLP(2, [2, 2, 1], activation="tanh", seed=8), Value(1.5)
+    fitting = {}
+    for order in (in_order, neurons_reversed, with_a_scale, bias_first, layers_interleaved):
+        program = trace(lambda x, y: model([x, y]) * scale, (0.0, 0.0), parameters=order(model, scale))
+        fitting[order.__name__] = fits(program._tape)
+    assert fitting == {
+        "in_order": True,
+        "neurons_reversed": True,
+        "with_a_scale": False,
+        "bias_first": False,
+        "layers_interleaved": True,
+    }
     net = trace(lambda x, y: model([x, y]), (0.0, 0.0), parameters=model)
-    reversed_net = trace(lambda x, y: model([x, y]), (0.0, 0.0), parameters=neurons_reversed(model, scale))
-    scaled = trace(lambda x, y: model([x, y]) * scale, (0.0, 0.0), parameters=[*model.parameters(), scale])
-    assert [fits(p._tape) for p in (net, reversed_net, scaled)] == [True, True, False]
     assert isinstance(python_writer(net._tape), PythonLayersWriter) is False  # too few parameters
