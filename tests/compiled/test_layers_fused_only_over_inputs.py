@@ -124,3 +124,16 @@ def test_every_neuron_of_a_layer_takes_its_value_from_the_one_product():
     product = np.matmul(weights, np.stack(list(xs))) + biases[:, None]
     expected = [(2.0 * product[0]).tolist(), *product.tolist()]
     assert [column.tolist() for column in program.evaluate(*xs)] == expected
+
+
+def test_products_and_sums_of_parameters_are_no_layer():
+    """Two-input ops on leaves (p * q, r + s) are no neurons, whatever their children."""
+    x, p, q, r, s = Value(1.0), Value(0.5), Value(-1.5), Value(2.0), Value(0.25)
+
+    def root_of(x: Value) -> Value:
+        return x * ((p * q + r * s) + (p + q) * (r - s))
+
+    program = capture(root_of(x), inputs=[x], parameters=[p, q, r, s])
+    assert layers(program._tape) == []
+    xs = np.array([0.5, -2.0, 3.0])
+    assert program.evaluate(xs).tolist() == [root_of(Value(float(a))).data for a in xs]
