@@ -131,3 +131,50 @@ def test_only_a_network_whose_every_parameter_is_in_a_layer_laid_out_as_a_networ
     }
     net = trace(lambda x, y: model([x, y]), (0.0, 0.0), parameters=model)
     assert isinstance(python_writer(net._tape), PythonLayersWriter) is False  # too few parameters
+
+
+def one_input_network() -> MLP:
+    return MLP(1, [2, 2, 1], activation="tanh", seed=4)
+
+
+def neurons_nested(model: MLP) -> list:
+    """Each neuron of the second layer holds a neuron of the first between its weights and its bias."""
+    first, second, last = model.layers
+    nested = [p for a, b in zip(first.neurons, second.neurons) for p in (*b.w, *a.parameters(), b.b)]
+    return [*nested, *last.parameters()]
+
+
+def test_a_layer_whose_biases_do_not_follow_their_weights_does_not_fit():
+    model = one_input_network()
+    for order, expected in ((model.parameters, True), (lambda: neurons_nested(model), False)):
+        program = trace(lambda x: model([x]), (0.0,), parameters=order())
+        assert fits(program._tape) is expected
+    lone = MLP(1, [1], seed=1)  # one neuron of one input
+    assert fits(trace(lambda x: lone([x]), (0.0,), parameters=lone)._tape) is True
+
+
+def one_input_loss(model: MLP):
+    return lambda x, t: mse_loss(model([x]), t)
+
+
+def test_layers_of_one_input_train_as_eager(monkeypatch):
+    monkeypatch.setattr(python_layers, "LAYERS_FROM", 0)
+    results = []
+    for engine in ("eager", "python"):
+        model = one_input_network()
+        optimizer = SGD(model.parameters(), lr=0.1, momentum=0.5)
+        if engine == "eager":
+            losses = []
+            for i in STEPS:
+                optimizer.zero_grad()
+                value = mse_loss(model([Value(SAMPLES[i][0])]), SAMPLES[i][2])
+                value.backward()
+                optimizer.step()
+                losses.append(value.data)
+        else:
+            program = trace(one_input_loss(model), (0.0, 0.0), parameters=model)
+            assert isinstance(python_writer(program._tape), PythonLayersWriter)
+            rows = [[sample[0], sample[2]] for sample in SAMPLES]
+            losses = program.training_loop(optimizer, engine).single_sample(rows, STEPS)
+        results.append((bits(losses), bits(p.data for p in model.parameters())))
+    assert results[0] == results[1]
