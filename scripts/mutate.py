@@ -74,6 +74,7 @@ TESTS = {
         "tests/core/test_op_table_against_every_consumer.py",
         "tests/autodiff/test_forward_mode_at_infinite_slopes.py",
         "tests/compiled/test_c_helpers_equal_the_engines.py",
+        "tests/compiled/test_c_constants_and_finiteness_checks.py",
     ],
     "micrograd44/core/value.py": [
         "tests/core/test_vocabularies_compute_what_they_name.py",
@@ -124,6 +125,7 @@ TESTS = {
     ],
     "micrograd44/codegen/c.py": [
         "tests/compiled/test_c_helpers_equal_the_engines.py",
+        "tests/compiled/test_c_constants_and_finiteness_checks.py",
         "tests/compiled/test_slopes_under_an_infinite_upstream.py",
         "tests/compiled/test_zero_signs_on_every_engine.py",
         "tests/compiled/test_fan_in_order_on_every_engine.py",
