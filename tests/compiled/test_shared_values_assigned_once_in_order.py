@@ -8,6 +8,7 @@ a variable a later output still reads is refused, and branches run the arm their
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -151,3 +152,22 @@ def test_variables_name_each_hyper_parameter():
     tree = h.lr * h.momentum - h.lr
     assert eval(PYTHON.print(tree), {"lr": 0.5, "momentum": 3.0}) == 1.0
     assert sorted(vars(h)) == ["lr", "momentum"]
+
+
+def test_statements_and_syntaxes_are_values_that_cannot_change():
+    statements = [Assign("a", "1.0"), Branch("x", [Assign("b", "2.0")], []), Syntax("{target}", "", "", None)]
+    for statement in statements:
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            statement.target = "other"
+    assert Assign("a", "1.0") == Assign("a", "1.0") and hash(Assign("a", "1.0")) == hash(Assign("a", "1.0"))
+    assert len({Syntax("a", "b", "c", None), Syntax("a", "b", "c", None)}) == 1
+
+
+def test_a_node_used_exactly_twice_after_a_leaf_is_computed_once():
+    x, y = name("x"), name("y")
+    shared = EXPRESSIONS.exp(x * y)  # used once by each output, each time after a leaf
+    statements = assignments([("a", x + shared), ("b", y * shared)], PYTHON, "t")
+    scope, calls = run(statements, {"x": 0.5, "y": 2.0}, counted=["exp"])
+    assert (scope["a"], scope["b"]) == (0.5 + math.e, 2.0 * math.e)
+    assert calls == {"exp": 1}
+    assert len(statements) == 3
