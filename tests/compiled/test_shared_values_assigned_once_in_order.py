@@ -171,3 +171,22 @@ def test_a_node_used_exactly_twice_after_a_leaf_is_computed_once():
     assert (scope["a"], scope["b"]) == (0.5 + math.e, 2.0 * math.e)
     assert calls == {"exp": 1}
     assert len(statements) == 3
+
+
+def test_an_overwritten_output_read_under_any_operator_or_by_an_equal_name_is_refused():
+    p, g = name("p"), name("g")
+    condition = EXPRESSIONS.gt(g, 0.0)
+    for reader in (-p, EXPRESSIONS.where(condition, p, g), EXPRESSIONS.or_(condition, p), EXPRESSIONS.exp(p)):
+        with pytest.raises(ValueError):
+            assignments([("p", p - g), ("q", reader)], PYTHON, "t")
+    built = "".join(["p", "1"])  # a name made at run time, as the lowering makes them: equal, not identical
+    with pytest.raises(ValueError):
+        assignments([("p1", name("p1") - g), ("q", name(built) * 2.0)], PYTHON, "t")
+
+
+def test_outputs_after_a_copied_output_are_assigned_too():
+    x = name("x")
+    tree = EXPRESSIONS.exp(x) + 1.0
+    statements = assignments([("a", tree), ("b", tree), ("c", x * 3.0)], PYTHON, "t")
+    scope, _ = run(statements, {"x": 0.0})
+    assert (scope["a"], scope["b"], scope["c"]) == (2.0, 2.0, 0.0)
