@@ -104,15 +104,6 @@ TESTS = {
         "tests/nn/test_optimizers_against_torch.py",
         "tests/nn/test_optimizer_branches_against_torch.py",
     ],
-    **{
-        f"micrograd44/codegen/{name}.py": [
-            "tests/compiled/test_fan_in_order_on_every_engine.py",
-            "tests/compiled/test_zero_signs_on_every_engine.py",
-            "tests/compiled/test_python_replay_equals_eager.py",
-            "tests/compiled/test_c_backend.py",
-        ]
-        for name in ("expr", "statements", "python", "arrays")
-    },
     "micrograd44/codegen/lowering.py": [
         "tests/compiled/test_layers_fused_only_over_inputs.py",
         "tests/compiled/test_printability_of_rules.py",
@@ -137,6 +128,37 @@ TESTS = {
     "micrograd44/codegen/numpy_layers.py": [
         "tests/compiled/test_numpy_layers_keep_the_engines_order.py",
         "tests/compiled/test_loop_layers_of_any_width.py",
+        "tests/compiled/test_wide_models_equal_eager.py",
+    ],
+    # the code printers: their own tests first (they run in about a second), then the engines
+    "micrograd44/codegen/expr.py": [
+        "tests/compiled/test_printed_expressions_evaluate_as_their_trees.py",
+        "tests/compiled/test_python_printer_literals_guards_and_define.py",
+        "tests/compiled/test_numpy_printer_and_array_functions.py",
+        "tests/compiled/test_fan_in_order_on_every_engine.py",
+        "tests/compiled/test_zero_signs_on_every_engine.py",
+        "tests/compiled/test_python_replay_equals_eager.py",
+        "tests/compiled/test_c_backend.py",
+    ],
+    "micrograd44/codegen/statements.py": [
+        "tests/compiled/test_shared_values_assigned_once_in_order.py",
+        "tests/compiled/test_python_printer_literals_guards_and_define.py",
+        "tests/compiled/test_fan_in_order_on_every_engine.py",
+        "tests/compiled/test_python_replay_equals_eager.py",
+        "tests/compiled/test_c_backend.py",
+    ],
+    "micrograd44/codegen/python.py": [
+        "tests/compiled/test_python_printer_literals_guards_and_define.py",
+        "tests/compiled/test_printed_expressions_evaluate_as_their_trees.py",
+        "tests/compiled/test_shared_values_assigned_once_in_order.py",
+        "tests/compiled/test_fan_in_order_on_every_engine.py",
+        "tests/compiled/test_zero_signs_on_every_engine.py",
+        "tests/compiled/test_python_replay_equals_eager.py",
+    ],
+    "micrograd44/codegen/arrays.py": [
+        "tests/compiled/test_numpy_printer_and_array_functions.py",
+        "tests/compiled/test_printed_expressions_evaluate_as_their_trees.py",
+        "tests/compiled/test_python_replay_equals_eager.py",
         "tests/compiled/test_wide_models_equal_eager.py",
     ],
     "micrograd44/training/loop.py": [
