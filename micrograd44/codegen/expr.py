@@ -210,7 +210,8 @@ class Printer:
             path = [tree]
             while path[-1].depth > MAX_DEPTH:
                 left = path[-1].args[0]
-                if not isinstance(left, Expr):
+                # cutting the left spine makes the tree shallower only where the left operand is deepest
+                if not (isinstance(left, Expr) and left.depth + 1 == path[-1].depth):
                     raise ValueError("an expression too deep to print is nested on its right")
                 path.append(left)
             parts.append(self.print(path[-1]))
