@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from ..codegen.lowering import check_printable
 from ..codegen.tape import CONSTANT, INPUT, PARAMETER, Tape
 from ..core import ops
-from ..core.value import Value, apply_op, topological_order
+from ..core.graph import sorted_graph
+from ..core.value import Value, apply_op
 from ..nn import Module
 
 
@@ -72,8 +73,10 @@ def _op_order(outputs: Sequence[Value]) -> list[Value]:
     """The op nodes below the outputs: the root's in eager backward's order, then the others'."""
     order, seen = [], set()
     for out in outputs:
-        for node in topological_order(out, leaves=False):
-            if node.children and node not in seen:
+        if out in seen:  # an op node listed already: so is every op node below it
+            continue
+        for node in sorted_graph(out, with_leaves=False)[1]:
+            if node not in seen:
                 seen.add(node)
                 order.append(node)
     return order
