@@ -209,6 +209,7 @@ class Score:
     survived: int = 0
     timed_out: int = 0
     not_run: int = 0
+    current: bool = True  # the session mutated the module as it is now (it has not changed since)
     equivalent: list[dict] = field(default_factory=list)
     survivors: list[dict] = field(default_factory=list)
 
@@ -496,7 +497,9 @@ def score(module: str) -> Score:
     judged = [entry for entry in equivalents() if entry["module"] == module]
     changed = (SESSIONS / f"{slug}.sqlite").stat().st_mtime
     modified = datetime.datetime.fromtimestamp(changed, datetime.timezone.utc)
-    result = Score(module, modified.strftime("%Y-%m-%d %H:%M"))
+    stamp = SESSIONS / f"{slug}.fingerprint"
+    measured = stamp.read_text().split()[0] if stamp.exists() else ""
+    result = Score(module, modified.strftime("%Y-%m-%d %H:%M"), current=measured == fingerprint([module]))
     for line in dump.splitlines():
         item, outcome = json.loads(line)
         if outcome is not None and outcome["worker_outcome"] == "skipped":
@@ -542,16 +545,20 @@ def summary(scores: list[Score], command: str, notes: str) -> str:
         "counted in their own column). Left out: the operators that turn float arithmetic into a",
         "TypeError (`&`, `|`, `^`, `<<`, `>>`, `~` in place of arithmetic), which any test running",
         "the line reports, and mutants inside annotations, which `from __future__ import annotations`",
-        "keeps as strings that nothing evaluates.",
+        "keeps as strings that nothing evaluates. `module now`: `same` when the module is still the",
+        "one its session mutated, `changed` when it was edited since (the score is then that of the",
+        "earlier version, and the next run of the module starts afresh).",
         "",
-        "| module | mutants | killed | survived | timed out | equivalent | not run | score | last run |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| module | mutants | killed | survived | timed out | equivalent | not run | score | last run "
+        "| module now |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for s in scores:
         shown = "-" if s.score is None else f"{100 * s.score:.1f}%"
         lines.append(
             f"| {s.module} | {s.mutants} | {s.killed} | {s.survived} | {s.timed_out} "
-            f"| {len(s.equivalent)} | {s.not_run} | {shown} | {s.last_run} |"
+            f"| {len(s.equivalent)} | {s.not_run} | {shown} | {s.last_run} "
+            f"| {'same' if s.current else 'changed'} |"
         )
     for s in scores:
         if s.equivalent:
