@@ -110,6 +110,7 @@ TESTS = {
         for name in ("expr", "statements", "python", "arrays", "c", "lowering")
     },
     "micrograd44/training/loop.py": [
+        "tests/training/test_trainer_logs_snapshots_and_stops.py",
         "tests/training/test_general_trainer.py",
         "tests/training/test_learning_rate_search_retries.py",
         "tests/training/test_course_recipe.py",
@@ -124,8 +125,13 @@ TESTS = {
         "tests/training/test_history.py",
     ],
     "micrograd44/sweep/results.py": [
+        "tests/sweep/test_results_file_rows_and_resume.py",
         "tests/sweep/test_grids_results_and_summaries.py",
         "tests/sweep/test_sweep_hostile_inputs.py",
+    ],
+    "micrograd44/sweep/runner.py": [
+        "tests/sweep/test_sweep_resume_and_batches.py",
+        "tests/sweep/test_grids_results_and_summaries.py",
     ],
 }
 

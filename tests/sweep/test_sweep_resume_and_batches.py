@@ -11,7 +11,7 @@ import csv
 
 import pytest
 
-from micrograd44.sweep import Grid, SweepInterrupted, executors, run_grid, runner
+from micrograd44.sweep import Grid, ResultsFileError, SweepInterrupted, executors, run_grid, runner
 from micrograd44.sweep.results import columns, to_row
 from micrograd44.sweep.runner import batch_size
 
@@ -259,3 +259,58 @@ def test_the_progress_bar_counts_runs_from_those_already_done(tmp_path, monkeypa
     )
     assert first.updates == [1, 1] and second.updates == [1, 1, 1]
     assert first.closed and second.closed
+
+
+# ---- on a Dask cluster (its client and executor replaced by recorders) ----
+
+
+class Client:
+    """Stands in for a distributed.Client: counts its closes."""
+
+    def __init__(self):
+        self.closed = 0
+
+    def close(self):
+        self.closed += 1
+
+
+@pytest.fixture
+def cluster(monkeypatch):
+    """A fake cluster of 3 threads: connect returns its client, run_on_dask runs the batches here."""
+    client, seen = Client(), {"batches": [], "opened": True, "asked": []}
+
+    def connect(scheduler):
+        seen["asked"].append(scheduler)
+        return client, seen["opened"]
+
+    def run_on_dask(batches, on, deliver, task):
+        assert on is client
+        for batch in batches:
+            seen["batches"].append(list(batch))
+            deliver(task(list(batch)))
+
+    monkeypatch.setattr(executors, "connect", connect)
+    monkeypatch.setattr(executors, "dask_threads", lambda on: 3)
+    monkeypatch.setattr(executors, "run_on_dask", run_on_dask)
+    monkeypatch.setattr(runner, "batch_size", lambda seconds, runs, workers: workers - 1)
+    return client, seen
+
+
+@pytest.mark.parametrize("opened", [True, False])
+def test_a_cluster_gets_batches_sized_for_its_threads_and_a_client_we_opened_is_closed(cluster, pool, opened):
+    client, seen = cluster
+    seen["opened"] = opened
+    results = run_grid(TINY, scheduler="tcp://10.0.0.5:8786")
+    recipes = recipes_of(TINY)
+    assert seen["asked"] == ["tcp://10.0.0.5:8786"]
+    assert seen["batches"] == [recipes[1:3], recipes[3:5]] and pool.batches == []
+    assert [r.recipe for r in results] == recipes
+    assert client.closed == (1 if opened else 0)
+
+
+def test_a_client_we_opened_is_closed_when_the_sweep_fails(cluster, tmp_path):
+    client, _ = cluster
+    (tmp_path / "r.csv").mkdir()
+    with pytest.raises(ResultsFileError):
+        run_grid(TINY, tmp_path / "r.csv", scheduler="tcp://10.0.0.5:8786")
+    assert client.closed == 1

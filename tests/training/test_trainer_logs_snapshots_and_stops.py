@@ -14,6 +14,7 @@ import numpy
 import pytest
 
 from micrograd44 import MLP
+from micrograd44.compiled import CompilerUnavailable
 from micrograd44.losses import mse_loss
 from micrograd44.optim import SGD
 from micrograd44.training import Trainer, TrainingDiverged, TrainingInterrupted, fit
@@ -293,3 +294,15 @@ def test_fit_is_a_trainer_trained_once():
     run = trainer(seed=4)
     run.train(3)
     assert history.step_losses == run.history.step_losses and history.final_state == run.history.final_state
+
+
+def test_without_a_c_compiler_compiled_falls_back_to_python_and_c_refuses(monkeypatch):
+    monkeypatch.setenv("CC", "/nonexistent/cc")
+    eager = trainer("eager", snapshot_at={3})
+    eager.train(2)
+    fallback = trainer("compiled", snapshot_at={3})
+    fallback.train(2)
+    assert fallback.history.step_losses == eager.history.step_losses
+    assert fallback.history.snapshots == eager.history.snapshots
+    with pytest.raises(CompilerUnavailable):
+        trainer("c").train(1)
