@@ -314,3 +314,11 @@ def test_a_client_we_opened_is_closed_when_the_sweep_fails(cluster, tmp_path):
     with pytest.raises(ResultsFileError):
         run_grid(TINY, tmp_path / "r.csv", scheduler="tcp://10.0.0.5:8786")
     assert client.closed == 1
+
+
+def test_the_grid_and_file_may_be_named_and_the_options_must_be(tmp_path):
+    path = tmp_path / "r.csv"
+    results = run_grid(grid=TINY, out=path, jobs=1)
+    assert [r.recipe for r in results] == recipes_of(TINY) and path.exists()
+    with pytest.raises(TypeError):
+        run_grid(TINY, None, 1)
