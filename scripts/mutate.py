@@ -112,6 +112,7 @@ TESTS = {
     "micrograd44/training/loop.py": [
         "tests/training/test_trainer_logs_snapshots_and_stops.py",
         "tests/training/test_general_trainer.py",
+        "tests/training/test_compiled_snapshots_equal_eager.py",
         "tests/training/test_learning_rate_search_retries.py",
         "tests/training/test_course_recipe.py",
     ],
