@@ -340,3 +340,27 @@ def test_without_a_c_compiler_compiled_falls_back_to_python_and_c_refuses(monkey
     assert fallback.history.snapshots == eager.history.snapshots
     with pytest.raises(CompilerUnavailable):
         trainer("c").train(1)
+
+
+def test_a_schedule_of_300_epochs_is_asked_for_each_and_training_ends():
+    asked = []
+
+    def schedule(epoch):
+        asked.append(epoch)
+        return 0.01
+
+    run = trainer(sampling="full-batch", lr_schedule=schedule)
+    run.train(300)
+    assert asked == list(range(300)) and run.epoch == 300 and len(run.history.step_losses) == 300
+
+
+@pytest.mark.parametrize("sampling", ["cycle", "full-batch"])
+def test_one_sample_trains_and_snapshots_on_every_engine(sampling):
+    histories = []
+    for engine in ENGINES_HERE:
+        run = trainer(engine, points=POINTS[:1], targets=TARGETS[:1], sampling=sampling, snapshot_at={0, 2})
+        run.train(3)
+        histories.append(run.history)
+    eager, compiled = histories
+    assert [s.step for s in eager.snapshots] == [0, 2]
+    assert compiled.snapshots == eager.snapshots and compiled.step_losses == eager.step_losses
