@@ -364,3 +364,14 @@ def test_one_sample_trains_and_snapshots_on_every_engine(sampling):
     eager, compiled = histories
     assert [s.step for s in eager.snapshots] == [0, 2]
     assert compiled.snapshots == eager.snapshots and compiled.step_losses == eager.step_losses
+
+
+def test_names_read_at_run_time_choose_as_literals_do():
+    # "eager" read from a command line or a file is another str object than the literal
+    engine, sampling = "".join(["ea", "ger"]), "".join(["full-", "batch"])
+    run = trainer(engine, sampling=sampling)
+    run.train(2)
+    literal = trainer("eager", sampling="full-batch")
+    literal.train(2)
+    assert run.history.step_losses == literal.history.step_losses
+    assert list(run.history.samples) == [None, None] and run.history.steps_per_epoch == 1
