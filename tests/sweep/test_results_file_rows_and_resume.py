@@ -436,3 +436,24 @@ def test_a_results_file_that_cannot_be_read_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(results_module, "read_bounded", unreadable)
     with pytest.raises(ResultsFileError, match="Permission denied"):
         ResultsFile.open(path, GRID)
+
+
+def test_a_utf8_error_after_an_empty_first_line_is_on_line_2(tmp_path):
+    path = saved_file(tmp_path)
+    path.write_bytes(b"\n\xff" + path.read_bytes())
+    with pytest.raises(ResultsFileError) as caught:
+        ResultsFile.open(path, GRID)
+    assert re.search(r", line (\d+): not UTF-8", str(caught.value)).group(1) == "2"
+
+
+def test_a_file_that_cannot_be_started_is_refused_naming_why_and_left_unlocked(tmp_path, monkeypatch):
+    path = tmp_path / "r.csv"
+
+    def failing(where, text):
+        raise OSError("the disk is on fire")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(results_module, "write_text_atomic", failing)
+        with pytest.raises(ResultsFileError, match="the disk is on fire"):
+            ResultsFile.open(path, GRID)
+    ResultsFile.open(path, GRID).release()
