@@ -163,7 +163,9 @@ TESTS = {
     ],
     "micrograd44/training/loop.py": [
         "tests/training/test_trainer_steps_logs_and_snapshots.py",
+        "tests/training/test_trainer_logs_snapshots_and_stops.py",
         "tests/training/test_general_trainer.py",
+        "tests/training/test_compiled_snapshots_equal_eager.py",
         "tests/training/test_learning_rate_search_retries.py",
         "tests/training/test_course_recipe.py",
     ],
@@ -178,8 +180,13 @@ TESTS = {
     ],
     "micrograd44/sweep/results.py": [
         "tests/sweep/test_results_file_in_new_folders.py",
+        "tests/sweep/test_results_file_rows_and_resume.py",
         "tests/sweep/test_grids_results_and_summaries.py",
         "tests/sweep/test_sweep_hostile_inputs.py",
+    ],
+    "micrograd44/sweep/runner.py": [
+        "tests/sweep/test_sweep_resume_and_batches.py",
+        "tests/sweep/test_grids_results_and_summaries.py",
     ],
 }
 

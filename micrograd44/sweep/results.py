@@ -222,7 +222,7 @@ def _read(path: Path, beside: Path, grid: Grid) -> dict[Recipe, RunResult]:
                 outside.append(reader.line_num)
             finished[result.recipe] = result
     except csv.Error as error:
-        raise ResultsFileError(f"{path}, line {reader.line_num}: not CSV ({error})") from None
+        raise ResultsFileError(f"{path}, line {reader.reader.line_num}: not CSV ({error})") from None
     if outside:
         raise ResultsFileError(
             f"{path}, {_lines(outside)}: runs outside this grid, which rewriting the file would drop; "
