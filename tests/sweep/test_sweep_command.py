@@ -129,8 +129,10 @@ def test_another_grid_into_the_same_file_is_refused(tmp_path, capsys):
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_keeps_the_finished_runs_and_the_same_command_finishes_the_others(tmp_path, jobs):
     out = tmp_path / "s.csv"
-    command = [sys.executable, "-m", "micrograd44", "sweep", "--seeds", "0:60", "--epochs", "120"]
-    command += ["--jobs", jobs, "--out", str(out), "--quiet"]
+    # eager runs of 500 epochs (about 0.1 s each): the sweep is still running when Ctrl-C comes
+    # (compiled runs of a few milliseconds could all end first, and the signal then meet the exit)
+    command = [sys.executable, "-m", "micrograd44", "sweep", "--seeds", "0:60", "--epochs", "500"]
+    command += ["--engine", "eager", "--jobs", jobs, "--out", str(out), "--quiet"]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     with subprocess.Popen(
         command, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
