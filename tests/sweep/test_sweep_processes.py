@@ -13,7 +13,9 @@ from cli_runs import ROOT
 psutil = pytest.importorskip("psutil")
 
 # long enough that the sweep is still running when the test acts on it
-LONG = ["--seeds", "0:400", "--epochs", "2001", "--print-every", "50", "--quiet"]
+# eager runs (about half a second each): a compiled sweep of these 400 runs ends in about a second,
+# before a test is done with it
+LONG = ["--seeds", "0:400", "--epochs", "2001", "--print-every", "50", "--engine", "eager", "--quiet"]
 TIMEOUT = 120  # ceilings for waits, never assertions on speed
 
 
