@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 from compilers import BACKENDS, needs_compiler
+from parameter_orders import neurons_shuffled
 
 from micrograd44 import MLP, Value, linear, sum_values
 from micrograd44.codegen.loops import find_layers
@@ -63,16 +64,6 @@ def in_order(model: MLP) -> list:
     return model.parameters()
 
 
-def last_hidden_shuffled(model: MLP) -> list:
-    """The parameters neuron by neuron, the layer of three in the order 2, 0, 1: its weights and
-    biases lie at parameter indices past 256, none evenly spaced."""
-    parameters = []
-    for layer in model.layers:
-        order = (2, 0, 1) if len(layer.neurons) == 3 else range(len(layer.neurons))
-        parameters += [p for k in order for p in layer.neurons[k].parameters()]
-    return parameters
-
-
 # (the model, the loss of model and sample, the parameters in the program's order)
 GRAPHS = {
     "widths 9, 4, 17, 6, 7, 5": (network, plain, in_order),
@@ -80,7 +71,7 @@ GRAPHS = {
     "16, 16, then 3 shuffled": (
         lambda: MLP(3, [16, 16, 3, 1], activation="tanh", seed=5),
         plain,
-        last_hidden_shuffled,
+        neurons_shuffled,
     ),
 }
 

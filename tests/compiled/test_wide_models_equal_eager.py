@@ -15,6 +15,7 @@ import random
 
 import pytest
 from compilers import BACKENDS, needs_compiler
+from parameter_orders import neurons_shuffled
 
 from micrograd44 import MLP, Value, linear
 from micrograd44.codegen.loops import find_layers
@@ -149,15 +150,6 @@ def plain(model: MLP):
 
 def in_order(model: MLP) -> list:
     return model.parameters()
-
-
-def neurons_shuffled(model: MLP) -> list:
-    """The parameters neuron by neuron, a layer of three in the order 2, 0, 1: no even spacing."""
-    parameters = []
-    for layer in model.layers:
-        order = (2, 0, 1) if len(layer.neurons) == 3 else range(len(layer.neurons))
-        parameters += [p for k in order for p in layer.neurons[k].parameters()]
-    return parameters
 
 
 # (the loss, the order of the parameters, the largest layers found)

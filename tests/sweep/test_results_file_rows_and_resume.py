@@ -356,14 +356,6 @@ def test_a_field_beyond_the_csv_limit_names_its_line(tmp_path):
     assert re.search(r", line (\d+): not CSV", str(caught.value)).group(1) == "3"
 
 
-def test_a_field_beyond_the_csv_limit_is_refused(tmp_path):
-    path = saved_file(tmp_path)
-    lines = path.read_text().splitlines(keepends=True)
-    path.write_text("".join([*lines[:2], "x" * 200_000 + "\n", *lines[2:]]))
-    with pytest.raises(ResultsFileError, match="not CSV"):
-        ResultsFile.open(path, GRID)
-
-
 def test_a_header_beyond_the_csv_limit_is_line_1(tmp_path):
     path = saved_file(tmp_path)
     path.write_text("x" * 200_000 + "\n")
