@@ -292,9 +292,16 @@ class Trainer:
         loss = self._checked_backward(sample)
         step = len(self.history.step_losses)
         if step in snapshot_at:
-            model = self.history.model
-            predictions = [predict(model, x) for x in self.samples]
-            self.history.snapshots.append(self._snapshot(step, sample, loss, predictions))
+            parameters = [p for _, p in self._parameters]
+            snapshot = self._snapshot(
+                step,
+                sample,
+                loss,
+                [p.data for p in parameters],
+                [p.grad for p in parameters],
+                [predict(self.history.model, x) for x in self.samples],
+            )
+            self.history.snapshots.append(snapshot)
         self.optimizer.step()
         if not _all_finite(p.data for p in self.optimizer.params):
             raise self._diverged(_NONFINITE_UPDATE)
@@ -314,16 +321,24 @@ class Trainer:
             raise self._diverged("a gradient is not finite")
         return loss
 
-    def _snapshot(self, step: int, sample: int, loss: float, predictions: list[float]) -> Snapshot:
-        """The Snapshot of the parameters and grads now, after the step's backward on ``sample``."""
-        parameters = self._parameters
+    def _snapshot(
+        self,
+        step: int,
+        sample: int,
+        loss: float,
+        values: list[float],
+        grads: list[float],
+        predictions: list[float],
+    ) -> Snapshot:
+        """The Snapshot of a step: the parameters' values and grads (in named order) after its backward."""
+        names = [name for name, _ in self._parameters]
         return Snapshot(
             epoch=step // self.history.steps_per_epoch,
             step=step,
             sample=None if sample == FULL_BATCH else sample,
             loss=loss,
-            values={name: p.data for name, p in parameters},
-            grads={name: p.grad for name, p in parameters},
+            values=dict(zip(names, values)),
+            grads=dict(zip(names, grads)),
             predictions=predictions,
         )
 
@@ -407,21 +422,10 @@ class Trainer:
         Snapshot; the predictions are the loop's program run with those parameters
         (``_predictions``): eager's numbers, bit for bit.
         """
-        names = [name for name, _ in self._parameters]
         predictions = self._predictions(taken.values)
         rows = zip(taken.recorded.tolist(), taken.values.tolist(), taken.grads.tolist(), predictions)
-        per_epoch = self.history.steps_per_epoch
         for (local, values, grads, predicted), loss in zip(rows, taken.recorded_losses.tolist()):
-            sample = int(steps[local])
-            snapshot = Snapshot(
-                epoch=(first + local) // per_epoch,
-                step=first + local,
-                sample=None if sample == FULL_BATCH else sample,
-                loss=loss,
-                values=dict(zip(names, values)),
-                grads=dict(zip(names, grads)),
-                predictions=predicted,
-            )
+            snapshot = self._snapshot(first + local, int(steps[local]), loss, values, grads, predicted)
             self.history.snapshots.append(snapshot)
 
     def _predictions(self, values: numpy.ndarray) -> list[list[float]]:
