@@ -122,12 +122,17 @@ def search(driver, word: str) -> list[str]:
     """The links of the search's results for a word, typed into the search box as a user does."""
     driver.find_element("css selector", "form.md-search__form").click()  # the header's search box
     driver.find_element("css selector", "input.md-search__input").send_keys(word)
+    # The theme redraws the result list as the index answers, so the links are read in one
+    # script call (no element handle can go stale) and taken once two reads agree.
+    read = "return [...document.querySelectorAll('.md-search-result__item a')].map(a => a.href)"
+    previous = None
     for _ in range(100):
-        results = driver.find_elements("css selector", ".md-search-result__item a")
-        if results:
-            return [result.get_attribute("href") for result in results]
+        links = driver.execute_script(read)
+        if links and links == previous:
+            return links
+        previous = links
         time.sleep(0.1)
-    return []
+    return previous or []
 
 
 def test_the_site_has_the_pages_of_docs_the_notebooks_and_the_reference(site):
