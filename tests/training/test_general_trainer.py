@@ -12,7 +12,7 @@ from micrograd44 import MLP
 from micrograd44.data import moons
 from micrograd44.losses import hinge, mse_loss
 from micrograd44.optim import SGD, Adam
-from micrograd44.training import SAMPLINGS, History, Trainer, TrainingDiverged, TrainingInterrupted, fit
+from micrograd44.training import CHUNK_EPOCHS, SAMPLINGS, History, Trainer, TrainingDiverged, TrainingInterrupted, fit
 
 POINTS, LABELS = moons(12, noise=0.1, seed=3)
 SIGNS = 2 * LABELS - 1  # hinge labels -1 and +1
@@ -189,7 +189,10 @@ def test_a_keyboard_interrupt_from_on_log_keeps_the_history_so_far():
             "Trainer: sampling 'batch' is unknown (choose one of 'random', 'cycle', 'full-batch')",
         ),
         ({"engine": "gpu"}, "Trainer: engine 'gpu' is unknown"),
-        ({"log_every": 0}, "Trainer: log_every and chunk_epochs must be integers >= 1, got 0 and 1000"),
+        (
+            {"log_every": 0},
+            f"Trainer: log_every and chunk_epochs must be integers >= 1, got 0 and {CHUNK_EPOCHS}",
+        ),
     ],
 )
 def test_bad_arguments_are_one_line_value_errors(options, message):
