@@ -10,6 +10,8 @@ captures a tape from Values.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
 
 INPUT, PARAMETER, CONSTANT = "input", "parameter", "constant"
 
@@ -37,6 +39,12 @@ class Tape:
     outputs: tuple[int, ...]
     first_op: int
     notes: tuple[str, ...] = dataclasses.field(compare=False)
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """A SHA-256 of the structure, which (unlike ``==``) tells a constant -0.0 from 0.0."""
+        structure = (self.kinds, self.children, self.constants, self.inputs, self.parameters, self.outputs)
+        return hashlib.sha256(f"{structure!r}\0{self.first_op}".encode()).hexdigest()
 
     @property
     def root(self) -> int:

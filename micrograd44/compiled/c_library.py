@@ -77,6 +77,5 @@ def _generator_digest() -> str:
 
 def fingerprint(graph: Tape, *parts) -> str:
     """A digest of everything the C source of a tape (and the given parts) is made from."""
-    structure = (graph.kinds, graph.children, graph.constants, graph.inputs, graph.parameters, graph.outputs)
-    text = f"{_generator_digest()}\0{structure!r}\0{graph.first_op}\0{parts!r}"
+    text = f"{_generator_digest()}\0{graph.digest}\0{parts!r}"
     return hashlib.sha256(text.encode()).hexdigest()
