@@ -5,7 +5,7 @@ from __future__ import annotations
 import numbers
 import os
 import random
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from . import model_files
 from .core import Value, enter_scope, leave_scope, linear
@@ -66,9 +66,9 @@ class Module:
 
     _scope: tuple | None = None
 
-    def _named_members(self) -> Iterator[tuple[str, Value | Module]]:
+    def _named_members(self) -> Iterable[tuple[str, Value | Module]]:
         """The module's own parameters and sub-modules, with their names."""
-        return iter(())
+        return ()
 
     def forward(self, x):
         """The module's computation; subclasses define it."""
@@ -88,12 +88,12 @@ class Module:
     def _assign_names(self, path: str = "", outer: tuple = ()) -> None:
         """Label every parameter with its dotted path and give every module its scope."""
         self._scope = (*outer, (type(self).__name__.lower(), path))
+        prefix = f"{path}." if path else ""
         for name, member in self._named_members():
-            full = f"{path}.{name}" if path else name
             if isinstance(member, Module):
-                member._assign_names(full, self._scope)
+                member._assign_names(prefix + name, self._scope)
             else:
-                member.label = full
+                member.label = prefix + name
 
     def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         """(dotted path, module) for this module ("" when no prefix) and every module below it."""
@@ -108,16 +108,23 @@ class Module:
         Names follow the attributes: ``layers.0.neurons.3.w.1`` is weight 1 of neuron 3
         of layer 0; ``...b`` is a bias. Each parameter's ``label`` is its name.
         """
+        found: list[tuple[str, Value]] = []
+        self._find_parameters(f"{prefix}." if prefix else "", found)
+        return iter(found)
+
+    def _find_parameters(self, prefix: str, found: list[tuple[str, Value]]) -> None:
+        """Append (prefix + dotted name, Value) of every parameter to found, in named_parameters' order."""
         for name, member in self._named_members():
-            full = f"{prefix}.{name}" if prefix else name
             if isinstance(member, Module):
-                yield from member.named_parameters(full)
+                member._find_parameters(f"{prefix}{name}.", found)
             else:
-                yield full, member
+                found.append((prefix + name, member))
 
     def parameters(self) -> list[Value]:
         """Every parameter Value, in the order of ``named_parameters()``."""
-        return [p for _, p in self.named_parameters()]
+        found: list[tuple[str, Value]] = []
+        self._find_parameters("", found)
+        return [p for _, p in found]
 
     def num_parameters(self) -> int:
         """How many scalar parameters the module has."""
@@ -250,8 +257,7 @@ class Neuron(Module):
         return self.activation is not None
 
     def _named_members(self):
-        yield from ((f"w.{i}", w) for i, w in enumerate(self.w))
-        yield "b", self.b
+        return [*((f"w.{i}", w) for i, w in enumerate(self.w)), ("b", self.b)]
 
     def forward(self, x: Sequence) -> Value:
         """activation(w . x + b) for a sequence of nin Values or numbers."""
@@ -304,7 +310,7 @@ class Layer(Module):
         return Neuron.parameter_count(nin, activation) * _positive_int(nout, "Layer nout")
 
     def _named_members(self):
-        return ((f"neurons.{i}", n) for i, n in enumerate(self.neurons))
+        return [(f"neurons.{i}", n) for i, n in enumerate(self.neurons)]
 
     def forward(self, x: Sequence) -> Value | list[Value]:
         """Every neuron's output as a list; the output itself for a layer of one neuron."""
@@ -391,7 +397,7 @@ class MLP(Module):
         return sum(Layer.parameter_count(a, b, activation) for a, b in zip(sizes, sizes[1:]))
 
     def _named_members(self):
-        return ((f"layers.{i}", layer) for i, layer in enumerate(self.layers))
+        return [(f"layers.{i}", layer) for i, layer in enumerate(self.layers)]
 
     def forward(self, x: Sequence) -> Value | list[Value]:
         """The output for one input sample (a sequence of nin Values or numbers)."""
@@ -414,3 +420,32 @@ class MLP(Module):
         sizes = " -> ".join(str(n) for n in [self.nin, *self.nouts])
         final = f", final={self.final_activation}" if self.final_activation else ""
         return f"MLP({sizes}, act={self.activation}{final}, {self.num_parameters()} parameters)"
+
+
+def architecture(model: Module) -> tuple | None:
+    """What decides the graph a model of this module's classes builds for one sample, or None.
+
+    Two models with equal architectures build graphs of the same structure (the same ops,
+    wiring, constants and module paths) on the same number of inputs, whatever their
+    weights: it lists, for every module, what its ``forward`` reads besides the weights.
+    A model with a module of any other class (a subclass included), whose forward may
+    read anything, has None.
+
+    Example:
+        >>> architecture(MLP(2, [3, 1], seed=0)) == architecture(MLP(2, [3, 1], seed=1))
+        True
+        >>> architecture(MLP(2, [3, 1])) == architecture(MLP(2, [3, 1], activation="tanh"))
+        False
+    """
+    parts = []
+    for _, module in model.named_modules():
+        kind = type(module)
+        if kind is Neuron:
+            parts.append((kind, module._scope, len(module.w), module._activate))
+        elif kind is Layer:
+            parts.append((kind, module._scope, len(module.neurons)))
+        elif kind is MLP:
+            parts.append((kind, module._scope, module.nin, len(module.layers)))
+        else:
+            return None
+    return tuple(parts)

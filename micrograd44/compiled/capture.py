@@ -56,7 +56,7 @@ def _module_path(node: Value) -> str:
     return ""
 
 
-def _check_leaves(values: Sequence[Value], what: str) -> None:
+def check_leaves(values: Sequence[Value], what: str) -> None:
     """TypeError or CaptureError unless every value is a distinct leaf Value."""
     seen = set()
     for i, v in enumerate(values):
@@ -117,8 +117,8 @@ def capture_tape(outputs: Sequence[Value], inputs: Sequence[Value], parameters: 
     for i, out in enumerate(outputs):
         if not isinstance(out, Value):
             raise TypeError(f"output {i} is a {type(out).__name__}, not a Value")
-    _check_leaves(inputs, "input")
-    _check_leaves(parameters, "parameter")
+    check_leaves(inputs, "input")
+    check_leaves(parameters, "parameter")
     both = set(inputs) & set(parameters)
     if both:
         raise CaptureError(f"{next(iter(both))!r} is both an input and a parameter")

@@ -19,7 +19,7 @@ from ..optim import Optimizer
 from .batched import DEFAULT_CHUNK_SIZE, ArrayProgram, BatchGradients, broadcast_columns
 from .c_library import address, doubles, fingerprint, load_function
 from .c_source import c_source
-from .capture import GraphMismatchError, capture_tape, parameter_list, rebuild
+from .capture import GraphMismatchError, capture_tape, check_leaves, parameter_list, rebuild
 from .loop import TrainingLoop
 from .source import PythonWriter
 from .toolchain import build_from
@@ -209,6 +209,38 @@ class Program:
             if array.ndim != 2 or array.shape[1] != width:
                 raise ValueError(f"outputs_at: {name} must have shape (_, {width}), got {array.shape}")
         return values, rows
+
+    def with_parameters(self, parameters) -> Program:
+        """The same program reading other parameter Values: those of a model of the same architecture.
+
+        The copy shares this program's captured graph and generated code (nothing is traced
+        or compiled again); only the Values it reads and trains differ.
+
+        Args:
+            parameters: a Module, or as many leaf Values as the program has parameters, in
+                the order of ``program.parameters``.
+
+        Raises:
+            TypeError, CaptureError: a parameter is not a Value, is not a leaf, or is listed twice.
+            ValueError: not as many parameters as the program's.
+
+        Example:
+            >>> from micrograd44 import MLP
+            >>> from micrograd44.compiled import trace
+            >>> first, second = MLP(2, [3, 1], seed=0), MLP(2, [3, 1], seed=1)
+            >>> program = trace(lambda x, y: first([x, y]), (0.0, 0.0), parameters=first)
+            >>> program.with_parameters(second)(0.5, -1.0) == second([0.5, -1.0]).data
+            True
+        """
+        parameters = parameter_list(parameters)
+        if len(parameters) != len(self.parameters):
+            raise ValueError(
+                f"with_parameters: the program has {len(self.parameters)} parameters, got {len(parameters)}"
+            )
+        check_leaves(parameters, "parameter")
+        copy = Program(self._tape, self.input_names, parameters)
+        copy._compiled, copy._array_program = self._compiled, self._array_program
+        return copy
 
     def c_program(self) -> CProgram:
         """The one-sample passes as C, compiled by the system's C compiler: a ``CProgram``.

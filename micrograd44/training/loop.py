@@ -23,11 +23,12 @@ from typing import NoReturn
 
 import numpy
 
+from .. import losses
 from ..compiled import CompilerUnavailable, Program, StepFailed, TrainingLoop, announce_fallback, trace
 from ..compiled.loop import Steps
 from ..core.errors import OpError
 from ..core.value import Value
-from ..nn import Module
+from ..nn import Module, architecture
 from ..optim import Optimizer
 from .draws import SampleDraws, draw_steps, sampler
 from .history import FULL_BATCH, Column, History, Snapshot, predict, predictions_at
@@ -44,6 +45,10 @@ ENGINES = ("eager", "compiled", "python", "c")
 # epochs of the course model are 1.7 ms of C and 0.1 s of eager; a run's fixed cost per call
 # (drawing, recording the History) then stays near 5% of the C loop's own time
 CHUNK_EPOCHS = 2500
+
+# the one-sample programs Trainers traced, by _trace_key: at most this many, the oldest dropped first
+_TRACES_KEPT = 16
+_traced: dict[tuple, Program] = {}
 
 # called as on_log(epoch, loss of the epoch's last step, mean loss of the epoch)
 LogFunction = Callable[[int, float, float], None]
@@ -106,6 +111,18 @@ def _traced_inputs(n: int) -> list[inspect.Parameter]:
     """The positional parameters x1, ..., xn, target: the names of the compiled step's inputs."""
     names = [f"x{i}" for i in range(1, n + 1)] + ["target"]
     return [inspect.Parameter(name, inspect.Parameter.POSITIONAL_ONLY) for name in names]
+
+
+def _trace_key(model: Module, loss: Callable, inputs: int) -> tuple | None:
+    """What decides the traced step's graph: the model's architecture, the loss, the inputs; None if unknown.
+
+    Only the losses of ``micrograd44.losses`` are known to build one graph shape for every
+    value (a user's loss may choose its ops by looking at them).
+    """
+    shape = architecture(model)
+    if shape is None or getattr(loss, "__module__", None) != losses.__name__:
+        return None
+    return shape, loss, inputs
 
 
 class Trainer:
@@ -363,15 +380,7 @@ class Trainer:
         For the backend "compiled": C where a C compiler works, else Python (announced once
         on stderr).
         """
-        model, loss = self.history.model, self.loss
-
-        def sample_outputs(*inputs: Value) -> list[Value]:
-            """A one-sample step's loss as eager computes it on inputs (x..., target), and the prediction."""
-            prediction = model(list(inputs[:-1]))
-            return [loss([prediction], [inputs[-1]]), prediction]
-
-        sample_outputs.__signature__ = inspect.Signature(_traced_inputs(len(self.samples[0])))
-        program = trace(sample_outputs, example=self._rows[0], parameters=[p for _, p in self._parameters])
+        program = self._traced_program()
         mode = "full_batch" if self.sampling == "full-batch" else "single_sample"
         if backend == "compiled":
             try:
@@ -384,6 +393,32 @@ class Trainer:
         loop = program.training_loop(self.optimizer, backend)
         loop.compile(mode)
         return loop
+
+    def _traced_program(self) -> Program:
+        """The program of a one-sample step (the loss, then the prediction) on this Trainer's parameters.
+
+        It is traced from the model, or, for a model whose architecture and loss a Trainer
+        traced before in this process (a sweep's runs, ``run()`` again), made from that
+        trace: the same graph, so the same code, with nothing traced or compiled again.
+        """
+        model, loss = self.history.model, self.loss
+        parameters = [p for _, p in self._parameters]
+        key = _trace_key(model, loss, len(self.samples[0]))
+        if key in _traced:
+            return _traced[key].with_parameters(parameters)
+
+        def sample_outputs(*inputs: Value) -> list[Value]:
+            """A one-sample step's loss as eager computes it on inputs (x..., target), and the prediction."""
+            prediction = model(list(inputs[:-1]))
+            return [loss([prediction], [inputs[-1]]), prediction]
+
+        sample_outputs.__signature__ = inspect.Signature(_traced_inputs(len(self.samples[0])))
+        program = trace(sample_outputs, example=self._rows[0], parameters=parameters)
+        if key is not None:
+            if len(_traced) >= _TRACES_KEPT:
+                del _traced[next(iter(_traced))]  # the oldest
+            _traced[key] = program
+        return program
 
     def _take_compiled(self, steps: numpy.ndarray) -> None:
         """Take the steps (the sample index of each) in one call of the compiled loop, Ctrl-C after it.

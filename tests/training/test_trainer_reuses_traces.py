@@ -1,0 +1,87 @@
+"""A Trainer of a model whose architecture and loss were traced before reuses the trace: eager's numbers."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+
+from micrograd44 import MLP
+from micrograd44.losses import mse_loss
+from micrograd44.optim import SGD
+from micrograd44.training import Trainer
+from micrograd44.training import loop as loop_module
+from micrograd44.training.course import Recipe, run
+
+POINTS = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
+TARGETS = [0.0, 1.0, 1.0, 0.0]
+
+
+@pytest.fixture
+def traces(monkeypatch) -> list:
+    """Every trace a Trainer makes, from an empty cache."""
+    monkeypatch.setattr(loop_module, "_traced", {})
+    made = []
+    real = loop_module.trace
+
+    def counted(*args, **kwargs):
+        made.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(loop_module, "trace", counted)
+    return made
+
+
+def trainer(model, loss=mse_loss, engine="python") -> Trainer:
+    return Trainer(
+        model, POINTS, TARGETS, loss=loss, optimizer=SGD(model.parameters(), lr=0.1), engine=engine
+    )
+
+
+def signed(values) -> list[tuple[float, float]]:
+    return [(v, math.copysign(1.0, v)) for v in values]
+
+
+def test_runs_of_one_recipe_trace_once_and_equal_eager(traces):
+    recipe = Recipe(epochs=30, engine="python")
+    histories = [run(dataclasses.replace(recipe, seed=seed)) for seed in (0, 1, 0)]
+    assert len(traces) == 1
+    for history, seed in zip(histories, (0, 1, 0)):
+        eager = run(dataclasses.replace(recipe, seed=seed, engine="eager"))
+        assert signed(history.step_losses) == signed(eager.step_losses)
+        assert history.final_state == eager.final_state
+
+
+def test_another_architecture_or_loss_is_traced_again(traces):
+    for model in (MLP(2, [3, 1], seed=0), MLP(2, [3, 1], seed=1), MLP(2, [4, 1], seed=0)):
+        trainer(model).train(2)
+    assert len(traces) == 2
+    trainer(MLP(2, [3, 1], seed=2), loss=lambda p, t: mse_loss(p, t)).train(2)  # a user's loss: never reused
+    trainer(MLP(2, [3, 1], seed=3), loss=lambda p, t: mse_loss(p, t)).train(2)
+    assert len(traces) == 4
+
+
+def changed_model() -> MLP:
+    """The MLP(2, [3, 1]) of seed 0 with its output layer replaced after building by one with tanh."""
+    model = MLP(2, [3, 1], activation="tanh", seed=0)
+    model.layers[-1] = MLP(3, [1], final_activation="tanh", seed=0).layers[0]
+    model._assign_names()
+    return model
+
+
+def test_a_model_changed_after_building_is_traced_again(traces):
+    trainer(MLP(2, [3, 1], activation="tanh", seed=0)).train(2)
+    compiled, eager = trainer(changed_model()), trainer(changed_model(), engine="eager")
+    compiled.train(3)
+    eager.train(3)
+    assert len(traces) == 2
+    assert signed(compiled.history.step_losses) == signed(eager.history.step_losses)
+
+
+def test_the_cache_keeps_the_newest_traces_only(traces, monkeypatch):
+    monkeypatch.setattr(loop_module, "_TRACES_KEPT", 2)
+    for width in (2, 3, 4, 2):
+        trainer(MLP(2, [width, 1], seed=0)).train(1)
+    assert len(traces) == 4  # the trace of width 2 was dropped when width 4 came
+    assert len(loop_module._traced) == 2
