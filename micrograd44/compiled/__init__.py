@@ -43,9 +43,9 @@ from collections.abc import Callable, Sequence
 
 from ..core.value import Value
 from .batched import BatchGradients
-from .capture import CaptureError, GraphMismatchError, parameter_list
+from .capture import CaptureError, GraphMismatchError, capture_tape, parameter_list
 from .loop import StepFailed, TrainingLoop
-from .program import Program, capture
+from .program import Program
 from .toolchain import (
     CompileError,
     CompilerUnavailable,
@@ -55,6 +55,37 @@ from .toolchain import (
     compiler,
     set_compile_timeout,
 )
+
+
+def capture(outputs, inputs: Sequence[Value], parameters=()) -> Program:
+    """Compile a graph already built by the engine.
+
+    Args:
+        outputs: the output Value, or a sequence of them; the first is the root that
+            ``backward`` and the training loops differentiate.
+        inputs: the leaf Values that become the program's inputs, in call order.
+        parameters: a Module, or the leaf Values read (and trained) at every call.
+
+    Returns:
+        The Program; its input names are the inputs' labels (x0, x1, ... where unlabelled).
+
+    Raises:
+        CaptureError: an input or parameter is not a leaf, or a labelled leaf is neither.
+
+    Example:
+        >>> from micrograd44 import Value
+        >>> from micrograd44.compiled import capture
+        >>> x, w = Value(2.0, label="x"), Value(0.5, label="w")
+        >>> program = capture((w * x).tanh(), inputs=[x], parameters=[w])
+        >>> round(program(1.0), 6)  # tanh(0.5 * 1)
+        0.462117
+    """
+    outputs = [outputs] if isinstance(outputs, Value) else list(outputs)
+    inputs = list(inputs)
+    parameters = parameter_list(parameters)
+    tape = capture_tape(outputs, inputs, parameters)
+    names = [v.label if isinstance(v, Value) and v.label else f"x{i}" for i, v in enumerate(inputs)]
+    return Program(tape, names, parameters)
 
 
 def _input_names(fn: Callable, n: int) -> list[str]:

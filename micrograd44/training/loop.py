@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import inspect
 import math
 import numbers
 from collections.abc import Callable, Container, Iterable, Sequence
@@ -23,16 +22,16 @@ from typing import NoReturn
 
 import numpy
 
-from .. import losses
-from ..compiled import CompilerUnavailable, Program, StepFailed, TrainingLoop, announce_fallback, trace
+from ..compiled import CompilerUnavailable, Program, StepFailed, TrainingLoop, announce_fallback
 from ..compiled.loop import Steps
 from ..core.errors import OpError
 from ..core.value import Value
-from ..nn import Module, architecture
+from ..nn import Module
 from ..optim import Optimizer
 from .draws import SampleDraws, draw_steps, sampler
 from .history import FULL_BATCH, Column, History, Snapshot, predict, predictions_at
 from .signals import TrainingInterrupted, signal_of, stops_deferred_to_step_end
+from .step_program import step_program
 
 # how an epoch picks the samples of its steps (see Trainer)
 SAMPLINGS = ("random", "cycle", "full-batch")
@@ -45,10 +44,6 @@ ENGINES = ("eager", "compiled", "python", "c")
 # epochs of the course model are 1.7 ms of C and 0.1 s of eager; a run's fixed cost per call
 # (drawing, recording the History) then stays near 5% of the C loop's own time
 CHUNK_EPOCHS = 2500
-
-# the one-sample programs Trainers traced, by _trace_key: at most this many, the oldest dropped first
-_TRACES_KEPT = 16
-_traced: dict[tuple, Program] = {}
 
 # called as on_log(epoch, loss of the epoch's last step, mean loss of the epoch)
 LogFunction = Callable[[int, float, float], None]
@@ -105,24 +100,6 @@ def _first_nonfinite(model: Module) -> str:
 
 # the cause given for an update that made a parameter nan or infinite
 _NONFINITE_UPDATE = "the update made a parameter non-finite"
-
-
-def _traced_inputs(n: int) -> list[inspect.Parameter]:
-    """The positional parameters x1, ..., xn, target: the names of the compiled step's inputs."""
-    names = [f"x{i}" for i in range(1, n + 1)] + ["target"]
-    return [inspect.Parameter(name, inspect.Parameter.POSITIONAL_ONLY) for name in names]
-
-
-def _trace_key(model: Module, loss: Callable, inputs: int) -> tuple | None:
-    """What decides the traced step's graph: the model's architecture, the loss, the inputs; None if unknown.
-
-    Only the losses of ``micrograd44.losses`` are known to build one graph shape for every
-    value (a user's loss may choose its ops by looking at them).
-    """
-    shape = architecture(model)
-    if shape is None or getattr(loss, "__module__", None) != losses.__name__:
-        return None
-    return shape, loss, inputs
 
 
 class Trainer:
@@ -375,12 +352,12 @@ class Trainer:
     # ---- the compiled engines: runs of steps in one call of a loop compiled once ----
 
     def _compiled_loop(self, backend: str) -> TrainingLoop:
-        """The loss of one sample and the prediction, traced from the model, compiled into a training loop.
+        """The loss of one sample and the prediction (``step_program``), compiled into a training loop.
 
         For the backend "compiled": C where a C compiler works, else Python (announced once
         on stderr).
         """
-        program = self._traced_program()
+        program = step_program(self.history.model, self.loss, self._rows[0], [p for _, p in self._parameters])
         mode = "full_batch" if self.sampling == "full-batch" else "single_sample"
         if backend == "compiled":
             try:
@@ -393,32 +370,6 @@ class Trainer:
         loop = program.training_loop(self.optimizer, backend)
         loop.compile(mode)
         return loop
-
-    def _traced_program(self) -> Program:
-        """The program of a one-sample step (the loss, then the prediction) on this Trainer's parameters.
-
-        It is traced from the model, or, for a model whose architecture and loss a Trainer
-        traced before in this process (a sweep's runs, ``run()`` again), made from that
-        trace: the same graph, so the same code, with nothing traced or compiled again.
-        """
-        model, loss = self.history.model, self.loss
-        parameters = [p for _, p in self._parameters]
-        key = _trace_key(model, loss, len(self.samples[0]))
-        if key in _traced:
-            return _traced[key].with_parameters(parameters)
-
-        def sample_outputs(*inputs: Value) -> list[Value]:
-            """A one-sample step's loss as eager computes it on inputs (x..., target), and the prediction."""
-            prediction = model(list(inputs[:-1]))
-            return [loss([prediction], [inputs[-1]]), prediction]
-
-        sample_outputs.__signature__ = inspect.Signature(_traced_inputs(len(self.samples[0])))
-        program = trace(sample_outputs, example=self._rows[0], parameters=parameters)
-        if key is not None:
-            if len(_traced) >= _TRACES_KEPT:
-                del _traced[next(iter(_traced))]  # the oldest
-            _traced[key] = program
-        return program
 
     def _take_compiled(self, steps: numpy.ndarray) -> None:
         """Take the steps (the sample index of each) in one call of the compiled loop, Ctrl-C after it.

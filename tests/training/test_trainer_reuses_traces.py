@@ -11,7 +11,7 @@ from micrograd44 import MLP
 from micrograd44.losses import mse_loss
 from micrograd44.optim import SGD
 from micrograd44.training import Trainer
-from micrograd44.training import loop as loop_module
+from micrograd44.training import step_program as step_module
 from micrograd44.training.course import Recipe, run
 
 POINTS = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
@@ -21,15 +21,15 @@ TARGETS = [0.0, 1.0, 1.0, 0.0]
 @pytest.fixture
 def traces(monkeypatch) -> list:
     """Every trace a Trainer makes, from an empty cache."""
-    monkeypatch.setattr(loop_module, "_traced", {})
+    monkeypatch.setattr(step_module, "_traced", {})
     made = []
-    real = loop_module.trace
+    real = step_module.trace
 
     def counted(*args, **kwargs):
         made.append(args[0])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(loop_module, "trace", counted)
+    monkeypatch.setattr(step_module, "trace", counted)
     return made
 
 
@@ -80,8 +80,8 @@ def test_a_model_changed_after_building_is_traced_again(traces):
 
 
 def test_the_cache_keeps_the_newest_traces_only(traces, monkeypatch):
-    monkeypatch.setattr(loop_module, "_TRACES_KEPT", 2)
+    monkeypatch.setattr(step_module, "_TRACES_KEPT", 2)
     for width in (2, 3, 4, 2):
         trainer(MLP(2, [width, 1], seed=0)).train(1)
     assert len(traces) == 4  # the trace of width 2 was dropped when width 4 came
-    assert len(loop_module._traced) == 2
+    assert len(step_module._traced) == 2
