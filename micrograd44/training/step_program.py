@@ -64,6 +64,6 @@ def step_program(model: Module, loss: Callable, example: Sequence[float], parame
     program = trace(sample_outputs, example=example, parameters=parameters)
     if key is not None:
         if len(_traced) >= _TRACES_KEPT:
-            del _traced[next(iter(_traced))]  # the oldest
+            _traced.pop(next(iter(_traced), None), None)  # the oldest (pop: another thread may have)
         _traced[key] = program
     return program
