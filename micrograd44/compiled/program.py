@@ -38,7 +38,8 @@ class Program:
     Make one with ``trace(fn, example, parameters=...)`` or ``capture(outputs, inputs,
     parameters)``. The program replays the captured graph exactly: the same ops on the
     same wiring, with the inputs given at each call and the parameters' current ``data``.
-    Its numbers are the engine's, bit for bit (a zero may come out with the other sign).
+    Its numbers are the engine's, bit for bit, ``.grad`` after ``backward`` included (only
+    the input gradients of ``gradients`` may give a zero the other sign).
     Every other leaf of the graph is a constant, frozen at its captured value.
 
     The static-graph contract: Python code that chose the graph by looking at the data
@@ -70,6 +71,9 @@ class Program:
         self._tape = tape
         self.input_names = tuple(input_names)
         self.parameters = tuple(parameters)
+        below_root = tape.below_root()
+        # the parameters root.backward() reaches, by index: the others' .grad is left as it is
+        self._reached = tuple(k for k, s in enumerate(tape.parameters) if s in below_root)
         self._compiled: tuple | None = None
         self._array_program: ArrayProgram | None = None
 
@@ -156,13 +160,16 @@ class Program:
         parameters = self.parameters
         backward = self._functions()[1]
         try:
-            outputs, grads = backward(*xs, *[p.data for p in parameters], *[p.grad for p in parameters])
+            outputs, grads = backward(*xs, *[p.data for p in parameters])
         except (ArithmeticError, ValueError):
             built = self._rebuild(xs)
             built[0].backward()
             return self._result([v.data for v in built])
-        for p, grad in zip(parameters, grads):
-            p.grad = grad
+        # As Value.backward: each parameter below the root adds the call's gradient, summed from
+        # 0.0, to its .grad in one addition. The generated code sums from the first contribution
+        # instead; 0.0 + that sum is the sum from 0.0, bit for bit (see source.zeroed).
+        for k in self._reached:
+            parameters[k].grad += 0.0 + grads[k]
         return self._result(outputs)
 
     def outputs_at(self, values, rows) -> tuple[np.ndarray, np.ndarray]:
@@ -431,10 +438,10 @@ class CProgram(Program):
         return out.tolist()
 
     def _backward(self, *arguments) -> tuple[list[float], list[float]]:
-        """The outputs and the parameters' new grads, from the inputs, the parameters and their grads."""
-        n, k = len(self._tape.inputs), len(self.parameters)
+        """The outputs and the parameters' gradients of the call, from the inputs then the parameters."""
+        n = len(self._tape.inputs)
         out, inputs = np.zeros(len(self._tape.outputs)), doubles(arguments[:n])
-        parameters, grads = doubles(arguments[n : n + k]), doubles(arguments[n + k :])
+        parameters, grads = doubles(arguments[n:]), np.zeros(len(self.parameters))
         if self._c_backward(address(inputs), address(parameters), address(grads), address(out)):
             raise EagerWouldRaise
         return out.tolist(), grads.tolist()
