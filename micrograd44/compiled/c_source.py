@@ -134,7 +134,7 @@ class CWriter(Writer):
             match = _ELEMENT.fullmatch(n)
             if match:
                 elements.setdefault(match[1], []).append(int(match[2]))
-        whole = {a for a, indices in elements.items() if sorted(indices) == list(range(len(indices)))}
+        whole = [a for a, indices in elements.items() if sorted(indices) == list(range(len(indices)))]
         scalars = [n for n in names if not (_ELEMENT.fullmatch(n) and _ELEMENT.fullmatch(n)[1] in whole)]
         tests = [f"mg_all_finite({a}, {len(elements[a])})" for a in whole]
         return " && ".join([f"({c_all_finite(scalars)})", *tests] if scalars else tests) or "1"
