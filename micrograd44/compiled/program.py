@@ -6,6 +6,7 @@ at once on numpy arrays (``batched``) and training loops (``loop``).
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 from math import isfinite
@@ -71,9 +72,6 @@ class Program:
         self._tape = tape
         self.input_names = tuple(input_names)
         self.parameters = tuple(parameters)
-        below_root = tape.below_root()
-        # the parameters root.backward() reaches, by index: the others' .grad is left as it is
-        self._reached = tuple(k for k, s in enumerate(tape.parameters) if s in below_root)
         self._compiled: tuple | None = None
         self._array_program: ArrayProgram | None = None
 
@@ -90,6 +88,12 @@ class Program:
             source = "\n".join([*self._header(writer.lowering), "", forward_source, "", backward_source])
             self._compiled = (forward, backward, source)
         return self._compiled
+
+    @functools.cached_property
+    def _reached(self) -> tuple[int, ...]:
+        """The positions of the parameters ``root.backward()`` reaches (the others' .grad stays as it is)."""
+        below_root = self._tape.below_root()
+        return tuple(k for k, s in enumerate(self._tape.parameters) if s in below_root)
 
     @property
     def source(self) -> str:
