@@ -56,6 +56,16 @@ class Tape:
         """The op slots, children before parents."""
         return range(self.first_op, len(self.kinds))
 
+    def below_root(self) -> frozenset[int]:
+        """The slots of the root's graph, the root included: what ``root.backward()`` reaches."""
+        found, stack = set(), [self.root]
+        while stack:
+            s = stack.pop()
+            if s not in found:
+                found.add(s)
+                stack.extend(self.children[s])
+        return frozenset(found)
+
     def describe(self, slot: int) -> str:
         """A node for a message: "node 7 ('tanh' in layers.0.neurons.2)"."""
         kind = self.kinds[slot]

@@ -47,7 +47,6 @@ class CWriter(Writer):
     printer = C
     syntax = C_SYNTAX
     tests_late = True
-    adds_into_grads = True
     when, end, not_finite = "if ({}) {{", "}", "!isfinite({})"
     add_term, mean_loss, record = (
         "terms[row] = {};",
@@ -71,7 +70,7 @@ class CWriter(Writer):
         return "return 1;"
 
     def return_outputs(self, grads: list[str] | None) -> list[str]:
-        """Write the outputs (backward has added each parameter's gradient into its grad already)."""
+        """Write the outputs (backward has written each parameter's gradient of the call to G already)."""
         return [f"out[{k}] = {o};" for k, o in enumerate(self.lowering.outputs())]
 
     def _locals(self, names: Sequence[str]) -> list[str]:
@@ -135,7 +134,7 @@ class CWriter(Writer):
             match = _ELEMENT.fullmatch(n)
             if match:
                 elements.setdefault(match[1], []).append(int(match[2]))
-        whole = {a for a, indices in elements.items() if sorted(indices) == list(range(len(indices)))}
+        whole = [a for a, indices in elements.items() if sorted(indices) == list(range(len(indices)))]
         scalars = [n for n in names if not (_ELEMENT.fullmatch(n) and _ELEMENT.fullmatch(n)[1] in whole)]
         tests = [f"mg_all_finite({a}, {len(elements[a])})" for a in whole]
         return " && ".join([f"({c_all_finite(scalars)})", *tests] if scalars else tests) or "1"

@@ -6,6 +6,7 @@ at once on numpy arrays (``batched``) and training loops (``loop``).
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 from math import isfinite
@@ -38,7 +39,8 @@ class Program:
     Make one with ``trace(fn, example, parameters=...)`` or ``capture(outputs, inputs,
     parameters)``. The program replays the captured graph exactly: the same ops on the
     same wiring, with the inputs given at each call and the parameters' current ``data``.
-    Its numbers are the engine's, bit for bit (a zero may come out with the other sign).
+    Its numbers are the engine's, bit for bit, ``.grad`` after ``backward`` included (only
+    the input gradients of ``gradients`` may give a zero the other sign).
     Every other leaf of the graph is a constant, frozen at its captured value.
 
     The static-graph contract: Python code that chose the graph by looking at the data
@@ -86,6 +88,12 @@ class Program:
             source = "\n".join([*self._header(writer.lowering), "", forward_source, "", backward_source])
             self._compiled = (forward, backward, source)
         return self._compiled
+
+    @functools.cached_property
+    def _reached(self) -> tuple[int, ...]:
+        """The positions of the parameters ``root.backward()`` reaches (the others' .grad stays as it is)."""
+        below_root = self._tape.below_root()
+        return tuple(k for k, s in enumerate(self._tape.parameters) if s in below_root)
 
     @property
     def source(self) -> str:
@@ -156,13 +164,16 @@ class Program:
         parameters = self.parameters
         backward = self._functions()[1]
         try:
-            outputs, grads = backward(*xs, *[p.data for p in parameters], *[p.grad for p in parameters])
+            outputs, grads = backward(*xs, *[p.data for p in parameters])
         except (ArithmeticError, ValueError):
             built = self._rebuild(xs)
             built[0].backward()
             return self._result([v.data for v in built])
-        for p, grad in zip(parameters, grads):
-            p.grad = grad
+        # As Value.backward: each parameter below the root adds the call's gradient, summed from
+        # 0.0, to its .grad in one addition. The generated code sums from the first contribution
+        # instead; 0.0 + that sum is the sum from 0.0, bit for bit (see source.zeroed).
+        for k in self._reached:
+            parameters[k].grad += 0.0 + grads[k]
         return self._result(outputs)
 
     def outputs_at(self, values, rows) -> tuple[np.ndarray, np.ndarray]:
@@ -463,10 +474,10 @@ class CProgram(Program):
         return out.tolist()
 
     def _backward(self, *arguments) -> tuple[list[float], list[float]]:
-        """The outputs and the parameters' new grads, from the inputs, the parameters and their grads."""
-        n, k = len(self._tape.inputs), len(self.parameters)
+        """The outputs and the parameters' gradients of the call, from the inputs then the parameters."""
+        n = len(self._tape.inputs)
         out, inputs = np.zeros(len(self._tape.outputs)), doubles(arguments[:n])
-        parameters, grads = doubles(arguments[n : n + k]), doubles(arguments[n + k :])
+        parameters, grads = doubles(arguments[n:]), np.zeros(len(self.parameters))
         if self._c_backward(address(inputs), address(parameters), address(grads), address(out)):
             raise EagerWouldRaise
         return out.tolist(), grads.tolist()

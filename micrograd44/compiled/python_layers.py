@@ -42,7 +42,6 @@ class PythonLayersWriter(PythonWriter):
 
     def __init__(self, tape: Tape):
         Writer.__init__(self, tape, NumpyLayersLowering(tape))
-        self.previous = []
         self.count = len(tape.parameters)
 
     def forward_lines(self) -> list[str]:

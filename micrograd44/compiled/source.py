@@ -57,7 +57,6 @@ class Writer:
     printer: Printer
     syntax: Syntax
     tests_late: bool  # a single-sample step tests its forward pass with the loss and gradients
-    adds_into_grads: bool  # one sample's backward adds into the grads as it goes (else it returns its own)
     when: str
     end: str | None
     not_finite: str
@@ -75,11 +74,15 @@ class Writer:
         self.values = lowering.values()
 
     def one_sample(self, backward: bool) -> list[str]:
-        """``forward`` (the outputs) or ``backward`` (also d(root)/d(parameter)) of one sample."""
+        """``forward`` (the outputs) or ``backward`` (also d(root)/d(parameter)) of one sample.
+
+        ``backward`` gives this call's gradients only, each from its first contribution (0.0
+        where none reaches): ``Program.backward`` adds them into ``.grad`` as eager does.
+        """
         lines = [*self.read_arguments(), *self.forward(self.one_sample_failure)]
         grads, temporaries = None, []
         if backward:
-            backward_lines, grads, temporaries = self.backward("1.0", accumulate=self.adds_into_grads)
+            backward_lines, grads, temporaries = self.backward("1.0", accumulate=False)
             lines += backward_lines
         lines += self.return_outputs(grads)
         return self.function("backward" if backward else "forward", lines, temporaries)
@@ -174,20 +177,18 @@ class PythonWriter(Writer):
     printer = PYTHON
     syntax = PYTHON_SYNTAX
     tests_late = False
-    adds_into_grads = False
     namespace = SCALAR_NAMESPACE  # what the generated code sees
     when, end, not_finite = "if {}:", None, "not isfinite({})"
     add_term, mean_loss, record = "terms.append({})", "fsum(terms) * scale", "record({})"
 
     def __init__(self, tape: Tape):
         super().__init__(tape, Lowering(tape, SCALARS))
-        self.previous = [f"{p}_grad" for p in self.parameters]  # the parameters' .grad before backward
 
     def arguments(self, name: str) -> list[str]:
-        """The arguments of a generated function: a loop's, or one sample's (and the grads, for backward)."""
+        """The arguments of a generated function: a loop's, or one sample's (inputs, then parameters)."""
         if name in ("single_sample", "full_batch"):
             return LOOP_ARGUMENTS
-        return [*self.inputs, *self.parameters, *(self.previous if name == "backward" else [])]
+        return [*self.inputs, *self.parameters]
 
     def read_arguments(self) -> list[str]:
         return []
@@ -197,12 +198,11 @@ class PythonWriter(Writer):
         return "engine_would_raise()"
 
     def return_outputs(self, grads: list[str] | None) -> list[str]:
-        """Return the outputs, and for backward each parameter's grad plus the call's gradient."""
+        """Return the outputs, and for backward each parameter's gradient of the call."""
         outputs = tuple_source(self.lowering.outputs())
         if grads is None:
             return [f"return {outputs}"]
-        totals = [p if g == "0.0" else f"{p} + {g}" for p, g in zip(self.previous, grads)]
-        return [f"return {outputs}, {tuple_source(totals)}"]
+        return [f"return {outputs}, {tuple_source(grads)}"]
 
     def function(self, name: str, body: list[str], temporaries: list[str]) -> list[str]:
         return body
