@@ -217,6 +217,7 @@ class Score:
     timed_out: int = 0
     not_run: int = 0
     current: bool = True  # the session mutated the module as it is now (it has not changed since)
+    seconds_each: float | None = None  # measured wall time per mutant with today's tests (None: not yet)
     equivalent: list[dict] = field(default_factory=list)
     survivors: list[dict] = field(default_factory=list)
 
@@ -327,18 +328,31 @@ def fingerprint(paths: list[str]) -> str:
     return digest.hexdigest()
 
 
+def record_pace(pace: Path, tests_print: str, mutants: int, seconds: float) -> None:
+    """Add a run's mutants and wall seconds (set-up included) to the module's pace file, for its tests."""
+    old = json.loads(pace.read_text()) if pace.exists() else {}
+    if old.get("tests") != tests_print:
+        old = {"tests": tests_print, "mutants": 0, "seconds": 0.0}
+    old["mutants"] += mutants
+    old["seconds"] += seconds
+    pace.write_text(json.dumps(old) + "\n")
+
+
 def run_module(module: str, time_box: float, retest_survivors: bool, cold: bool = False) -> None:
     """Mutate one module in a copy of the repository, resuming its session if it is still valid."""
+    began = time.monotonic()
     slug = module.replace("/", ".")
     copy = SESSIONS / f"{slug}.tree"
     session = SESSIONS / f"{slug}.sqlite"
     config = SESSIONS / f"{slug}.toml"
     stamp = SESSIONS / f"{slug}.fingerprint"
+    pace = SESSIONS / f"{slug}.pace.json"
     module_print, tests_print = fingerprint([module]), fingerprint(TESTS[module])
     if session.exists():
         old = stamp.read_text().split() if stamp.exists() else ["", ""]
         if old[0] != module_print or (old[1] != tests_print and not retest_survivors):
             session.unlink()
+            pace.unlink(missing_ok=True)
     if copy.exists():
         shutil.rmtree(copy)
     tracked_copy(copy)
@@ -372,6 +386,8 @@ def run_module(module: str, time_box: float, retest_survivors: bool, cold: bool 
                 print(f"{module}: {ran} mutants in {seconds:.0f} s, {seconds / ran:.2f} s each")
             if retest_survivors:
                 merge_results(survivors, session, retest)
+            elif ran:
+                record_pace(pace, tests_print, ran, time.monotonic() - began)
     finally:
         # a run stopped mid-mutant leaves that mutant in the copy; the copy is made afresh each run
         shutil.rmtree(copy, ignore_errors=True)
@@ -507,6 +523,10 @@ def score(module: str) -> Score:
     stamp = SESSIONS / f"{slug}.fingerprint"
     measured = stamp.read_text().split()[0] if stamp.exists() else ""
     result = Score(module, modified.strftime("%Y-%m-%d %H:%M"), current=measured == fingerprint([module]))
+    pace_file = SESSIONS / f"{slug}.pace.json"
+    pace = json.loads(pace_file.read_text()) if pace_file.exists() else {}
+    if pace.get("tests") == fingerprint(TESTS[module]) and pace.get("mutants"):
+        result.seconds_each = pace["seconds"] / pace["mutants"]
     for line in dump.splitlines():
         item, outcome = json.loads(line)
         if outcome is not None and outcome["worker_outcome"] == "skipped":
@@ -538,6 +558,22 @@ def score(module: str) -> Score:
     return result
 
 
+def whole_run_estimate(scores: list[Score]) -> str:
+    """How long every module's mutants take from a fresh clone at their measured paces, one and two jobs."""
+    unmeasured = [s.module for s in scores if s.seconds_each is None]
+    if unmeasured:
+        return f"No estimate of a whole run yet: no pace measured for {', '.join(unmeasured)}."
+    totals = sorted((s.mutants * s.seconds_each for s in scores), reverse=True)
+    jobs = [0.0, 0.0]
+    for total in totals:  # each module to the job that is free first, the longest modules first
+        jobs[jobs.index(min(jobs))] += total
+    return (
+        f"A whole run from a fresh clone, every module's {sum(s.mutants for s in scores)} mutants at "
+        f"the paces measured: {sum(totals) / 60:.0f} min as one job, {max(jobs) / 60:.0f} min as "
+        "`make mutate MUTATE_FLAGS='--jobs 2'` (two modules at once, one per core)."
+    )
+
+
 def summary(scores: list[Score], command: str, notes: str) -> str:
     """docs/mutation.md: the table of scores, the equivalent mutants, the survivors, then the notes."""
     today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -556,17 +592,22 @@ def summary(scores: list[Score], command: str, notes: str) -> str:
         "one its session mutated, `changed` when it was edited since (the score is then that of the",
         "earlier version, and the next run of the module starts afresh).",
         "",
+        "`s/mutant`: the wall time per mutant of the module's runs with today's test list, set-up",
+        "included (- before one).",
+        "",
         "| module | mutants | killed | survived | timed out | equivalent | not run | score | last run "
-        "| module now |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| module now | s/mutant |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for s in scores:
         shown = "-" if s.score is None else f"{100 * s.score:.1f}%"
+        pace = "-" if s.seconds_each is None else f"{s.seconds_each:.2f}"
         lines.append(
             f"| {s.module} | {s.mutants} | {s.killed} | {s.survived} | {s.timed_out} "
             f"| {len(s.equivalent)} | {s.not_run} | {shown} | {s.last_run} "
-            f"| {'same' if s.current else 'changed'} |"
+            f"| {'same' if s.current else 'changed'} | {pace} |"
         )
+    lines += ["", whole_run_estimate(scores)]
     for s in scores:
         if s.equivalent:
             lines += ["", f"## Equivalent survivors in {s.module}", ""]
