@@ -106,6 +106,7 @@ TESTS = {
     ],
     "micrograd44/codegen/lowering.py": [
         "tests/compiled/test_layers_fused_only_over_inputs.py",
+        "tests/compiled/test_layers_group_linear_nodes_only.py",
         "tests/compiled/test_printability_of_rules.py",
         "tests/compiled/test_slopes_under_an_infinite_upstream.py",
         "tests/compiled/test_zero_signs_on_every_engine.py",
@@ -117,13 +118,15 @@ TESTS = {
         "tests/compiled/test_loop_layers_of_any_width.py",
         "tests/compiled/test_wide_models_equal_eager.py",
     ],
+    # one library of the printed pieces first; not test_c_backend.py (about 90 C programs, 12 s
+    # or more per mutant, each of which changes the printed code), which kills none of the rest
     "micrograd44/codegen/c.py": [
+        "tests/compiled/test_c_printer_pieces_compute_exact_values.py",
         "tests/compiled/test_c_helpers_equal_the_engines.py",
         "tests/compiled/test_c_constants_and_finiteness_checks.py",
         "tests/compiled/test_slopes_under_an_infinite_upstream.py",
         "tests/compiled/test_zero_signs_on_every_engine.py",
         "tests/compiled/test_fan_in_order_on_every_engine.py",
-        "tests/compiled/test_c_backend.py",
     ],
     "micrograd44/codegen/numpy_layers.py": [
         "tests/compiled/test_numpy_layers_keep_the_engines_order.py",
@@ -131,14 +134,16 @@ TESTS = {
         "tests/compiled/test_wide_models_equal_eager.py",
     ],
     # the code printers: their own tests first (they run in about a second), then the engines
+    # (not test_c_backend.py: it compiles about 90 C programs, 12 s or more per mutant that
+    # changes the printed code, and kills no mutant that these do not)
     "micrograd44/codegen/expr.py": [
         "tests/compiled/test_printed_expressions_evaluate_as_their_trees.py",
+        "tests/compiled/test_deep_trees_cut_at_the_deepest_printable_node.py",
         "tests/compiled/test_python_printer_literals_guards_and_define.py",
         "tests/compiled/test_numpy_printer_and_array_functions.py",
         "tests/compiled/test_fan_in_order_on_every_engine.py",
         "tests/compiled/test_zero_signs_on_every_engine.py",
         "tests/compiled/test_python_replay_equals_eager.py",
-        "tests/compiled/test_c_backend.py",
     ],
     "micrograd44/codegen/statements.py": [
         "tests/compiled/test_shared_values_assigned_once_in_order.py",
