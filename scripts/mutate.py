@@ -170,6 +170,8 @@ TESTS = {
         "tests/training/test_course_recipe.py",
     ],
     "micrograd44/training/draws.py": [
+        "tests/training/test_steps_of_each_sampling.py",
+        "tests/training/test_chunked_draws_read_ahead_and_bulk.py",
         "tests/training/test_bulk_sample_draws.py",
     ],
     "micrograd44/files.py": [
