@@ -179,6 +179,11 @@ TESTS = {
         "tests/training/test_each_engine_builds_its_own_loop.py",
         "tests/training/test_compiled_stop_that_eager_completes_is_an_error.py",
     ],
+    "micrograd44/training/step_program.py": [
+        "tests/training/test_trainer_reuses_traces.py",
+        "tests/training/test_each_engine_builds_its_own_loop.py",
+        "tests/training/test_general_trainer.py",
+    ],
     "micrograd44/training/draws.py": [
         "tests/training/test_steps_of_each_sampling.py",
         "tests/training/test_chunked_draws_read_ahead_and_bulk.py",

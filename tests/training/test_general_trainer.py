@@ -12,7 +12,15 @@ from micrograd44 import MLP
 from micrograd44.data import moons
 from micrograd44.losses import hinge, mse_loss
 from micrograd44.optim import SGD, Adam
-from micrograd44.training import CHUNK_EPOCHS, SAMPLINGS, History, Trainer, TrainingDiverged, TrainingInterrupted, fit
+from micrograd44.training import (
+    CHUNK_EPOCHS,
+    SAMPLINGS,
+    History,
+    Trainer,
+    TrainingDiverged,
+    TrainingInterrupted,
+    fit,
+)
 
 POINTS, LABELS = moons(12, noise=0.1, seed=3)
 SIGNS = 2 * LABELS - 1  # hinge labels -1 and +1
