@@ -28,8 +28,8 @@ def _traced_inputs(n: int) -> list[inspect.Parameter]:
     return [inspect.Parameter(name, inspect.Parameter.POSITIONAL_ONLY) for name in names]
 
 
-def _trace_key(model: Module, loss: Callable, inputs: int) -> tuple | None:
-    """What decides the traced step's graph: the model's architecture, the loss, the inputs; None if unknown.
+def _trace_key(model: Module, loss: Callable) -> tuple | None:
+    """What decides the traced step's graph: the model's architecture (its inputs too) and the loss; or None.
 
     Only the losses of ``micrograd44.losses`` are known to build one graph shape for every
     value (a user's loss may choose its ops by looking at them).
@@ -37,7 +37,7 @@ def _trace_key(model: Module, loss: Callable, inputs: int) -> tuple | None:
     shape = architecture(model)
     if shape is None or getattr(loss, "__module__", None) != losses.__name__:
         return None
-    return shape, loss, inputs
+    return shape, loss
 
 
 def step_program(model: Module, loss: Callable, example: Sequence[float], parameters: list[Value]) -> Program:
@@ -51,7 +51,7 @@ def step_program(model: Module, loss: Callable, example: Sequence[float], parame
     Returns:
         A Program with inputs x1, ..., xn, target, reading and training ``parameters``.
     """
-    key = _trace_key(model, loss, len(example) - 1)
+    key = _trace_key(model, loss)
     if key in _traced:
         return _traced[key].with_parameters(parameters)
 

@@ -85,3 +85,47 @@ def test_the_cache_keeps_the_newest_traces_only(traces, monkeypatch):
         trainer(MLP(2, [width, 1], seed=0)).train(1)
     assert len(traces) == 4  # the trace of width 2 was dropped when width 4 came
     assert len(step_module._traced) == 2
+
+
+def test_the_step_programs_inputs_are_the_samples_then_the_target(traces):
+    for inputs in (1, 2, 3):
+        model = MLP(inputs, [2, 1], seed=0)
+        run = Trainer(
+            model, [[0.5] * inputs], [1.0], loss=mse_loss, optimizer=SGD(model.parameters(), lr=0.1)
+        )
+        run.engine = "python"
+        run.train(1)
+        assert run._loop.program.input_names == (*(f"x{i}" for i in range(1, inputs + 1)), "target")
+
+
+def user_loss(module: str):
+    """A loss of a user's module of this name: one function object, used by every Trainer below."""
+
+    def loss(predictions, targets):
+        return mse_loss(predictions, targets)
+
+    loss.__module__ = module
+    return loss
+
+
+def test_a_users_loss_or_module_is_traced_for_every_trainer(traces):
+    for loss in (user_loss("a_module"), user_loss("z_module")):  # names before and after micrograd44's
+        for seed in (0, 1):
+            trainer(MLP(2, [3, 1], seed=seed), loss=loss).train(1)
+    assert len(traces) == 4
+    for _ in range(2):
+        model = Doubled()
+        Trainer(
+            model, POINTS, TARGETS, loss=mse_loss, optimizer=SGD(model.parameters(), lr=0.1), engine="python"
+        ).train(1)
+    assert len(traces) == 6
+
+
+class Doubled(MLP):
+    """A user's subclass, which may build its graph from anything."""
+
+    def __init__(self):
+        super().__init__(2, [3, 1], seed=0)
+
+    def forward(self, x):
+        return super().forward(x) * 2.0
