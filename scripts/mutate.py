@@ -115,7 +115,10 @@ TESTS = {
     ],
     "micrograd44/codegen/loops.py": [
         "tests/compiled/test_loop_layers_of_any_width.py",
-        "tests/compiled/test_wide_models_equal_eager.py",
+        "tests/compiled/test_loop_neurons_chosen_by_kind_weights_and_inputs.py",
+        "tests/compiled/test_layers_of_many_neurons_equal_eager.py",
+        "tests/compiled/test_backward_into_preset_grads_equals_eager.py",
+        "tests/compiled/test_c_loops_stay_inside_their_arrays.py",
     ],
     "micrograd44/codegen/c.py": [
         "tests/compiled/test_c_helpers_equal_the_engines.py",
@@ -127,8 +130,9 @@ TESTS = {
     ],
     "micrograd44/codegen/numpy_layers.py": [
         "tests/compiled/test_numpy_layers_keep_the_engines_order.py",
+        "tests/compiled/test_layers_of_many_neurons_equal_eager.py",
         "tests/compiled/test_loop_layers_of_any_width.py",
-        "tests/compiled/test_wide_models_equal_eager.py",
+        "tests/compiled/test_backward_into_preset_grads_equals_eager.py",
     ],
     # the code printers: their own tests first (they run in about a second), then the engines
     "micrograd44/codegen/expr.py": [
