@@ -116,7 +116,10 @@ TESTS = {
     ],
     "micrograd44/codegen/loops.py": [
         "tests/compiled/test_loop_layers_of_any_width.py",
-        "tests/compiled/test_wide_models_equal_eager.py",
+        "tests/compiled/test_loop_neurons_chosen_by_kind_weights_and_inputs.py",
+        "tests/compiled/test_layers_of_many_neurons_equal_eager.py",
+        "tests/compiled/test_backward_into_preset_grads_equals_eager.py",
+        "tests/compiled/test_c_loops_stay_inside_their_arrays.py",
     ],
     # one library of the printed pieces first; not test_c_backend.py (about 90 C programs, 12 s
     # or more per mutant, each of which changes the printed code), which kills none of the rest
@@ -130,8 +133,9 @@ TESTS = {
     ],
     "micrograd44/codegen/numpy_layers.py": [
         "tests/compiled/test_numpy_layers_keep_the_engines_order.py",
+        "tests/compiled/test_layers_of_many_neurons_equal_eager.py",
         "tests/compiled/test_loop_layers_of_any_width.py",
-        "tests/compiled/test_wide_models_equal_eager.py",
+        "tests/compiled/test_backward_into_preset_grads_equals_eager.py",
     ],
     # the code printers: their own tests first (they run in about a second), then the engines
     # (not test_c_backend.py: it compiles about 90 C programs, 12 s or more per mutant that
