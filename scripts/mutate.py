@@ -77,6 +77,7 @@ TESTS = {
         "tests/compiled/test_c_constants_and_finiteness_checks.py",
     ],
     "micrograd44/core/value.py": [
+        "tests/core/test_gradient_graphs_pass_slopes_of_one_through.py",
         "tests/core/test_vocabularies_compute_what_they_name.py",
         "tests/core/test_reflected_operators.py",
         "tests/core/test_backward_with_create_graph.py",
@@ -182,6 +183,7 @@ TESTS = {
         "tests/training/test_compiled_snapshots_equal_eager.py",
         "tests/training/test_each_engine_builds_its_own_loop.py",
         "tests/training/test_compiled_stop_that_eager_completes_is_an_error.py",
+        "tests/training/test_trainer_reuses_traces.py",
     ],
     "micrograd44/training/step_program.py": [
         "tests/training/test_trainer_reuses_traces.py",
