@@ -351,13 +351,19 @@ class Trainer:
 
     # ---- the compiled engines: runs of steps in one call of a loop compiled once ----
 
-    def _compiled_loop(self, backend: str) -> TrainingLoop:
+    def _compiled_loop(self, backend: str) -> TrainingLoop | None:
         """The loss of one sample and the prediction (``step_program``), compiled into a training loop.
 
         For the backend "compiled": C where a C compiler works, else Python (announced once
-        on stderr).
+        on stderr). None when the forward pass fails on every sample: the steps are then
+        taken eagerly, which stop with eager's TrainingDiverged at eager's step.
         """
-        program = step_program(self.history.model, self.loss, self._rows[0], [p for _, p in self._parameters])
+        try:
+            program = step_program(
+                self.history.model, self.loss, self._rows, [p for _, p in self._parameters]
+            )
+        except OpError:
+            return None
         mode = "full_batch" if self.sampling == "full-batch" else "single_sample"
         if backend == "compiled":
             try:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from .. import losses
 from ..compiled import Program, trace
+from ..core.errors import OpError
 from ..core.value import Value
 from ..nn import Module, architecture
 
@@ -40,16 +41,22 @@ def _trace_key(model: Module, loss: Callable) -> tuple | None:
     return shape, loss
 
 
-def step_program(model: Module, loss: Callable, example: Sequence[float], parameters: list[Value]) -> Program:
+def step_program(
+    model: Module, loss: Callable, examples: Sequence[Sequence[float]], parameters: list[Value]
+) -> Program:
     """The program of a one-sample step: outputs the loss (the root), then the model's prediction.
 
     Args:
         model, loss: what the Trainer trains, called as ``loss([model(x)], [target])``.
-        example: one sample's inputs and target, ``[*x, target]``, to trace on.
+        examples: the samples' inputs and targets, ``[*x, target]`` each; the step is traced
+            on the first on which the model and the loss compute.
         parameters: the model's parameters, in the Trainer's order.
 
     Returns:
         A Program with inputs x1, ..., xn, target, reading and training ``parameters``.
+
+    Raises:
+        OpError: the engine's error on the first sample, when no sample computes.
     """
     key = _trace_key(model, loss)
     if key in _traced:
@@ -60,8 +67,16 @@ def step_program(model: Module, loss: Callable, example: Sequence[float], parame
         prediction = model(list(inputs[:-1]))
         return [loss([prediction], [inputs[-1]]), prediction]
 
-    sample_outputs.__signature__ = inspect.Signature(_traced_inputs(len(example) - 1))
-    program = trace(sample_outputs, example=example, parameters=parameters)
+    sample_outputs.__signature__ = inspect.Signature(_traced_inputs(len(examples[0]) - 1))
+    failures = []
+    for example in examples:
+        try:
+            program = trace(sample_outputs, example=example, parameters=parameters)
+            break
+        except OpError as error:
+            failures.append(error)
+    else:
+        raise failures[0]
     if key is not None:
         if len(_traced) >= _TRACES_KEPT:
             _traced.pop(next(iter(_traced), None), None)  # the oldest (pop: another thread may have)
