@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import pytest
 from compilers import needs_compiler
+from eager_steps import eager_losses
 
-from micrograd44 import MLP, Value, sum_values
+from micrograd44 import MLP, Value
 from micrograd44.codegen.loops import find_layers
 from micrograd44.codegen.numpy_layers import fits
 from micrograd44.compiled import StepFailed, capture, python_layers, trace
@@ -80,17 +81,7 @@ def run(widths: str, loss_name: str, engine: str, full_batch: bool, monkeypatch)
     loss = LOSSES[loss_name](model)
     optimizer = SGD(model.parameters(), lr=0.05, momentum=0.9)
     if engine == "eager":
-        losses = []
-        for i in range(3) if full_batch else STEPS:
-            optimizer.zero_grad()
-            if full_batch:
-                values = [loss(*(Value(v) for v in sample)) for sample in XOR]
-                root = sum_values(values) * (1.0 / len(values))  # the mean as the loops take it
-            else:
-                root = loss(*(Value(v) for v in XOR[i]))
-            root.backward()
-            optimizer.step()
-            losses.append(root.data)
+        losses = eager_losses(loss, optimizer, XOR, range(3) if full_batch else STEPS, full_batch)
     else:
         program = trace(loss, (0.0, 0.0, 0.0), parameters=model)
         if engine == "numpy layers" and loss_name == "plain":

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import pytest
 from compilers import BACKENDS, needs_compiler
+from eager_steps import eager_losses
 from parameter_orders import neurons_shuffled
 
-from micrograd44 import MLP, Value, linear, sum_values
+from micrograd44 import MLP, Value, linear
 from micrograd44.codegen.loops import find_layers
 from micrograd44.compiled import capture, python_layers, trace
 from micrograd44.losses import mse_loss
@@ -81,17 +82,7 @@ def eager_run(graph: str, full_batch: bool) -> tuple[list[str], list[str]]:
     model = make_model()
     loss = root_of(make_loss, model)
     optimizer = SGD(model.parameters(), lr=0.05, momentum=0.9)
-    losses = []
-    for i in range(6) if full_batch else STEPS:
-        optimizer.zero_grad()
-        if full_batch:
-            values = [loss(*(Value(v) for v in sample)) for sample in SAMPLES]
-            root = sum_values(values) * (1.0 / len(values))  # the mean as the loops take it
-        else:
-            root = loss(*(Value(v) for v in SAMPLES[i]))
-        root.backward()
-        optimizer.step()
-        losses.append(root.data)
+    losses = eager_losses(loss, optimizer, SAMPLES, range(6) if full_batch else STEPS, full_batch)
     return bits(losses), bits([*(p.data for p in model.parameters()), *(p.grad for p in model.parameters())])
 
 
