@@ -263,13 +263,7 @@ class Lowering:
         for s in self.tape.ops:
             if any(c in below_wanted for c in self.tape.children[s]):
                 below_wanted.add(s)
-        under_root, stack = set(), [self.tape.root]
-        while stack:
-            s = stack.pop()
-            if s not in under_root:
-                under_root.add(s)
-                stack.extend(self.tape.children[s])
-        return below_wanted & under_root
+        return below_wanted & self.tape.below_root()
 
     def backward(
         self, seed: str, wanted: Iterable[int], accumulate: bool
