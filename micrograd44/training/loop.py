@@ -364,18 +364,22 @@ class Trainer:
             )
         except OpError:
             return None
-        mode = "full_batch" if self.sampling == "full-batch" else "single_sample"
         if backend == "compiled":
             try:
                 loop = program.training_loop(self.optimizer, "c")
-                loop.compile(mode)
+                loop.compile(self._mode)
                 return loop
             except CompilerUnavailable as error:
                 announce_fallback(str(error))
                 backend = "python"
         loop = program.training_loop(self.optimizer, backend)
-        loop.compile(mode)
+        loop.compile(self._mode)
         return loop
+
+    @property
+    def _mode(self) -> str:
+        """The compiled loop's mode for the sampling: "full_batch" or "single_sample"."""
+        return "full_batch" if self.sampling == "full-batch" else "single_sample"
 
     def _take_compiled(self, steps: numpy.ndarray) -> None:
         """Take the steps (the sample index of each) in one call of the compiled loop, Ctrl-C after it.
@@ -394,13 +398,9 @@ class Trainer:
             return
         failed = None
         first = len(self.history.step_losses)
+        schedule = len(steps) if self._mode == "full_batch" else steps  # full batch: how many epochs
         try:
-            if self.sampling == "full-batch":
-                taken = self._loop.run(
-                    "full_batch", self._rows, len(steps), check_finite=True, record_at=marks
-                )
-            else:
-                taken = self._loop.run("single_sample", self._rows, steps, check_finite=True, record_at=marks)
+            taken = self._loop.run(self._mode, self._rows, schedule, check_finite=True, record_at=marks)
         except StepFailed as stop:
             taken, failed = stop.steps, stop.stage
         self.history._record_steps(steps[: len(taken.losses)], taken.losses)
