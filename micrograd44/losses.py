@@ -12,11 +12,16 @@ from collections.abc import Sequence
 from .core.value import Value, sum_values
 
 
+def _is_target(t) -> bool:
+    """t is a number or a Value (float and Value tested first: the slower numbers.Real test is rarely needed)."""
+    return type(t) is float or isinstance(t, (Value, numbers.Real))
+
+
 def _pairs(name: str, predictions, targets) -> list[tuple[Value, float | Value]]:
     """Predictions paired with targets (numbers as floats, or Values), with clear errors."""
     if isinstance(predictions, Value):
         predictions = [predictions]
-    if isinstance(targets, (numbers.Real, Value)):
+    if _is_target(targets):
         targets = [targets]
     predictions, targets = list(predictions), list(targets)
     if len(predictions) != len(targets):
@@ -27,7 +32,7 @@ def _pairs(name: str, predictions, targets) -> list[tuple[Value, float | Value]]
         if not isinstance(p, Value):
             raise TypeError(f"{name}: prediction {i} is a {type(p).__name__}, not a Value")
     for i, t in enumerate(targets):
-        if not isinstance(t, (numbers.Real, Value)):
+        if not _is_target(t):
             raise TypeError(f"{name}: target {i} is a {type(t).__name__}, not a number")
     return list(zip(predictions, (t if isinstance(t, Value) else float(t) for t in targets)))
 
