@@ -41,3 +41,25 @@ def test_negation_is_recorded_as_times_minus_one():
     out = -x
     assert out.op == "*" and out.children[0] is x and out.children[1].data == -1.0
     assert out.data == -1.5
+
+
+class _TakesOverFromValue:
+    """Not a number: it answers every reflected operator itself, naming the operator."""
+
+    def __radd__(self, other):
+        return "+"
+
+    def __rsub__(self, other):
+        return "-"
+
+    def __rmul__(self, other):
+        return "*"
+
+    def __rtruediv__(self, other):
+        return "/"
+
+
+@pytest.mark.parametrize("op", ["+", "-", "*", "/"])
+def test_an_operand_that_is_not_a_number_gets_its_own_reflected_operator(op):
+    apply, _ = CASES[op]
+    assert apply(Value(1.5), _TakesOverFromValue()) == op
