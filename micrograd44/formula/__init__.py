@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from ..core import Value
+from ..core import Value, apply_op, ops
 from ..gradcheck import central_differences
 from .parser import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, FormulaError, Node, Token, post_order, read, tokenize
 
@@ -74,10 +74,8 @@ class Formula:
             leaves[name] = value if isinstance(value, Value) else Value(value, label=name)
         # Children before parents, without recursion, whatever the formula's shape.
         results: dict[int, Value] = {}
-        constant: dict[int, bool] = {}
         for node in post_order(self.tree):
             operands = [results[id(child)] for child in node.children]
-            constant[id(node)] = node.kind != "variable" and all(constant[id(c)] for c in node.children)
             if node.kind == "number":
                 results[id(node)] = Value(float(node.text))
             elif node.kind == "variable":
@@ -85,7 +83,7 @@ class Formula:
             elif node.kind == "unary" and node.text == "+":
                 results[id(node)] = operands[0]
             else:
-                exponent_is_constant = node.text == "**" and constant[id(node.children[1])]
+                exponent_is_constant = node.text == "**" and not _variables_used(node.children[1])
                 results[id(node)] = self._apply(node, operands, exponent_is_constant)
         return results[id(self.tree)]
 
@@ -99,18 +97,10 @@ class Formula:
             out = FUNCTIONS[node.text](operands[0])
         elif node.kind == "unary":
             out = -operands[0]
-        else:
-            left, right = operands
-            if node.text == "+":
-                out = left + right
-            elif node.text == "-":
-                out = left - right
-            elif node.text == "*":
-                out = left * right
-            elif node.text == "/":
-                out = left / right
-            else:
-                out = left ** (right.data if exponent_is_constant else right)
+        elif exponent_is_constant:
+            out = operands[0] ** operands[1].data
+        else:  # + - * / and ** are the op table's ops of those names
+            out = apply_op(ops.OPS[node.text], operands)
         out.label = self._label(node)
         return out
 

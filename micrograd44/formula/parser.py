@@ -20,9 +20,10 @@ are bounded (``MAX_LENGTH``, ``MAX_DEPTH``), so no input can exhaust the stack.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from ..core import Value, ops
@@ -197,11 +198,14 @@ class _Parser:
         """True when the next token is one of the operators."""
         return self.token.kind == "operator" and self.token.text in operators
 
-    def enter(self, column: int) -> None:
-        """Open one level of nesting; FormulaError past MAX_DEPTH."""
+    @contextlib.contextmanager
+    def nested(self, column: int) -> Iterator[None]:
+        """One level of nesting, left again at the end of the block; FormulaError past MAX_DEPTH."""
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise FormulaError(f"nesting deeper than {MAX_DEPTH} levels at column {column}", column)
+        yield
+        self.depth -= 1
 
     def formula(self) -> Node:
         """formula := sum, then the end of the tokens."""
@@ -233,9 +237,8 @@ class _Parser:
         if not self.at("-", "+"):
             return self.power()
         sign = self.advance()
-        self.enter(sign.column)
-        operand = self.unary()
-        self.depth -= 1
+        with self.nested(sign.column):
+            operand = self.unary()
         return Node("unary", sign.text, (operand,), sign.column, operand.end)
 
     def power(self) -> Node:
@@ -243,9 +246,8 @@ class _Parser:
         base = self.primary()
         if not self.at("**"):
             return base
-        self.enter(self.advance().column)
-        exponent = self.unary()
-        self.depth -= 1
+        with self.nested(self.advance().column):
+            exponent = self.unary()
         return _binary("**", base, exponent)
 
     def primary(self) -> Node:
@@ -262,10 +264,9 @@ class _Parser:
         if token.kind == "name":
             return self.call(token)
         if token.kind == "operator" and token.text == "(":
-            self.enter(token.column)
-            inner = self.sum()
+            with self.nested(token.column):
+                inner = self.sum()
             end = self.close(token)
-            self.depth -= 1
             # the group spans its parentheses, so that a label never shows only one of them
             return replace(inner, start=token.column, end=end)
         raise FormulaError(
@@ -287,14 +288,13 @@ class _Parser:
                 function.column,
             )
         opening = self.advance()
-        self.enter(opening.column)
-        argument = self.sum()
+        with self.nested(opening.column):
+            argument = self.sum()
         if self.at(","):
             raise FormulaError(
                 f"',' at column {self.token.column}: {function.text} takes one argument", self.token.column
             )
         end = self.close(opening)
-        self.depth -= 1
         return Node("call", function.text, (argument,), function.column, end)
 
     def close(self, opening: Token) -> int:

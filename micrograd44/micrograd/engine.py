@@ -38,17 +38,7 @@ class Value(EngineValue):
 
     __slots__ = ()
 
-    def __add__(self, other) -> Value:
-        """a + b; d/da = 1, d/db = 1."""
-        return _lecture(EngineValue.__add__(self, other))
-
-    def __mul__(self, other) -> Value:
-        """a * b; d/da = b, d/db = a."""
-        return _lecture(EngineValue.__mul__(self, other))
-
-    def __pow__(self, exponent) -> Value:
-        """a ** n; d/da = n a^(n-1)."""
-        return _lecture(EngineValue.__pow__(self, exponent))
+    # micrograd's primitives (+, * and **) and its unary ops are the engine's, set below
 
     def __neg__(self) -> Value:
         """-a, built as a * -1."""
@@ -89,12 +79,12 @@ def _lecture(result):
     return result
 
 
-def _unary(name: str):
-    """The method that applies the unary op ``name`` and keeps the result a Value of this module."""
+def _primitive(name: str):
+    """The engine's method ``name`` (an op), its result kept a Value of this module."""
     engine_method = getattr(EngineValue, name)
 
-    def method(self: Value) -> Value:
-        return _lecture(engine_method(self))
+    def method(self: Value, *operands) -> Value:
+        return _lecture(engine_method(self, *operands))
 
     method.__name__ = name
     method.__qualname__ = f"Value.{name}"
@@ -102,6 +92,7 @@ def _unary(name: str):
     return method
 
 
-# relu (micrograd's one activation), and the lecture's tanh and exp, and every other unary op
-for _name in ops.UNARY:
-    setattr(Value, ops.UNARY[_name].method, _unary(ops.UNARY[_name].method))
+# micrograd's primitive binary ops + and *, its ** with a number, relu (its one activation),
+# the lecture's tanh and exp, and every other unary op of the table
+for _name in ("__add__", "__mul__", "__pow__", *ops.UNARY):
+    setattr(Value, _name, _primitive(_name))

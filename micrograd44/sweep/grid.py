@@ -132,7 +132,7 @@ def _parse_text(name: str, text: str) -> list:
 
 
 def _native(name: str, item) -> list:
-    """The parts of one value given as a Python or JSON/TOML object rather than text."""
+    """The parts of one value: text in the command line's form, or a Python or JSON/TOML object."""
     if isinstance(item, str):
         return _parse_text(name, item)
     kind = _kind(name)
@@ -149,8 +149,6 @@ def _native(name: str, item) -> list:
 
 def _parts(name: str, given) -> list:
     """The parts (values and ranges) of one field, from text, a range, a list of values or a single value."""
-    if isinstance(given, str):
-        return _parse_text(name, given)
     if isinstance(given, range):
         return [given]
     if isinstance(given, (list, tuple)):

@@ -132,6 +132,15 @@ def test_a_constant_exponent_is_a_number_not_a_node():
     assert z.children == (x, x)
 
 
+@pytest.mark.parametrize("operator", ["+", "-", "*", "/", "**"])
+def test_each_binary_operator_is_the_op_of_its_name_in_the_table(operator):
+    x, y = Value(1.5, label="x"), Value(0.5, label="y")
+    out = parse(f"x {operator} y", ["x", "y"]).evaluate({"x": x, "y": y})
+    assert out.op == ops.OPS[operator].name and out.children == (x, y)
+    by_hand = {"+": x + y, "-": x - y, "*": x * y, "/": x / y, "**": x**y}[operator]
+    assert (out.data, out.local_grads()) == (by_hand.data, by_hand.local_grads())
+
+
 def test_unary_plus_adds_no_node_and_keeps_the_label():
     x = Value(2.0, label="x")
     assert parse("+x", ["x"]).evaluate({"x": x}) is x and x.label == "x"
