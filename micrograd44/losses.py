@@ -13,7 +13,7 @@ from .core.value import Value, sum_values
 
 
 def _is_target(t) -> bool:
-    """t is a number or a Value (float and Value tested first: the slower numbers.Real test is rarely needed)."""
+    """t is a number or a Value (float and Value first: the slower numbers.Real test is rarely needed)."""
     return type(t) is float or isinstance(t, (Value, numbers.Real))
 
 

@@ -375,7 +375,8 @@ def _operand(x, op: str, partner: Value) -> Value | None:
     """x as a Value (numbers become constant leaves), or None when x is not a real number."""
     if isinstance(x, Value):
         return x
-    if type(x) not in _BUILTIN_REALS and not isinstance(x, numbers.Real):  # the type test first: measured faster
+    # the type test first: the numbers.Real test is slower, and most operands are floats or ints
+    if type(x) not in _BUILTIN_REALS and not isinstance(x, numbers.Real):
         return None
     try:
         return Value(x)
