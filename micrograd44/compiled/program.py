@@ -80,10 +80,10 @@ class Program:
         if self._compiled is None:
             writer = PythonWriter(self._tape)
             forward, forward_source = define(
-                "forward", writer.arguments("forward"), writer.one_sample(backward=False), SCALAR_NAMESPACE
+                "forward", writer.arguments(), writer.one_sample(backward=False), SCALAR_NAMESPACE
             )
             backward, backward_source = define(
-                "backward", writer.arguments("backward"), writer.one_sample(backward=True), SCALAR_NAMESPACE
+                "backward", writer.arguments(), writer.one_sample(backward=True), SCALAR_NAMESPACE
             )
             source = "\n".join([*self._header(writer.lowering), "", forward_source, "", backward_source])
             self._compiled = (forward, backward, source)
