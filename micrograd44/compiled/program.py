@@ -368,7 +368,6 @@ class Program:
         Raises:
             GraphMismatchError: naming the first node that differs (op, wiring or constant).
         """
-        outputs = [outputs] if isinstance(outputs, Value) else list(outputs)
         parameters = self.parameters if parameters is None else parameter_list(parameters)
         difference = first_difference(self._tape, capture_tape(outputs, list(inputs), parameters))
         if difference is not None:
