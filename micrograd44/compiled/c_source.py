@@ -27,6 +27,36 @@ from .updates import UpdateCode
 # only a loop whose count is a multiple of the vector's length (-fvect-cost-model=very-cheap).
 WHOLE_VECTORS = 8
 
+# The arguments of both training loops after those that say where the samples are and how many steps.
+_LOOP_ARGUMENTS = [
+    "    double *restrict P, double *restrict state, const double *restrict hyper, int check_finite,",
+    "    double *restrict losses, double *restrict G, const long *restrict record_at, long n_record,",
+    "    double *restrict recorded, long *restrict taken)",
+]
+
+# Each generated function's signature, line by line as printed: the one statement of the
+# functions' interface (``c_library.argument_types`` reads the types ctypes passes from it).
+SIGNATURES = {
+    "forward": ["int mg_forward(const double *restrict in, const double *restrict P, double *restrict out)"],
+    "backward": [
+        "int mg_backward(const double *restrict in, const double *restrict P, double *restrict G, "
+        "double *restrict out)"
+    ],
+    "forward_grid": [
+        "int mg_forward_grid(const double *in, long n_in, const double *P, long n_p, long stride,",
+        "    double *out, int *failed)",
+    ],
+    "single_sample": [
+        "int mg_single_sample(const double *restrict samples, const long *restrict order, long steps,",
+        *_LOOP_ARGUMENTS,
+    ],
+    "full_batch": [
+        "int mg_full_batch(const double *restrict samples, long n_rows, long steps, double scale,",
+        "    double *restrict terms,",
+        *_LOOP_ARGUMENTS,
+    ],
+}
+
 
 def _each_parameter(count: int, lines: list[str]) -> list[str]:
     """The lines in a loop over the parameters' index k (nothing without parameters)."""
@@ -73,9 +103,8 @@ class CWriter(InArrays, Writer):
         return [*declare(scalars), *indent(self.lowering.arrays())]
 
     def function(self, name: str, body: list[str], temporaries: list[str]) -> list[str]:
-        grad = "double *restrict G, " if name == "backward" else ""
         return [
-            f"int mg_{name}(const double *restrict in, const double *restrict P, {grad}double *restrict out)",
+            *SIGNATURES[name],
             "{",
             *self._locals([*self.inputs, *self.lowering.scalars(), *temporaries]),
             *indent(body),
@@ -92,8 +121,7 @@ class CWriter(InArrays, Writer):
         """
         inputs, outputs = len(self.inputs), len(self.lowering.outputs())
         return [
-            "int mg_forward_grid(const double *in, long n_in, const double *P, long n_p, long stride,",
-            "    double *out, int *failed)",
+            *SIGNATURES["forward_grid"],
             "{",
             "    int count = 0;",
             "    for (long r = 0; r < n_p; r++) {",
@@ -187,20 +215,8 @@ class CWriter(InArrays, Writer):
         buffers = {"M": "state + 1", "V": f"state + 1 + {count}", "B": "state + 1"}
         variables = [*self.inputs, *self.lowering.scalars(), *temporaries, "loss"]
         variables = [v for v in dict.fromkeys(variables) if v not in (*flag, *hyper)]
-        if full_batch:
-            signature = [
-                "int mg_full_batch(const double *restrict samples, long n_rows, long steps, double scale,"
-            ]
-            signature.append("    double *restrict terms,")
-        else:
-            signature = [
-                "int mg_single_sample(const double *restrict samples, const long *restrict order, long steps,"
-            ]
         return [
-            *signature,
-            "    double *restrict P, double *restrict state, const double *restrict hyper, int check_finite,",
-            "    double *restrict losses, double *restrict G, const long *restrict record_at, long n_record,",
-            "    double *restrict recorded, long *restrict taken)",
+            *SIGNATURES["full_batch" if full_batch else "single_sample"],
             "{",
             *(f"    double *restrict {a} = {buffers[a]};" for a in update.arrays()),
             *(f"    double {s} = state[0];" for s in flag),

@@ -349,7 +349,7 @@ class CLoop:
 
     def __init__(self, graph: Tape, update: UpdateCode, mode: str, fingerprint: str):
         self._graph, self._update, self.mode = graph, update, mode
-        self._run = load_function(build_from(fingerprint, lambda: self.source), f"mg_{mode}")
+        self._run = load_function(build_from(fingerprint, lambda: self.source), mode)
         self._count = len(graph.parameters)
 
     @functools.cached_property

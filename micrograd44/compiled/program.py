@@ -492,6 +492,6 @@ def _c_functions(tape: Tape, make_source) -> tuple:
     if key not in _libraries:
         library = build_from(key, make_source)
         _libraries[key] = tuple(
-            load_function(library, f"mg_{name}") for name in ("forward", "backward", "forward_grid")
+            load_function(library, name) for name in ("forward", "backward", "forward_grid")
         )
     return _libraries[key]
