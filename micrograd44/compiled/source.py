@@ -202,7 +202,9 @@ def whole_arrays(names: Sequence[str]) -> tuple[dict[str, int], list[str]]:
         match = _ELEMENT.fullmatch(n)
         if match:
             elements.setdefault(match[1], []).append(int(match[2]))
-    whole = {a: len(i) for a, i in elements.items() if sorted(i) == list(range(len(i)))}
+    whole = {
+        a: len(indices) for a, indices in elements.items() if sorted(indices) == list(range(len(indices)))
+    }
     others = [n for n in names if not (_ELEMENT.fullmatch(n) and _ELEMENT.fullmatch(n)[1] in whole)]
     return whole, others
 

@@ -40,8 +40,12 @@ class UpdateCode:
         self.hyper_names = tuple(vars(hyper))
         self.hyper = tuple(vars(hyper).values())
         self._hyper = variables(vars(hyper))
-        self.buffers = ["m", "v"] if self.adam else ["b"] if self.structure.momentum else []
-        flag = ["t"] if self.adam else ["first"] if self.buffers else []
+        if self.adam:
+            self.buffers, flag = ["m", "v"], ["t"]
+        elif self.structure.momentum:
+            self.buffers, flag = ["b"], ["first"]
+        else:
+            self.buffers, flag = [], []
         self.state = [*flag, *(f"{b}_{p}" for b in self.buffers for p in parameters)]
 
     def read_state(self, optimizer: Optimizer, positions: list[int]) -> list:
