@@ -72,7 +72,7 @@ class CWriter(InArrays, Writer):
     printer = C
     syntax = C_SYNTAX
     tests_late = True
-    when, end, not_finite = "if ({}) {{", "}", "!isfinite({})"
+    when, not_finite = "if ({}) {{", "!isfinite({})"
     add_term, mean_loss, record = (
         "terms[row] = {};",
         "mg_fsum((int)n_rows, terms) * scale",

@@ -53,7 +53,7 @@ class Writer:
 
     A subclass sets the spelling of the language's simple statements: ``printer`` and
     ``syntax`` (``statements.Syntax``) for expressions and assignments, and format strings:
-    ``when`` opens a test (closed by ``end`` where indentation does not close it),
+    ``when`` opens a test (closed by ``syntax.end`` where indentation does not close it),
     ``not_finite`` tests one variable, ``add_term``, ``mean_loss`` and ``record`` handle the
     losses of a loop's rows and steps.
     """
@@ -62,7 +62,6 @@ class Writer:
     syntax: Syntax
     tests_late: bool  # a single-sample step tests its forward pass with the loss and gradients
     when: str
-    end: str | None
     not_finite: str
     add_term: str
     mean_loss: str
@@ -160,9 +159,10 @@ class Writer:
         """The lines, run where the condition holds (nothing for no lines)."""
         if not lines:
             return []
-        if self.end is not None and len(lines) == 1:
-            return [f"{self.when.format(condition)} {lines[0]} {self.end}"]
-        return [self.when.format(condition), *indent(lines), *([self.end] if self.end else [])]
+        end = self.syntax.end
+        if end is not None and len(lines) == 1:
+            return [f"{self.when.format(condition)} {lines[0]} {end}"]
+        return [self.when.format(condition), *indent(lines), *([end] if end else [])]
 
     def late_checks(self, loss: str, grads: list[str], checks: list[str], fail: Fail) -> list[str]:
         """The checks after a single-sample step's backward pass."""
@@ -216,7 +216,7 @@ class PythonWriter(Writer):
     syntax = PYTHON_SYNTAX
     tests_late = False
     namespace = SCALAR_NAMESPACE  # what the generated code sees
-    when, end, not_finite = "if {}:", None, "not isfinite({})"
+    when, not_finite = "if {}:", "not isfinite({})"
     add_term, mean_loss, record = "terms.append({})", "fsum(terms) * scale", "record({})"
 
     def __init__(self, tape: Tape):
