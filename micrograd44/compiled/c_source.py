@@ -209,9 +209,7 @@ class CWriter(InArrays, Writer):
     ) -> list[str]:
         """Point at the parameters, grads and state, read the hyper-parameters into locals, run the steps."""
         hyper, count = update.hyper_names, self.count
-        flag = update.state[
-            :1
-        ]  # SGD's first-step flag or Adam's step count, a local; the buffers stay arrays
+        flag = update.flag  # SGD's first-step flag or Adam's step count, a local; the buffers stay arrays
         buffers = {"M": "state + 1", "V": f"state + 1 + {count}", "B": "state + 1"}
         variables = [*self.inputs, *self.lowering.scalars(), *temporaries, "loss"]
         variables = [v for v in dict.fromkeys(variables) if v not in (*flag, *hyper)]

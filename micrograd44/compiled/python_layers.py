@@ -59,7 +59,7 @@ class PythonLayersWriter(InArrays, PythonWriter):
         return python_lines(update.step(PYTHON, each)), []
 
     def _state(self, update: UpdateCode) -> str:
-        flag = [f"({update.state[0]},)"] if update.state else []
+        flag = [f"({f},)" for f in update.flag]
         parts = [*flag, *(f"tuple({a}.tolist())" for a in update.arrays())]
         return f"P.tolist(), {' + '.join(parts) or '()'}"
 
@@ -86,7 +86,7 @@ class PythonLayersWriter(InArrays, PythonWriter):
         return [
             "P = array(params, dtype=float)",
             f"G = zeros({count})",
-            *([f"{update.state[0]} = state[0]"] if update.state else []),
+            *(f"{f} = state[0]" for f in update.flag),
             *(f"{a} = array({read[a]}, dtype=float)" for a in update.arrays()),
             f"{tuple_source(update.hyper_names)} = hyper",
             *self.lowering.views(),

@@ -23,6 +23,7 @@ class UpdateCode:
         key: what the generated code depends on (the optimizer and its structure).
         hyper_names, hyper: the hyper-parameters' variables and their current values.
         state: the variables of the optimizer state, the counter or flag first.
+        flag: that first variable (Adam's step count "t", SGD's first-step flag "first"), or none.
         buffers: the prefixes of each parameter's state: Adam's moments "m" and "v", SGD's
             momentum buffer "b", or none.
     """
@@ -41,12 +42,12 @@ class UpdateCode:
         self.hyper = tuple(vars(hyper).values())
         self._hyper = variables(vars(hyper))
         if self.adam:
-            self.buffers, flag = ["m", "v"], ["t"]
+            self.buffers, self.flag = ["m", "v"], ["t"]
         elif self.structure.momentum:
-            self.buffers, flag = ["b"], ["first"]
+            self.buffers, self.flag = ["b"], ["first"]
         else:
-            self.buffers, flag = [], []
-        self.state = [*flag, *(f"{b}_{p}" for b in self.buffers for p in parameters)]
+            self.buffers, self.flag = [], []
+        self.state = [*self.flag, *(f"{b}_{p}" for b in self.buffers for p in parameters)]
 
     def read_state(self, optimizer: Optimizer, positions: list[int]) -> list:
         """The loop's state from the optimizer, for the program's parameters at these optimizer positions."""

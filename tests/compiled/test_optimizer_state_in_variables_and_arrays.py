@@ -25,6 +25,7 @@ PARAMETERS = [Value(1.0), Value(2.0)]
 def test_the_state_of_each_optimizer(optimizer, state, element_state, arrays, makes_buffers):
     update = UpdateCode(optimizer, ["p0", "p1"])
     assert update.state == state
+    assert update.flag == state[:1]  # Adam's step count, SGD's first-step flag, or none
     assert update.element_state("p0") == element_state
     assert update.arrays() == arrays
     assert update.makes_buffers() is makes_buffers
