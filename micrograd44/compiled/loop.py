@@ -374,7 +374,7 @@ class CLoop:
             *(address(record_at), len(record_at), address(recorded)),
         )
         if self.mode == "single_sample":
-            order = np.asarray(schedule, dtype=np.int_)
+            order = np.ascontiguousarray(schedule, dtype=np.int_)  # C reads it element after element
             status = self._run(address(samples), address(order), steps, *common, address(taken))
         else:
             terms = np.zeros(len(rows))
