@@ -80,7 +80,6 @@ def capture(outputs, inputs: Sequence[Value], parameters=()) -> Program:
         >>> round(program(1.0), 6)  # tanh(0.5 * 1)
         0.462117
     """
-    outputs = [outputs] if isinstance(outputs, Value) else list(outputs)
     inputs = list(inputs)
     parameters = parameter_list(parameters)
     tape = capture_tape(outputs, inputs, parameters)

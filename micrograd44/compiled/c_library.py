@@ -21,31 +21,24 @@ from ..codegen.tape import Tape
 from ..core import ops
 from . import c_source, source, updates
 
-# pointers are passed as addresses of numpy arrays (faster than ctypes pointer objects)
-_DOUBLES = _LONGS = _INTS = ctypes.c_void_p
+# the ctypes type of each C type an argument that is not a pointer has
+_SCALARS = {"long": ctypes.c_long, "int": ctypes.c_int, "double": ctypes.c_double}
 
-# the steps to record, how many, and the rows they are copied to (see c_source.CWriter.copy_recorded)
-_RECORD = [_LONGS, ctypes.c_long, _DOUBLES]
 
-# the argument types of each generated function
-_SIGNATURES = {
-    "mg_forward": [_DOUBLES] * 3,
-    "mg_backward": [_DOUBLES] * 4,
-    "mg_forward_grid": [_DOUBLES, ctypes.c_long, _DOUBLES, ctypes.c_long, ctypes.c_long, _DOUBLES, _INTS],
-    "mg_single_sample": [
-        _DOUBLES, _LONGS, ctypes.c_long, *[_DOUBLES] * 3, ctypes.c_int, _DOUBLES, _DOUBLES, *_RECORD, _LONGS,
-    ],
-    "mg_full_batch": [
-        _DOUBLES, ctypes.c_long, ctypes.c_long, ctypes.c_double, *[_DOUBLES] * 4, ctypes.c_int, _DOUBLES,
-        _DOUBLES, *_RECORD, _LONGS,
-    ],
-}  # fmt: skip
+def argument_types(name: str) -> list:
+    """The ctypes types of a generated function's arguments from its signature (``c_source.SIGNATURES``).
+
+    A pointer is passed as the address of a numpy array (faster than a ctypes pointer object).
+    """
+    text = " ".join(c_source.SIGNATURES[name])
+    declarations = text[text.index("(") + 1 : text.rindex(")")].split(",")
+    return [ctypes.c_void_p if "*" in d else _SCALARS[d.split()[0]] for d in declarations]
 
 
 def load_function(library: ctypes.CDLL, name: str):
-    """A generated function of the library, with its argument types and an int status."""
-    loaded = getattr(library, name)
-    loaded.argtypes = _SIGNATURES[name]
+    """The generated function ``mg_NAME`` of the library, with its argument types and an int status."""
+    loaded = getattr(library, f"mg_{name}")
+    loaded.argtypes = argument_types(name)
     loaded.restype = ctypes.c_int
     return loaded
 

@@ -13,7 +13,6 @@ statement of its own. The functions never raise: a failed test returns a status
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from ..codegen.c import C_SYNTAX, PRELUDE, C, c_all_finite, declare
@@ -21,16 +20,42 @@ from ..codegen.loops import LoopedLowering
 from ..codegen.python import indent
 from ..codegen.statements import lines_of
 from ..codegen.tape import Tape
-from .source import STAGES, Fail, Writer, _targets, zeroed
+from .source import STAGES, Fail, InArrays, Writer, _targets, whole_arrays, zeroed
 from .updates import UpdateCode
-
-# an element of an array: "G[12]"
-_ELEMENT = re.compile(r"(\w+)\[(\d+)\]")
-
 
 # A loop over the parameters runs over a multiple of this many, then the rest: -O2 vectorizes
 # only a loop whose count is a multiple of the vector's length (-fvect-cost-model=very-cheap).
 WHOLE_VECTORS = 8
+
+# The arguments of both training loops after those that say where the samples are and how many steps.
+_LOOP_ARGUMENTS = [
+    "    double *restrict P, double *restrict state, const double *restrict hyper, int check_finite,",
+    "    double *restrict losses, double *restrict G, const long *restrict record_at, long n_record,",
+    "    double *restrict recorded, long *restrict taken)",
+]
+
+# Each generated function's signature, line by line as printed: the one statement of the
+# functions' interface (``c_library.argument_types`` reads the types ctypes passes from it).
+SIGNATURES = {
+    "forward": ["int mg_forward(const double *restrict in, const double *restrict P, double *restrict out)"],
+    "backward": [
+        "int mg_backward(const double *restrict in, const double *restrict P, double *restrict G, "
+        "double *restrict out)"
+    ],
+    "forward_grid": [
+        "int mg_forward_grid(const double *in, long n_in, const double *P, long n_p, long stride,",
+        "    double *out, int *failed)",
+    ],
+    "single_sample": [
+        "int mg_single_sample(const double *restrict samples, const long *restrict order, long steps,",
+        *_LOOP_ARGUMENTS,
+    ],
+    "full_batch": [
+        "int mg_full_batch(const double *restrict samples, long n_rows, long steps, double scale,",
+        "    double *restrict terms,",
+        *_LOOP_ARGUMENTS,
+    ],
+}
 
 
 def _each_parameter(count: int, lines: list[str]) -> list[str]:
@@ -41,13 +66,13 @@ def _each_parameter(count: int, lines: list[str]) -> list[str]:
     return [line for loop in loops for line in loop]
 
 
-class CWriter(Writer):
+class CWriter(InArrays, Writer):
     """C: functions over arrays of doubles that return a status; generated names and numbers only."""
 
     printer = C
     syntax = C_SYNTAX
     tests_late = True
-    when, end, not_finite = "if ({}) {{", "}", "!isfinite({})"
+    when, not_finite = "if ({}) {{", "!isfinite({})"
     add_term, mean_loss, record = (
         "terms[row] = {};",
         "mg_fsum((int)n_rows, terms) * scale",
@@ -56,7 +81,6 @@ class CWriter(Writer):
 
     def __init__(self, tape: Tape):
         super().__init__(tape, LoopedLowering(tape))
-        self.count = len(tape.parameters)
 
     def _read_inputs(self, row: str) -> list[str]:
         """Assign the inputs from a row of doubles."""
@@ -79,9 +103,8 @@ class CWriter(Writer):
         return [*declare(scalars), *indent(self.lowering.arrays())]
 
     def function(self, name: str, body: list[str], temporaries: list[str]) -> list[str]:
-        grad = "double *restrict G, " if name == "backward" else ""
         return [
-            f"int mg_{name}(const double *restrict in, const double *restrict P, {grad}double *restrict out)",
+            *SIGNATURES[name],
             "{",
             *self._locals([*self.inputs, *self.lowering.scalars(), *temporaries]),
             *indent(body),
@@ -98,8 +121,7 @@ class CWriter(Writer):
         """
         inputs, outputs = len(self.inputs), len(self.lowering.outputs())
         return [
-            "int mg_forward_grid(const double *in, long n_in, const double *P, long n_p, long stride,",
-            "    double *out, int *failed)",
+            *SIGNATURES["forward_grid"],
             "{",
             "    int count = 0;",
             "    for (long r = 0; r < n_p; r++) {",
@@ -117,26 +139,14 @@ class CWriter(Writer):
         """The forward pass, each layer a loop."""
         return self.lowering.forward_lines()
 
-    def backward(self, seed: str, accumulate: bool) -> tuple[list[str], list[str], list[str]]:
-        """The backward pass into G: assigned afresh, or added to what G holds with ``accumulate``."""
-        lines, scalars = self.lowering.backward_lines(seed, accumulate)
-        return lines, [f"G[{k}]" for k in range(self.count)], scalars
-
     def zero(self, grads: list[str]) -> list[str]:
         return _each_parameter(self.count, ["G[k] = 0.0;"])
 
     @staticmethod
     def all_finite(names: Sequence[str]) -> str:
         """A C condition that holds when every variable is finite; a whole array tested in one call."""
-        names = list(dict.fromkeys(names))
-        elements: dict[str, list[int]] = {}
-        for n in names:
-            match = _ELEMENT.fullmatch(n)
-            if match:
-                elements.setdefault(match[1], []).append(int(match[2]))
-        whole = [a for a, indices in elements.items() if sorted(indices) == list(range(len(indices)))]
-        scalars = [n for n in names if not (_ELEMENT.fullmatch(n) and _ELEMENT.fullmatch(n)[1] in whole)]
-        tests = [f"mg_all_finite({a}, {len(elements[a])})" for a in whole]
+        whole, scalars = whole_arrays(names)
+        tests = [f"mg_all_finite({a}, {n})" for a, n in whole.items()]
         return " && ".join([f"({c_all_finite(scalars)})", *tests] if scalars else tests) or "1"
 
     def unless_finite(self, names: Sequence[str], line: str, many: bool = False) -> list[str]:
@@ -181,7 +191,7 @@ class CWriter(Writer):
     def update(self, update: UpdateCode, grads: list[str]) -> tuple[list[str], list[str]]:
         """The update as a loop over the parameters, reading and writing the state's arrays in place."""
         shared = update.shared(self.printer)
-        state = {2: ["M[k]", "V[k]"], 1: ["B[k]"], 0: []}[len(update.element_state("p"))]
+        state = [f"{a}[k]" for a in update.arrays()]
 
         def each(first: bool) -> list[str]:
             statements = update.element(self.printer, "P[k]", "G[k]", state, first, "d_")
@@ -189,7 +199,7 @@ class CWriter(Writer):
             body = [*declare(temporaries, indent=""), *lines_of(statements, self.syntax)]
             return _each_parameter(self.count, body)
 
-        if state == ["B[k]"]:  # SGD with momentum: the first step makes the buffers
+        if update.makes_buffers():
             lines = ["if (first != 0.0) {", "    first = 0.0;", *indent(each(True)), "} else {"]
             return [*lines, *indent(each(False)), "}"], []
         return [*lines_of(shared, self.syntax), *each(False)], _targets(shared)
@@ -199,28 +209,14 @@ class CWriter(Writer):
     ) -> list[str]:
         """Point at the parameters, grads and state, read the hyper-parameters into locals, run the steps."""
         hyper, count = update.hyper_names, self.count
-        flag = update.state[
-            :1
-        ]  # SGD's first-step flag or Adam's step count, a local; the buffers stay arrays
-        buffers = {2: ["M = state + 1", f"V = state + 1 + {count}"], 1: ["B = state + 1"], 0: []}
+        flag = update.flag  # SGD's first-step flag or Adam's step count, a local; the buffers stay arrays
+        buffers = {"M": "state + 1", "V": f"state + 1 + {count}", "B": "state + 1"}
         variables = [*self.inputs, *self.lowering.scalars(), *temporaries, "loss"]
         variables = [v for v in dict.fromkeys(variables) if v not in (*flag, *hyper)]
-        if full_batch:
-            signature = [
-                "int mg_full_batch(const double *restrict samples, long n_rows, long steps, double scale,"
-            ]
-            signature.append("    double *restrict terms,")
-        else:
-            signature = [
-                "int mg_single_sample(const double *restrict samples, const long *restrict order, long steps,"
-            ]
         return [
-            *signature,
-            "    double *restrict P, double *restrict state, const double *restrict hyper, int check_finite,",
-            "    double *restrict losses, double *restrict G, const long *restrict record_at, long n_record,",
-            "    double *restrict recorded, long *restrict taken)",
+            *SIGNATURES["full_batch" if full_batch else "single_sample"],
             "{",
-            *(f"    double *restrict {b};" for b in buffers[len(update.element_state("p"))]),
+            *(f"    double *restrict {a} = {buffers[a]};" for a in update.arrays()),
             *(f"    double {s} = state[0];" for s in flag),
             *(f"    const double {h} = hyper[{k}];" for k, h in enumerate(hyper)),
             *self._locals(variables),

@@ -74,19 +74,15 @@ def clear(path: Path) -> None:
         path.unlink()
 
 
-def digest(path: Path) -> str:
-    """The SHA-256 of the file's bytes."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def is_complete_library(path: Path) -> bool:
-    """False for a path that is not a regular file, or whose bytes are not a complete library."""
+def library_digest(path: Path) -> str | None:
+    """The SHA-256 of a library's bytes; None for a path that is not a regular file or a complete library."""
     if not is_regular(path):
-        return False
+        return None
     try:
-        return complete(path.read_bytes())
+        data = path.read_bytes()
     except OSError:
-        return False
+        return None
+    return hashlib.sha256(data).hexdigest() if complete(data) else None
 
 
 def complete(data: bytes) -> bool:
@@ -119,11 +115,10 @@ def complete(data: bytes) -> bool:
 
 def matches_checksum(library: Path, checksum: Path) -> bool:
     """True when both are regular files, the library is complete and its bytes match the checksum."""
-    if not (is_regular(library) and is_regular(checksum)):
+    if not is_regular(checksum):
         return False
     try:
-        data = library.read_bytes()
-        return checksum.read_text().strip() == hashlib.sha256(data).hexdigest() and complete(data)
+        return checksum.read_text().strip() == library_digest(library)
     except (OSError, UnicodeDecodeError):
         return False
 

@@ -29,11 +29,6 @@ def parameter_list(parameters) -> list[Value]:
     return list(parameters)
 
 
-def _apply(kind: str, children: list[Value]) -> Value:
-    """The op named ``kind`` applied to Values, through the engine itself."""
-    return apply_op(ops.rule_for(kind), children)
-
-
 def _check_rules(nodes: Sequence[Value]) -> None:
     """CaptureError naming the first op that a compiled backend cannot print, before any code is made."""
     for node in nodes:
@@ -104,14 +99,17 @@ def _constant_leaves(nodes: Sequence[Value], declared: set) -> list[Value]:
     return constants
 
 
-def capture_tape(outputs: Sequence[Value], inputs: Sequence[Value], parameters: Sequence[Value]) -> Tape:
+def capture_tape(outputs, inputs: Sequence[Value], parameters: Sequence[Value]) -> Tape:
     """The tape of the graph below ``outputs``, with the given leaves marked as inputs and parameters.
+
+    ``outputs`` is the output Value, or a sequence of them (the first is the root).
 
     Raises:
         TypeError: an output, input or parameter is not a Value.
         CaptureError: an input or parameter is not a leaf or is listed twice, a leaf is
             both, a labelled leaf is neither, or an op has no compiled rule.
     """
+    outputs = [outputs] if isinstance(outputs, Value) else list(outputs)
     if not outputs:
         raise CaptureError("capture needs at least one output")
     for i, out in enumerate(outputs):
@@ -160,5 +158,5 @@ def rebuild(tape: Tape, inputs: Sequence[float], input_names: Sequence[str], par
         elif kind == CONSTANT:
             values.append(Value(constant))
         else:
-            values.append(_apply(kind, [values[c] for c in children]))
+            values.append(apply_op(ops.rule_for(kind), [values[c] for c in children]))  # through the engine
     return [values[s] for s in tape.outputs]

@@ -79,6 +79,15 @@ class Steps:
 # What runs the generated loops: Python functions, or C compiled into a shared library.
 BACKENDS = ("python", "c")
 
+# The generated loops: one step per sample of an order, or one step per epoch on the mean loss.
+MODES = ("single_sample", "full_batch")
+
+
+def _check_mode(mode: str) -> None:
+    """ValueError unless the mode is one of MODES."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be 'single_sample' or 'full_batch', got {mode!r}")
+
 
 class TrainingLoop:
     """Training steps of a program's root (a loss) with an SGD or Adam optimizer, compiled.
@@ -126,9 +135,9 @@ class TrainingLoop:
         self.optimizer = optimizer
         position = {p: k for k, p in enumerate(optimizer.params)}
         self._positions = [position[p] for p in parameters]  # optimizer index of each program parameter
-        self._names = slot_names(program._tape)
+        names = slot_names(program._tape)
+        self._parameter_names = [names[s] for s in program._tape.parameters]  # their source names
         self._functions: dict[tuple, Callable] = {}
-        self._update_settings: tuple | None = None  # those of _update_code
         self._update_code: UpdateCode | None = None
 
     # ---- the public steps ----
@@ -199,15 +208,14 @@ class TrainingLoop:
             ([0.25, 0.140625, 0.0791015625], [1], [[0.875]], [[0.75]])
         """
         rows = self.program._rows(samples)
+        _check_mode(mode)
         if mode == "single_sample":
             schedule = self._sample_indices(schedule, len(rows))
             count, scale = len(schedule), 1.0
-        elif mode == "full_batch":
+        else:
             if not rows:
                 raise ValueError("full_batch needs at least one sample")
             count, scale = schedule, 1.0 / len(rows)
-        else:
-            raise ValueError(f"mode must be 'single_sample' or 'full_batch', got {mode!r}")
         update = self._update()
         function = self._function(mode, update)
         marks = np.unique(np.asarray(record_at, dtype=np.int_))
@@ -236,15 +244,14 @@ class TrainingLoop:
             micrograd44.compiled.CompilerUnavailable: the C backend has no
                 working C compiler.
         """
-        if mode not in ("single_sample", "full_batch"):
-            raise ValueError(f"mode must be 'single_sample' or 'full_batch', got {mode!r}")
+        _check_mode(mode)
         self._function(mode, self._update())
 
     @property
     def source(self) -> str:
         """The generated source of both loops, for the optimizer's current settings (Python or C)."""
         update = self._update()
-        return "\n\n".join(self._function(mode, update).source for mode in ("single_sample", "full_batch"))
+        return "\n\n".join(self._function(mode, update).source for mode in MODES)
 
     # ---- running a generated loop ----
 
@@ -264,17 +271,13 @@ class TrainingLoop:
             raise IndexError(f"sample index {bad!r} is out of range for {n} samples")
         return array.astype(np.int_, copy=False) if self.backend == "c" else array.tolist()
 
-    def _parameter_names(self) -> list[str]:
-        """The source names of the parameters."""
-        return [self._names[s] for s in self.program._tape.parameters]
-
     def _update(self) -> UpdateCode:
         """The optimizer's update, for its current settings (made again only when they change)."""
-        optimizer = self.optimizer
-        settings = (type(optimizer), optimizer.structure(), tuple(vars(optimizer.hyper()).values()))
-        if self._update_settings != settings:
-            self._update_code = UpdateCode(optimizer, self._parameter_names())
-            self._update_settings = settings
+        optimizer, code = self.optimizer, self._update_code
+        key = (type(optimizer).__name__, optimizer.structure())
+        hyper = tuple(vars(optimizer.hyper()).values())
+        if code is None or (code.key, code.hyper) != (key, hyper):
+            self._update_code = UpdateCode(optimizer, self._parameter_names)
         return self._update_code
 
     def _steps(self, losses: np.ndarray, marks: np.ndarray, recorded: np.ndarray) -> Steps:
@@ -346,7 +349,7 @@ class CLoop:
 
     def __init__(self, graph: Tape, update: UpdateCode, mode: str, fingerprint: str):
         self._graph, self._update, self.mode = graph, update, mode
-        self._run = load_function(build_from(fingerprint, lambda: self.source), f"mg_{mode}")
+        self._run = load_function(build_from(fingerprint, lambda: self.source), mode)
         self._count = len(graph.parameters)
 
     @functools.cached_property
@@ -371,7 +374,7 @@ class CLoop:
             *(address(record_at), len(record_at), address(recorded)),
         )
         if self.mode == "single_sample":
-            order = np.asarray(schedule, dtype=np.int_)
+            order = np.ascontiguousarray(schedule, dtype=np.int_)  # C reads it element after element
             status = self._run(address(samples), address(order), steps, *common, address(taken))
         else:
             terms = np.zeros(len(rows))

@@ -80,10 +80,10 @@ class Program:
         if self._compiled is None:
             writer = PythonWriter(self._tape)
             forward, forward_source = define(
-                "forward", writer.arguments("forward"), writer.one_sample(backward=False), SCALAR_NAMESPACE
+                "forward", writer.arguments(), writer.one_sample(backward=False), SCALAR_NAMESPACE
             )
             backward, backward_source = define(
-                "backward", writer.arguments("backward"), writer.one_sample(backward=True), SCALAR_NAMESPACE
+                "backward", writer.arguments(), writer.one_sample(backward=True), SCALAR_NAMESPACE
             )
             source = "\n".join([*self._header(writer.lowering), "", forward_source, "", backward_source])
             self._compiled = (forward, backward, source)
@@ -368,7 +368,6 @@ class Program:
         Raises:
             GraphMismatchError: naming the first node that differs (op, wiring or constant).
         """
-        outputs = [outputs] if isinstance(outputs, Value) else list(outputs)
         parameters = self.parameters if parameters is None else parameter_list(parameters)
         difference = first_difference(self._tape, capture_tape(outputs, list(inputs), parameters))
         if difference is not None:
@@ -493,6 +492,6 @@ def _c_functions(tape: Tape, make_source) -> tuple:
     if key not in _libraries:
         library = build_from(key, make_source)
         _libraries[key] = tuple(
-            load_function(library, f"mg_{name}") for name in ("forward", "backward", "forward_grid")
+            load_function(library, name) for name in ("forward", "backward", "forward_grid")
         )
     return _libraries[key]

@@ -9,14 +9,12 @@ width sweep of benchmarks/native.py). Both give the engine's numbers bit for bit
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from ..codegen.numpy_layers import ARRAY_UPDATES, LAYER_NAMESPACE, NumpyLayersLowering, fits
-from ..codegen.python import PYTHON, indent, python_lines, tuple_source
-from ..codegen.statements import Assign, Branch
+from ..codegen.python import PYTHON, python_lines, tuple_source
 from ..codegen.tape import Tape
-from .source import PythonWriter, Writer
+from .source import InArrays, PythonWriter, Writer, whole_arrays
 from .updates import UpdateCode
 
 # Networks with at least this many parameters train with their layers as numpy operations.
@@ -24,8 +22,6 @@ from .updates import UpdateCode
 # parameters) 3.4 -> 21; 2-12-12-1 (205) 16.5 -> 24; 2-16-16-1 (337) 26.5 -> 26.5; 2-32-32-1
 # (1,185) 92 -> 38; 2-64-64-1 (4,417) 363 -> 81, and 0.59 s -> 0.03 s to generate and compile.
 LAYERS_FROM = 400
-
-_ELEMENT = re.compile(r"(\w+)\[(\d+)\]")
 
 
 def python_writer(tape: Tape) -> PythonWriter:
@@ -35,53 +31,36 @@ def python_writer(tape: Tape) -> PythonWriter:
     return PythonWriter(tape)
 
 
-class PythonLayersWriter(PythonWriter):
+class PythonLayersWriter(InArrays, PythonWriter):
     """Python loops whose parameters, gradients and optimizer buffers are numpy arrays, updated in place."""
 
     namespace = LAYER_NAMESPACE
 
     def __init__(self, tape: Tape):
         Writer.__init__(self, tape, NumpyLayersLowering(tape))
-        self.count = len(tape.parameters)
-
-    def forward_lines(self) -> list[str]:
-        return self.lowering.forward()
-
-    def backward(self, seed: str, accumulate: bool) -> tuple[list[str], list[str], list[str]]:
-        lines, scalars = self.lowering.backward_lines(seed, accumulate)
-        return lines, [f"G[{k}]" for k in range(self.count)], scalars
 
     def zero(self, grads: list[str]) -> list[str]:
         return ["G[:] = 0.0"]
 
     def unless_finite(self, names: Sequence[str], line: str, many: bool = False) -> list[str]:
         """``line`` unless every variable is finite; a whole array (P or G) in one test."""
-        matches = [_ELEMENT.fullmatch(n) for n in names]
-        arrays = {m[1] for m in matches if m}
-        if len(arrays) == 1 and all(matches) and [int(m[2]) for m in matches] == list(range(self.count)):
-            return self.test(f"not all_finite_array({arrays.pop()})", [line])
+        whole, others = whole_arrays(names)
+        if not others and list(whole.values()) == [self.count]:
+            return self.test(f"not all_finite_array({next(iter(whole))})", [line])
         return super().unless_finite(names, line, many)
-
-    def _arrays(self, update: UpdateCode) -> list[str]:
-        """The optimizer state's arrays: the momentum buffers, the two moments, or none."""
-        return {2: ["M", "V"], 1: ["B"], 0: []}[len(update.element_state("p"))]
 
     def update(self, update: UpdateCode, grads: list[str]) -> tuple[list[str], list[str]]:
         """The update of every parameter at once, on whole arrays, in place."""
-        state = [f"{a}[:]" for a in self._arrays(update)]
+        state = [f"{a}[:]" for a in update.arrays()]
 
         def each(first: bool) -> list:
             return update.element(ARRAY_UPDATES, "P[:]", "G", state, first, "d_")
 
-        if state == ["B[:]"]:  # SGD with momentum: the first step makes the buffers
-            statements = [Branch("first", [Assign("first", "0.0"), *each(True)], each(False))]
-        else:
-            statements = [*update.shared(PYTHON), *each(False)]
-        return python_lines(statements), []
+        return python_lines(update.step(PYTHON, each)), []
 
     def _state(self, update: UpdateCode) -> str:
-        flag = [f"({update.state[0]},)"] if update.state else []
-        parts = [*flag, *(f"tuple({a}.tolist())" for a in self._arrays(update))]
+        flag = [f"({f},)" for f in update.flag]
+        parts = [*flag, *(f"tuple({a}.tolist())" for a in update.arrays())]
         return f"P.tolist(), {' + '.join(parts) or '()'}"
 
     @staticmethod
@@ -100,24 +79,15 @@ class PythonLayersWriter(PythonWriter):
         ]
         return self.test(f"{step} in record_at", copies)
 
-    def loop(
-        self, update: UpdateCode, full_batch: bool, step: list[str], grads: list[str], temporaries
-    ) -> list[str]:
-        """Make the arrays and the layers' views of them, unpack the hyper-parameters, run the steps."""
-        count, arrays = self.count, self._arrays(update)
+    def unpack(self, update: UpdateCode) -> list[str]:
+        """Make the arrays and the layers' views of them, unpack the hyper-parameters."""
+        count = self.count
         read = {"B": "state[1:]", "M": f"state[1 : 1 + {count}]", "V": f"state[1 + {count} :]"}
-        header = "for epoch in range(schedule):" if full_batch else "for step, i in enumerate(schedule):"
-        done = "schedule" if full_batch else "len(schedule)"
         return [
             "P = array(params, dtype=float)",
             f"G = zeros({count})",
-            *([f"{update.state[0]} = state[0]"] if update.state else []),
-            *(f"{a} = array({read[a]}, dtype=float)" for a in arrays),
+            *(f"{f} = state[0]" for f in update.flag),
+            *(f"{a} = array({read[a]}, dtype=float)" for a in update.arrays()),
             f"{tuple_source(update.hyper_names)} = hyper",
             *self.lowering.views(),
-            "losses = []",
-            "record = losses.append",
-            header,
-            *indent(step),
-            f"return None, {done}, losses, {self._state(update)}, {self._grads_out(grads, full_batch)}",
         ]

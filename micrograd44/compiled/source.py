@@ -15,6 +15,7 @@ replays the failed step with the engine, which raises its own error.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 
 from ..codegen.expr import Printer
@@ -43,13 +44,16 @@ LOOP_ARGUMENTS = [
 
 Fail = Callable[[str], str]  # a stage -> the statement that ends the function with it
 
+# an element of an array: "G[12]"
+_ELEMENT = re.compile(r"(\w+)\[(\d+)\]")
+
 
 class Writer:
     """The skeletons of the generated functions of one tape; a subclass spells them in its language.
 
     A subclass sets the spelling of the language's simple statements: ``printer`` and
     ``syntax`` (``statements.Syntax``) for expressions and assignments, and format strings:
-    ``when`` opens a test (closed by ``end`` where indentation does not close it),
+    ``when`` opens a test (closed by ``syntax.end`` where indentation does not close it),
     ``not_finite`` tests one variable, ``add_term``, ``mean_loss`` and ``record`` handle the
     losses of a loop's rows and steps.
     """
@@ -58,7 +62,6 @@ class Writer:
     syntax: Syntax
     tests_late: bool  # a single-sample step tests its forward pass with the loss and gradients
     when: str
-    end: str | None
     not_finite: str
     add_term: str
     mean_loss: str
@@ -96,8 +99,7 @@ class Writer:
         checks the parameters and records the loss.
         """
         backward, grads, temporaries = self.backward("scale" if full_batch else "1.0", accumulate=full_batch)
-        kept = self.kept_grads(grads)
-        fail = self.loop_failure(update, full_batch, kept)
+        fail = self.loop_failure(update, full_batch, grads)
         if full_batch:
             row = [*self.forward(fail), *backward, self.add_term.format(self.root)]
             rows = [*self.each_row(row), *self.assign([("loss", self.mean_loss)])]
@@ -107,23 +109,22 @@ class Writer:
             sample = [*self.read_sample(), *self.forward(fail, late=True), *backward]
             step = self.guard(update, full_batch, sample)
             loss = self.root
-        step += self.assign((k, g) for k, g in zip(kept, grads) if k != g)
         checks = self.test(
             "check_finite",
             [
                 *self.test(self.not_finite.format(loss), [fail("loss")]),
-                *self.unless_finite(kept, fail("gradient")),
+                *self.unless_finite(grads, fail("gradient")),
             ],
         )
-        step += checks if full_batch else self.late_checks(loss, kept, checks, fail)
-        step += self.copy_recorded(kept, loss, full_batch)
-        update_lines, update_temporaries = self.update(update, kept)
+        step += checks if full_batch else self.late_checks(loss, grads, checks, fail)
+        step += self.copy_recorded(grads, loss, full_batch)
+        update_lines, update_temporaries = self.update(update, grads)
         step += update_lines
         step += self.test("check_finite", self.unless_finite(self.parameters, fail("update"), many=True))
         step.append(self.record.format(loss))
         gradients = [g for g in grads if g.startswith("g_")]  # the others are numbers or other variables
-        temporaries = [*temporaries, *gradients, *kept, *update_temporaries]
-        return self.loop(update, full_batch, step, kept, temporaries)
+        temporaries = [*temporaries, *gradients, *grads, *update_temporaries]
+        return self.loop(update, full_batch, step, grads, temporaries)
 
     def backward(self, seed: str, accumulate: bool) -> tuple[list[str], list[str], list[str]]:
         """The backward pass: its lines, the gradient of each parameter, the variables it sets."""
@@ -137,7 +138,7 @@ class Writer:
 
     def update(self, update: UpdateCode, grads: list[str]) -> tuple[list[str], list[str]]:
         """The optimizer's update of every parameter: its lines and the variables it assigns."""
-        statements = update.step(grads, self.printer)
+        statements = update.step(self.printer, lambda first: update.each(grads, self.printer, first))
         return lines_of(statements, self.syntax), _targets(statements)
 
     def forward(self, fail: Fail, late: bool = False) -> list[str]:
@@ -158,17 +159,54 @@ class Writer:
         """The lines, run where the condition holds (nothing for no lines)."""
         if not lines:
             return []
-        if self.end is not None and len(lines) == 1:
-            return [f"{self.when.format(condition)} {lines[0]} {self.end}"]
-        return [self.when.format(condition), *indent(lines), *([self.end] if self.end else [])]
-
-    def kept_grads(self, grads: list[str]) -> list[str]:
-        """The variables holding a step's gradients until the loop returns."""
-        return grads
+        end = self.syntax.end
+        if end is not None and len(lines) == 1:
+            return [f"{self.when.format(condition)} {lines[0]} {end}"]
+        return [self.when.format(condition), *indent(lines), *([end] if end else [])]
 
     def late_checks(self, loss: str, grads: list[str], checks: list[str], fail: Fail) -> list[str]:
         """The checks after a single-sample step's backward pass."""
         return checks
+
+
+class InArrays:
+    """Mixed into a Writer whose loops hold the parameters in an array ``P`` and their gradients in ``G``.
+
+    Its lowering prints the backward pass into G (``backward_lines``), and the optimizer
+    state is held in arrays too (``UpdateCode.arrays``): C's ``c_source.CWriter``, and
+    ``python_layers.PythonLayersWriter``'s numpy layers.
+    """
+
+    tape: Tape
+    lowering: Lowering
+
+    @property
+    def count(self) -> int:
+        """The number of parameters: the length of P and of G."""
+        return len(self.tape.parameters)
+
+    def backward(self, seed: str, accumulate: bool) -> tuple[list[str], list[str], list[str]]:
+        """The backward pass into G: assigned afresh, or added to what G holds with ``accumulate``."""
+        lines, scalars = self.lowering.backward_lines(seed, accumulate)
+        return lines, [f"G[{k}]" for k in range(self.count)], scalars
+
+
+def whole_arrays(names: Sequence[str]) -> tuple[dict[str, int], list[str]]:
+    """The arrays whose elements from 0 on are all among the names (with their lengths), and the other names.
+
+    A finiteness test reads such an array in one call instead of element by element.
+    """
+    names = list(dict.fromkeys(names))
+    elements: dict[str, list[int]] = {}
+    for n in names:
+        match = _ELEMENT.fullmatch(n)
+        if match:
+            elements.setdefault(match[1], []).append(int(match[2]))
+    whole = {
+        a: len(indices) for a, indices in elements.items() if sorted(indices) == list(range(len(indices)))
+    }
+    others = [n for n in names if not (_ELEMENT.fullmatch(n) and _ELEMENT.fullmatch(n)[1] in whole)]
+    return whole, others
 
 
 class PythonWriter(Writer):
@@ -178,16 +216,14 @@ class PythonWriter(Writer):
     syntax = PYTHON_SYNTAX
     tests_late = False
     namespace = SCALAR_NAMESPACE  # what the generated code sees
-    when, end, not_finite = "if {}:", None, "not isfinite({})"
+    when, not_finite = "if {}:", "not isfinite({})"
     add_term, mean_loss, record = "terms.append({})", "fsum(terms) * scale", "record({})"
 
     def __init__(self, tape: Tape):
         super().__init__(tape, Lowering(tape, SCALARS))
 
-    def arguments(self, name: str) -> list[str]:
-        """The arguments of a generated function: a loop's, or one sample's (inputs, then parameters)."""
-        if name in ("single_sample", "full_batch"):
-            return LOOP_ARGUMENTS
+    def arguments(self) -> list[str]:
+        """The arguments of a one-sample function: inputs, then parameters (a loop's are LOOP_ARGUMENTS)."""
         return [*self.inputs, *self.parameters]
 
     def read_arguments(self) -> list[str]:
@@ -263,17 +299,20 @@ class PythonWriter(Writer):
             f'    return "forward", {"epoch" if full_batch else "step"}, losses, {self._state(update)}, None',
         ]
 
+    def unpack(self, update: UpdateCode) -> list[str]:
+        """Unpack the parameters, the optimizer state and the hyper-parameters into locals."""
+        unpack = [f"{tuple_source(self.parameters)} = params"] if self.parameters else []
+        unpack += [f"{tuple_source(update.state)} = state"] if update.state else []
+        return [*unpack, f"{tuple_source(update.hyper_names)} = hyper"]
+
     def loop(
         self, update: UpdateCode, full_batch: bool, step: list[str], grads: list[str], temporaries
     ) -> list[str]:
-        """Unpack the parameters, the optimizer state and the hyper-parameters; run the steps; return."""
-        unpack = [f"{tuple_source(self.parameters)} = params"] if self.parameters else []
-        unpack += [f"{tuple_source(update.state)} = state"] if update.state else []
+        """Read the parameters, optimizer state and hyper-parameters (``unpack``); run the steps; return."""
         header = "for epoch in range(schedule):" if full_batch else "for step, i in enumerate(schedule):"
         count = "schedule" if full_batch else "len(schedule)"
         return [
-            *unpack,
-            f"{tuple_source(update.hyper_names)} = hyper",
+            *self.unpack(update),
             "losses = []",
             "record = losses.append",
             header,

@@ -222,7 +222,7 @@ def check_compiler(command: list[str]) -> None:
             status, errors = _run_compiler(command, source, library, compile_timeout(), SMALL_LEVEL)
             if status != 0:
                 _probed[key] = errors.strip() or f"it exited with status {status}"
-            elif not cache.is_complete_library(library):
+            elif cache.library_digest(library) is None:
                 _probed[key] = "it exited with status 0 but wrote no complete library"
             else:
                 _probed[key] = None
@@ -300,11 +300,12 @@ def _build(command: list[str], key: str, directory: Path, make_source: Callable[
                 lines = "\n".join(errors.strip().splitlines()[:ERROR_LINES])
                 failed = f"the C compiler {command[0]} failed on the generated source {kept}"
                 raise CompileError(f"{failed}:\n{lines}")
-            if not cache.is_complete_library(built):
+            digest = cache.library_digest(built)
+            if digest is None:
                 raise CompilerUnavailable(
                     f"the C compiler {command[0]} exited with status 0 but wrote no complete library"
                 )
-            cache.write(checksum, cache.digest(built).encode())
+            cache.write(checksum, digest.encode())
             os.replace(built, library)
         except OSError as error:
             raise CompilerUnavailable(

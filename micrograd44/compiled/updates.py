@@ -9,7 +9,7 @@ language's printer.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ..codegen.expr import EXPRESSIONS, Printer, name
 from ..codegen.statements import Assign, Branch, variables
@@ -23,6 +23,9 @@ class UpdateCode:
         key: what the generated code depends on (the optimizer and its structure).
         hyper_names, hyper: the hyper-parameters' variables and their current values.
         state: the variables of the optimizer state, the counter or flag first.
+        flag: that first variable (Adam's step count "t", SGD's first-step flag "first"), or none.
+        buffers: the prefixes of each parameter's state: Adam's moments "m" and "v", SGD's
+            momentum buffer "b", or none.
     """
 
     def __init__(self, optimizer: Optimizer, parameters: list[str]):
@@ -39,9 +42,12 @@ class UpdateCode:
         self.hyper = tuple(vars(hyper).values())
         self._hyper = variables(vars(hyper))
         if self.adam:
-            self.state = ["t", *(f"m_{p}" for p in parameters), *(f"v_{p}" for p in parameters)]
+            self.buffers, self.flag = ["m", "v"], ["t"]
+        elif self.structure.momentum:
+            self.buffers, self.flag = ["b"], ["first"]
         else:
-            self.state = ["first", *(f"b_{p}" for p in parameters)] if self.structure.momentum else []
+            self.buffers, self.flag = [], []
+        self.state = [*self.flag, *(f"{b}_{p}" for b in self.buffers for p in parameters)]
 
     def read_state(self, optimizer: Optimizer, positions: list[int]) -> list:
         """The loop's state from the optimizer, for the program's parameters at these optimizer positions."""
@@ -66,30 +72,34 @@ class UpdateCode:
                 buffers[k] = b
             optimizer.buffers = buffers
 
-    def step(self, grads: list[str], printer: Printer) -> list:
-        """The statements of one update of every parameter from its gradient's variable or literal."""
-        if not self.adam and self.structure.momentum:
-            return [
-                Branch(
-                    "first",
-                    [Assign("first", printer.constant(0.0)), *self._each(grads, printer, first=True)],
-                    self._each(grads, printer, first=False),
-                )
-            ]
-        return [*self.shared(printer), *self._each(grads, printer, first=False)]
+    def step(self, printer: Printer, each: Callable[[bool], list]) -> list:
+        """The statements of one update of every parameter, ``each(first)`` giving the parameters' own.
 
-    def _each(self, grads: list[str], printer: Printer, first: bool) -> list[Assign]:
-        """The update of every parameter, one after the other."""
+        Adam's shared factors come before them; SGD with momentum branches on its first
+        step, which makes the buffers (``each(True)``).
+        """
+        if self.makes_buffers():
+            return [Branch("first", [Assign("first", printer.constant(0.0)), *each(True)], each(False))]
+        return [*self.shared(printer), *each(False)]
+
+    def each(self, grads: list[str], printer: Printer, first: bool) -> list[Assign]:
+        """The update of every parameter from its gradient's variable or literal, one after the other."""
         statements = []
         for p, g in zip(self.parameters, grads):
             statements += self.element(printer, p, g, self.element_state(p), first, f"d_{p}_")
         return statements
 
+    def makes_buffers(self) -> bool:
+        """True for SGD with momentum, whose first step makes the momentum buffers."""
+        return self.buffers == ["b"]
+
     def element_state(self, p: str) -> list[str]:
         """The variables of one parameter's optimizer state: its momentum buffer, its two moments, or none."""
-        if self.adam:
-            return [f"m_{p}", f"v_{p}"]
-        return [f"b_{p}"] if self.structure.momentum else []
+        return [f"{b}_{p}" for b in self.buffers]
+
+    def arrays(self) -> list[str]:
+        """The state's arrays in a loop that holds it in arrays (``source.InArrays``): M and V, B, or none."""
+        return [b.upper() for b in self.buffers]
 
     def shared(self, printer: Printer) -> list[Assign]:
         """What every parameter's update reads, computed once before them: Adam's step count and factors."""
