@@ -62,9 +62,6 @@ def chain_rule(order: list, seed, edges: Callable, start=MASKED) -> dict:
 # Every Value holds a finite float: -_LARGEST <= data <= _LARGEST is False for inf and nan.
 _LARGEST = sys.float_info.max
 
-# The numbers most operands are; testing for them first skips the slower numbers.Real test.
-_BUILTIN_REALS = (float, int)
-
 _data = attrgetter("data")  # a Value's number, as a C-level function for map()
 
 
@@ -376,7 +373,7 @@ def _operand(x, op: str, partner: Value) -> Value | None:
     if isinstance(x, Value):
         return x
     # the type test first: the numbers.Real test is slower, and most operands are floats or ints
-    if type(x) not in _BUILTIN_REALS and not isinstance(x, numbers.Real):
+    if type(x) not in (float, int) and not isinstance(x, numbers.Real):
         return None
     try:
         return Value(x)
@@ -395,11 +392,7 @@ def linear(weights: Iterable, inputs: Iterable, bias: Value | float) -> Value:
     of a chain of 2n, so the graph stays small and backward stays fast.
     """
     weights, inputs = tuple(weights), tuple(inputs)
-    children = (*weights, *inputs, bias)
-    for child in children:
-        if type(child) is not Value:  # a number, or a subclass's Value: the general path
-            children = tuple(c if isinstance(c, Value) else _constant(c, "linear") for c in children)
-            break
+    children = _as_values((*weights, *inputs, bias), "linear")
     n = len(weights)
     if len(inputs) != n:
         raise ValueError(f"linear: {n} weights but {len(inputs)} inputs")
@@ -413,22 +406,21 @@ def sum_values(values: Iterable) -> Value:
     Numbers among the values become constant leaves. Python's built-in ``sum`` works on
     Values too, but builds a chain of n - 1 additions.
     """
-    terms = tuple(values)
-    for term in terms:
-        if type(term) is not Value:  # a number, or a subclass's Value: the general path
-            terms = tuple(t if isinstance(t, Value) else _constant(t, "sum") for t in terms)
-            break
+    terms = _as_values(tuple(values), "sum")
     if not terms:
         raise ValueError("sum: needs at least one value, got none")
     return _result(ops.SUM.forward(FLOATS, *map(_data, terms)), ops.SUM, terms)
 
 
-def _constant(x, op: str) -> Value:
-    """A constant leaf for a number passed to an n-ary op; TypeError naming the op otherwise."""
-    try:
-        return Value(x)
-    except (TypeError, ValueError) as error:
-        raise type(error)(f"{op}: {error}") from None
+def _as_values(items: tuple, op: str) -> tuple:
+    """The inputs of an n-ary op, numbers among them made constant leaves; errors name the op."""
+    for item in items:
+        if type(item) is not Value:  # a number, or a subclass's Value: the general path
+            try:
+                return tuple(x if isinstance(x, Value) else Value(x) for x in items)
+            except (TypeError, ValueError) as error:
+                raise type(error)(f"{op}: {error}") from None
+    return items
 
 
 # ---- gradients as graphs: backward(create_graph=True), and micrograd44.grad's ----

@@ -1,4 +1,4 @@
-"""docs/architecture.md names every module; the core imports only the standard library and itself."""
+"""The layout of docs/architecture.md: every module named, the core on the stdlib, none over 500 lines."""
 
 import ast
 import sys
@@ -56,3 +56,13 @@ def test_the_chain_rule_is_on_the_first_screen_of_the_module_that_defines_value(
     )
     defines_value = next(i for i, line in enumerate(lines, 1) if line.startswith("class Value"))
     assert first <= 150 and defines_value <= 150
+
+
+def test_no_module_of_the_package_or_of_viz_is_over_500_lines():
+    longer = {
+        path.relative_to(REPOSITORY).as_posix(): count
+        for folder in (PACKAGE, REPOSITORY / "viz")
+        for path in sorted(folder.rglob("*.py"))
+        if (count := len(path.read_text(encoding="utf-8").splitlines())) > 500
+    }
+    assert longer == {}
