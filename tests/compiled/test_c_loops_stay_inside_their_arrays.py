@@ -18,6 +18,7 @@ import subprocess
 import sys
 
 from compilers import needs_compiler
+from eager_steps import eager_losses
 
 from micrograd44 import MLP
 from micrograd44.compiled import compiler
@@ -51,13 +52,11 @@ print(json.dumps([[float(v).hex() for v in losses], [p.data.hex() for p in param
 def eager() -> list[list[str]]:
     model = MLP(2, WIDTHS, activation="tanh", seed=3)
     optimizer = SGD(model.parameters(), lr=0.05, momentum=0.9)
-    losses = []
-    for i in STEPS:
-        optimizer.zero_grad()
-        loss = mse_loss(model(SAMPLES[i][:2]), SAMPLES[i][2])
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.data)
+
+    def sample_loss(x, y, t):
+        return mse_loss(model([x, y]), t)
+
+    losses = eager_losses(sample_loss, optimizer, SAMPLES, STEPS, full_batch=False)
     optimizer.zero_grad()
     loss = mse_loss(model([0.5, -0.25]), 1.0)
     loss.backward()

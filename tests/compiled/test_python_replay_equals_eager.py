@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 from compilers import BACKENDS
+from eager_steps import eager_losses
 from op_points import RULES, defined, refused
 
 from micrograd44 import MLP, DomainError, OpError, Value, linear, sum_values
@@ -241,14 +242,8 @@ def optimizer_state(optimizer):
 
 
 def run_eager(model, optimizer, steps, loss=l1_loss):
-    losses = []
-    for i in steps:
-        optimizer.zero_grad()
-        value = loss(model(XOR[i][:2]), XOR[i][2])
-        value.backward()
-        optimizer.step()
-        losses.append(value.data)
-    return losses
+    """The losses of eager single-sample steps of the model on XOR's rows at ``steps``."""
+    return eager_losses(lambda x, y, t: loss(model([x, y]), t), optimizer, XOR, steps, full_batch=False)
 
 
 def assert_same_state(model, optimizer, twin, twin_optimizer):
